@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|run|up|services]
+set -euo pipefail
+cd "$(dirname "$0")"
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+
+STATICCHECK_VERSION=v0.8.2   # pinned; bump deliberately
+FUZZTIME="${FUZZTIME:-60s}"
+VERSION="$(git describe --always --dirty 2>/dev/null || echo dev)"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# main packages of the workspace, as import paths
+mains() { go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' work | grep -v '^$' || true; }
+
+build() {
+  mkdir -p bin
+  local pkgs; pkgs=$(mains)
+  if [ -z "$pkgs" ]; then log "no binaries yet"; return 0; fi
+  for p in $pkgs; do
+    log "build $(basename "$p")"
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$VERSION" -o "bin/$(basename "$p")" "$p"
+  done
+}
+
+lint() {
+  log "gofmt"
+  local bad; bad=$(gofmt -l $(go list -f '{{.Dir}}' -m))
+  if [ -n "$bad" ]; then echo "gofmt needed:"; echo "$bad"; return 1; fi
+  log "go vet work"
+  go vet -tags integration work
+  log "staticcheck $STATICCHECK_VERSION"
+  local sc; sc="$(go env GOPATH)/bin/staticcheck"
+  if ! "$sc" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
+    go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+  fi
+  "$sc" -tags integration $(go list -f '{{.Dir}}/...' -m)
+  log "layering"
+  scripts/layering.sh
+}
+
+# unit: fast tests without external services.
+unit() { go test -race -count=1 work; }
+
+# test: everything CI runs: lint, unit and integration tests on real services.
+test_all() {
+  scripts/services.sh
+  lint
+  log "go test -race -tags integration work"
+  go test -race -count=1 -tags integration -timeout 20m work
+}
+
+fuzz() {
+  local dir target
+  for dir in $(go list -f '{{.Dir}}' work); do
+    for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+      log "fuzz $target in $dir for $FUZZTIME"
+      (cd "$dir" && go test -run XXX -fuzz "^$target\$" -fuzztime "$FUZZTIME" .)
+    done
+  done
+}
+
+bench() { go test -run XXX -bench . -benchmem work; }
+
+cmd="${1:-build}"
+case "$cmd" in
+  build) build ;;
+  test) test_all ;;
+  unit) unit ;;
+  lint) lint ;;
+  fuzz) fuzz ;;
+  bench) bench ;;
+  services) scripts/services.sh ;;
+  run)
+    echo "run: the standalone all-in-one binary is not yet available (it lands with the standalone deployment issue)" >&2
+    exit 2 ;;
+  up)
+    echo "up: docker compose deployment is not yet available (it lands with the deployment issue)" >&2
+    exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|lint|fuzz|bench|services|run|up]" >&2; exit 2 ;;
+esac

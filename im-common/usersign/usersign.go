@@ -1,0 +1,166 @@
+// Package usersign issues and verifies user signatures (userSign) in the
+// Tencent TLS-v2 format, so integrators can keep their existing generators.
+//
+//	content  = "TLS.identifier:{id}\nTLS.sdkappid:{appId}\nTLS.time:{unix}\nTLS.expire:{seconds}\n"
+//	TLS.sig  = base64(HMAC-SHA256(appSecret, content))
+//	userSign = base64(zlib(token JSON)) with '+'->'*', '/'->'-', '='->'_'
+//
+// Verification recomputes the HMAC and compares it in constant time, bounds
+// the inflated size, and checks the app, the identifier and the expiry. The
+// gateway (login) and the domain (REST auth) share this one implementation.
+package usersign
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/errcode"
+)
+
+// MaxSignLen bounds the encoded sign, and MaxInflated the decompressed token,
+// so a crafted sign cannot make the verifier allocate much (zip bombs).
+const (
+	MaxSignLen  = 2048
+	MaxInflated = 4096
+)
+
+// Claims is what a valid sign asserts.
+type Claims struct {
+	AppID      uint32
+	Identifier string
+	Issued     time.Time
+	Expire     time.Duration
+}
+
+// Expires is the instant after which the sign is refused.
+func (c Claims) Expires() time.Time { return c.Issued.Add(c.Expire) }
+
+type token struct {
+	Ver        string `json:"TLS.ver"`
+	Identifier string `json:"TLS.identifier"`
+	AppID      uint32 `json:"TLS.sdkappid"`
+	Expire     int64  `json:"TLS.expire"`
+	Time       int64  `json:"TLS.time"`
+	Sig        string `json:"TLS.sig"`
+}
+
+var urlSafe = strings.NewReplacer("+", "*", "/", "-", "=", "_")
+var urlUnsafe = strings.NewReplacer("*", "+", "-", "/", "_", "=")
+
+func mac(secret []byte, t token) string {
+	content := "TLS.identifier:" + t.Identifier + "\n" +
+		"TLS.sdkappid:" + strconv.FormatUint(uint64(t.AppID), 10) + "\n" +
+		"TLS.time:" + strconv.FormatInt(t.Time, 10) + "\n" +
+		"TLS.expire:" + strconv.FormatInt(t.Expire, 10) + "\n"
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte(content))
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// Generate issues a sign for identifier in appID, valid for expire from now.
+func Generate(secret []byte, appID uint32, identifier string, now time.Time, expire time.Duration) (string, error) {
+	t := token{Ver: "2.0", Identifier: identifier, AppID: appID, Expire: int64(expire / time.Second), Time: now.Unix()}
+	t.Sig = mac(secret, t)
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return "", fmt.Errorf("usersign: marshal: %w", err)
+	}
+	var buf bytes.Buffer
+	zw := zlib.NewWriter(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return "", fmt.Errorf("usersign: compress: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return "", fmt.Errorf("usersign: compress: %w", err)
+	}
+	return urlSafe.Replace(base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}
+
+// Parse decodes a sign without verifying it, so the caller can look up the
+// secret of the app it names. Never trust its result before Verify.
+func Parse(sign string) (Claims, error) {
+	t, err := decode(sign)
+	if err != nil {
+		return Claims{}, err
+	}
+	return t.claims(), nil
+}
+
+func (t token) claims() Claims {
+	return Claims{AppID: t.AppID, Identifier: t.Identifier, Issued: time.Unix(t.Time, 0), Expire: time.Duration(t.Expire) * time.Second}
+}
+
+func decode(sign string) (token, error) {
+	if sign == "" {
+		return token{}, errcode.SignMissing
+	}
+	if len(sign) > MaxSignLen {
+		return token{}, errcode.SignInvalid.With("too long")
+	}
+	compressed, err := base64.StdEncoding.DecodeString(urlUnsafe.Replace(sign))
+	if err != nil {
+		return token{}, errcode.SignInvalid.With("not base64")
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		return token{}, errcode.SignInvalid.With("not zlib")
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, MaxInflated+1))
+	if err != nil || len(raw) > MaxInflated {
+		return token{}, errcode.SignInvalid.With("bad or oversized token")
+	}
+	var t token
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return token{}, errcode.SignInvalid.With("not json")
+	}
+	return t, nil
+}
+
+// ErrWrongApp and ErrWrongIdentifier tell callers which check failed; both
+// also match errcode values via errors.Is.
+var (
+	ErrWrongApp        = errcode.AppMismatch
+	ErrWrongIdentifier = errcode.IdentityMismatch
+)
+
+// Verify checks sign against secret and returns its claims. appID and
+// identifier, when non-zero, must match the sign. Errors carry the
+// errcode values SignMissing, SignInvalid, SignExpired, AppMismatch or
+// IdentityMismatch.
+func Verify(sign string, secret []byte, appID uint32, identifier string, now time.Time) (Claims, error) {
+	t, err := decode(sign)
+	if err != nil {
+		return Claims{}, err
+	}
+	if !hmac.Equal([]byte(mac(secret, t)), []byte(t.Sig)) {
+		return Claims{}, errcode.SignInvalid.With("signature mismatch")
+	}
+	c := t.claims()
+	switch {
+	case appID != 0 && c.AppID != appID:
+		return Claims{}, ErrWrongApp
+	case identifier != "" && c.Identifier != identifier:
+		return Claims{}, ErrWrongIdentifier
+	case t.Expire <= 0 || !now.Before(c.Expires()):
+		return Claims{}, errcode.SignExpired
+	case c.Issued.After(now.Add(5 * time.Minute)):
+		return Claims{}, errcode.SignInvalid.With("issued in the future")
+	}
+	return c, nil
+}
+
+// IsAuthError reports whether err is one of the sign errors above.
+func IsAuthError(err error) bool {
+	var e *errcode.Error
+	return errors.As(err, &e) && e.Code >= 2000 && e.Code < 3000
+}
