@@ -4,7 +4,7 @@
 // The table is append-only: a code, once released, keeps its number and its
 // meaning forever, and removed features leave their codes unused. Ranges:
 //
-//	0          success
+//	200        success (WhaleShark clients test code == 200)
 //	1000-1999  request: malformed input, limits, unknown commands
 //	2000-2999  authentication and authorisation
 //	3000-3999  users

@@ -60,7 +60,7 @@ func TestOf(t *testing.T) {
 		err  error
 		want errcode.Code
 	}{
-		{nil, 0},
+		{nil, 200},
 		{errors.New("disk on fire"), errcode.Internal.Code},
 		{fmt.Errorf("ctx: %w", errcode.GroupMuted), errcode.GroupMuted.Code},
 	}

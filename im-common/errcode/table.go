@@ -4,7 +4,7 @@ func e(c Code, msg string) *Error { return &Error{Code: c, Message: msg} }
 
 // The table. Append only: never renumber, never reuse.
 var (
-	Success = e(0, "ok")
+	Success = e(200, "ok")
 
 	BadRequest        = e(1000, "bad request")
 	MalformedJSON     = e(1001, "malformed json")

@@ -1,0 +1,49 @@
+// Package session is the Redis contract between the gateway (writer) and the
+// domain (reader) for who is online where, and between the domain (writer)
+// and the gateway (reader) for what the gateway must know about an app.
+//
+// Sessions: hash {appId}:userSession:{userId}, field {clientType}:{imei},
+// value the JSON Session. The gateway refreshes the hash TTL on every
+// heartbeat, so when a gateway dies without cleaning up, its users go offline
+// by themselves after TTL. A field is also ignored by readers once its
+// Seen time is older than TTL, because a hash TTL covers all devices of a user.
+//
+// Apps: hash {appId}:app with fields secret and policy, written by the domain
+// when an app is created or changed (and for every app at domain start-up),
+// read by the gateway to verify login signs and apply the multi-device policy.
+package session
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/device"
+)
+
+// Key is the Redis hash holding every device session of a user.
+func Key(appID uint32, userID string) string {
+	return strconv.FormatUint(uint64(appID), 10) + ":userSession:" + userID
+}
+
+// Session is one device's entry in the user's session hash.
+type Session struct {
+	Broker     string      `json:"brokerId"` // the gateway holding the connection
+	ClientType device.Type `json:"clientType"`
+	IMEI       string      `json:"imei"`
+	LoginTime  int64       `json:"loginTime"` // unix milliseconds
+	Seen       int64       `json:"seen"`      // unix milliseconds of the last heartbeat
+}
+
+// Alive reports whether s was refreshed within ttl of now.
+func (s Session) Alive(now time.Time, ttl time.Duration) bool {
+	return now.Sub(time.UnixMilli(s.Seen)) < ttl
+}
+
+// AppKey is the Redis hash describing an app to the gateways.
+func AppKey(appID uint32) string { return strconv.FormatUint(uint64(appID), 10) + ":app" }
+
+// Fields of the app hash.
+const (
+	AppFieldSecret = "secret"
+	AppFieldPolicy = "policy" // decimal device.Policy
+)

@@ -1,0 +1,30 @@
+package session_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/session"
+)
+
+func TestKeys(t *testing.T) {
+	if got := session.Key(10000, "alice"); got != "10000:userSession:alice" {
+		t.Errorf("Key = %q", got)
+	}
+	if got := session.AppKey(7); got != "7:app" {
+		t.Errorf("AppKey = %q", got)
+	}
+}
+
+func TestAlive(t *testing.T) {
+	now := time.UnixMilli(1_000_000)
+	tests := []struct {
+		seen int64
+		want bool
+	}{{1_000_000, true}, {1_000_000 - 29_999, true}, {1_000_000 - 30_000, false}}
+	for _, tt := range tests {
+		if got := (session.Session{Seen: tt.seen}).Alive(now, 30*time.Second); got != tt.want {
+			t.Errorf("seen %d: Alive = %v", tt.seen, got)
+		}
+	}
+}
