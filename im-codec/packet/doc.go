@@ -8,8 +8,11 @@
 //	+---------+---------+------------+--------+-------+---------+---------+--------------+--------------+
 //	| Command | Version | ClientType | Format | AppID | IMEILen | BodyLen | IMEI         | Body         |
 //	+---------+---------+------------+--------+-------+---------+---------+--------------+--------------+
-//	                                                       |         |      IMEILen bytes  BodyLen bytes
-//	                                                       +---------+----> lengths, 0 <= n < 2^31
+//	                                                                        IMEILen bytes  BodyLen bytes
+//
+// IMEILen and BodyLen count bytes, must be below 2^31 and are checked
+// against Limits. Command, Version, ClientType, Format and AppID are
+// unsigned and taken as they come.
 //
 // Downlink, server to client: an 8-byte header, then the body (a JSON
 // envelope, see the payload package).
