@@ -3,6 +3,6 @@ module github.com/whaleim/whaleim/im-common
 go 1.26
 
 require (
-	github.com/go-zookeeper/zk v1.0.4 // indirect
-	github.com/rabbitmq/amqp091-go v1.16.0 // indirect
+	github.com/go-zookeeper/zk v1.0.4
+	github.com/rabbitmq/amqp091-go v1.16.0
 )

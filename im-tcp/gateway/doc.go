@@ -1,0 +1,38 @@
+// Package gateway is the client edge of the platform: it accepts TCP and
+// WebSocket connections that speak the 28-byte-header protocol (im-codec),
+// authenticates them with a userSign, records device sessions, applies the
+// app's multi-device policy, publishes routed uplink commands to the sharded
+// im.uplink exchange and writes pushes from its own im.downlink queue to the
+// devices connected here.
+//
+// # Connections
+//
+// Every connection has exactly one reader goroutine. Writes go through a
+// bounded per-connection queue drained by a writer goroutine that exists
+// only while the queue is non-empty, so an idle connection costs one
+// goroutine, its socket and a few hundred bytes of state. A client that
+// stops reading fills its queue and is disconnected (errcode.SlowConsumer);
+// nothing is buffered without bound. Heartbeat and login deadlines are
+// enforced by one sweeper for all connections instead of per-connection
+// timers.
+//
+// # Identity
+//
+// Uplinks are attributed to the logged-in device (appId, userId,
+// clientType, imei) of the connection: a body fromId that differs is
+// refused, and the header appId must equal the session's.
+//
+// # Sessions and the app cache
+//
+// Sessions live in Redis (session.Key, field device.ID.Field) with a hash
+// TTL refreshed on every ping. A session is deleted on logout and on
+// disconnect only while it still belongs to this connection (same brokerId
+// and loginTime), so a device that reconnected elsewhere keeps its newer
+// session. App secrets and policies are read from the app hash written by
+// the domain (session.AppKey) and cached here for AppCacheTTL (10 s by
+// default): a changed secret or policy takes effect within that time, and
+// an unknown app is re-read on every login attempt.
+//
+// The gateway reaches Redis, RabbitMQ and ZooKeeper only through the small
+// ports in ports.go, so an embedding binary can supply in-process stand-ins.
+package gateway

@@ -1,0 +1,205 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/session"
+)
+
+// fakeSessions is an in-memory Sessions.
+type fakeSessions struct {
+	mu sync.Mutex
+	m  map[string]map[string]session.Session
+}
+
+func (f *fakeSessions) Claim(_ context.Context, id device.ID, s session.Session, _ time.Duration) (map[string]session.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]map[string]session.Session{}
+	}
+	k := session.Key(id.AppID, id.UserID)
+	before := map[string]session.Session{}
+	for fld, v := range f.m[k] {
+		before[fld] = v
+	}
+	if f.m[k] == nil {
+		f.m[k] = map[string]session.Session{}
+	}
+	f.m[k][id.Field()] = s
+	return before, nil
+}
+
+func (f *fakeSessions) Touch(_ context.Context, id device.ID, s session.Session, _ time.Duration) (bool, error) {
+	return true, nil
+}
+
+func (f *fakeSessions) Remove(_ context.Context, id device.ID, s session.Session) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := session.Key(id.AppID, id.UserID)
+	if cur, ok := f.m[k][id.Field()]; ok && cur.Broker == s.Broker && cur.LoginTime == s.LoginTime {
+		delete(f.m[k], id.Field())
+		return true, nil
+	}
+	return false, nil
+}
+
+type fakeApps map[uint32]App
+
+func (f fakeApps) App(_ context.Context, id uint32) (App, error) {
+	if a, ok := f[id]; ok {
+		return a, nil
+	}
+	return App{}, errcode.AppNotFound
+}
+
+// fakePublisher records publishes and fails with err when set.
+type fakePublisher struct {
+	mu   sync.Mutex
+	got  []published
+	fail error
+}
+
+type published struct {
+	exchange, key string
+	body          []byte
+}
+
+func (f *fakePublisher) Publish(_ context.Context, exchange, key string, body []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	f.got = append(f.got, published{exchange, key, body})
+	return nil
+}
+
+type nopSubscriber struct{}
+
+func (nopSubscriber) Consume(ctx context.Context, _ string, _ func(context.Context, []byte) error) error {
+	<-ctx.Done()
+	return nil
+}
+
+type nopRegistry struct{}
+
+func (nopRegistry) Register(context.Context, string, []byte) (Registration, error) {
+	return nopReg{}, nil
+}
+
+type nopReg struct{}
+
+func (nopReg) Run(ctx context.Context) error    { <-ctx.Done(); return nil }
+func (nopReg) Ready() bool                      { return true }
+func (nopReg) Deregister(context.Context) error { return nil }
+
+// fakeTransport captures written frames; block makes writes hang.
+type fakeTransport struct {
+	mu     sync.Mutex
+	frames []packet.Server
+	block  chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newFakeTransport() *fakeTransport { return &fakeTransport{closed: make(chan struct{})} }
+
+func (t *fakeTransport) read() (packet.Client, error) {
+	<-t.closed
+	return packet.Client{}, context.Canceled
+}
+
+func (t *fakeTransport) write(frames [][]byte, _ time.Time) error {
+	if t.block != nil {
+		select {
+		case <-t.block:
+		case <-t.closed:
+			return context.Canceled
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, f := range frames {
+		p, err := packet.ParseServer(f, packet.Limits{})
+		if err != nil {
+			return err
+		}
+		t.frames = append(t.frames, p)
+	}
+	return nil
+}
+
+func (t *fakeTransport) close() error { t.once.Do(func() { close(t.closed) }); return nil }
+func (t *fakeTransport) kind() string { return "fake" }
+
+func (t *fakeTransport) isClosed() bool {
+	select {
+	case <-t.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// written returns the frames written so far.
+func (t *fakeTransport) written() []packet.Server {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]packet.Server(nil), t.frames...)
+}
+
+// testGateway builds a gateway on fakes with app 7 (secret "s", policy p).
+func testGateway(t *testing.T, p device.Policy) (*Gateway, *fakePublisher, *fakeSessions) {
+	t.Helper()
+	cfg := DefaultConfig("b1")
+	cfg.TCPAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "", ""
+	cfg.WriteQueue = 8
+	pub, ss := &fakePublisher{}, &fakeSessions{}
+	g, err := New(cfg, Deps{Sessions: ss, Apps: fakeApps{7: {Secret: []byte("s"), Policy: p}},
+		Publisher: pub, Subscriber: nopSubscriber{}, Registry: nopRegistry{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, pub, ss
+}
+
+// eventually polls cond until it holds or the test times out.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// lastData decodes the data of the last frame written with cmd.
+func lastData(t *testing.T, tr *fakeTransport, cmd command.Code) map[string]any {
+	t.Helper()
+	var out map[string]any
+	eventually(t, "frame "+cmd.String(), func() bool {
+		for _, f := range tr.written() {
+			if f.Command == cmd {
+				var env struct{ Data map[string]any }
+				if err := json.Unmarshal(f.Body, &env); err != nil {
+					t.Fatal(err)
+				}
+				out = env.Data
+			}
+		}
+		return out != nil
+	})
+	return out
+}

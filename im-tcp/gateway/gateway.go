@@ -1,0 +1,195 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Deps are the gateway's connections to the outside world.
+type Deps struct {
+	Sessions   Sessions
+	Apps       Apps
+	Publisher  Publisher
+	Subscriber Subscriber
+	Registry   Registry
+	// Checks are extra readiness probes (Redis, RabbitMQ) for /readyz; the
+	// registry node is always checked.
+	Checks []Check
+	Log    *slog.Logger
+}
+
+// Gateway is one gateway node. Create it with New and start it with Run.
+type Gateway struct {
+	cfg       Config
+	sessions  Sessions
+	apps      Apps
+	pub       Publisher
+	sub       Subscriber
+	registry  Registry
+	checks    []Check
+	log       *slog.Logger
+	metrics   *metrics
+	hub       *hub
+	limiter   *limiter
+	lastLogin atomic.Int64
+
+	tcpLn, wsLn, httpLn net.Listener
+	reg                 atomic.Pointer[registration]
+}
+
+type registration struct{ Registration }
+
+// Node is the JSON a gateway registers, for routers handing out gateways.
+type Node struct {
+	BrokerID string `json:"brokerId"`
+	TCP      string `json:"tcp,omitempty"`
+	WS       string `json:"ws,omitempty"`
+}
+
+// New returns a gateway; it does no I/O.
+func New(cfg Config, deps Deps) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("gateway config: %w", err)
+	}
+	if deps.Sessions == nil || deps.Apps == nil || deps.Publisher == nil || deps.Subscriber == nil || deps.Registry == nil {
+		return nil, errors.New("gateway: Sessions, Apps, Publisher, Subscriber and Registry are required")
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{
+		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL),
+		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,
+		log: log.With("component", "gateway", "broker", cfg.BrokerID), metrics: newMetrics(),
+		hub: newHub(), limiter: newLimiter(cfg.SendRate, cfg.SendBurst),
+	}, nil
+}
+
+// Listen binds the configured addresses. Run calls it when needed; call it
+// first to learn the bound addresses (Addr) of ":0" listeners.
+func (g *Gateway) Listen(ctx context.Context) error {
+	var lc net.ListenConfig
+	bind := func(addr string, dst *net.Listener) error {
+		if addr == "" || *dst != nil {
+			return nil
+		}
+		ln, err := lc.Listen(ctx, "tcp", addr)
+		if err != nil {
+			return fmt.Errorf("gateway listen %s: %w", addr, err)
+		}
+		*dst = ln
+		return nil
+	}
+	return errors.Join(bind(g.cfg.TCPAddr, &g.tcpLn), bind(g.cfg.WSAddr, &g.wsLn), bind(g.cfg.HTTPAddr, &g.httpLn))
+}
+
+// Addrs returns the bound TCP, WebSocket and ops addresses ("" when
+// disabled or not yet listening).
+func (g *Gateway) Addrs() (tcp, ws, ops string) {
+	name := func(ln net.Listener) string {
+		if ln == nil {
+			return ""
+		}
+		return ln.Addr().String()
+	}
+	return name(g.tcpLn), name(g.wsLn), name(g.httpLn)
+}
+
+// node is what the gateway registers.
+func (g *Gateway) node() Node {
+	tcp, ws, _ := g.Addrs()
+	n := Node{BrokerID: g.cfg.BrokerID, TCP: g.cfg.AdvertiseTCP, WS: g.cfg.AdvertiseWS}
+	if n.TCP == "" {
+		n.TCP = tcp
+	}
+	if n.WS == "" && ws != "" {
+		n.WS = "ws://" + ws + g.cfg.WSPath
+	}
+	return n
+}
+
+// Run serves until ctx ends, then shuts down gracefully: deregister, send
+// every client the reconnect hint (9004), drain the write queues, close.
+// It fails at once when the brokerId is already registered.
+func (g *Gateway) Run(ctx context.Context) error {
+	if err := g.Listen(ctx); err != nil {
+		return err
+	}
+	data, _ := json.Marshal(g.node())
+	reg, err := g.registry.Register(ctx, g.cfg.RegistryPath, data)
+	if err != nil {
+		g.closeListeners()
+		return fmt.Errorf("gateway register %s: %w", g.cfg.RegistryPath, err)
+	}
+	g.reg.Store(&registration{reg})
+	g.log.Info("gateway started", "node", string(data))
+	return g.serve(ctx, reg)
+}
+
+// serve runs every part until ctx ends or one part fails.
+func (g *Gateway) serve(ctx context.Context, reg Registration) error {
+	connCtx, stopConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopConns()
+	eg, egCtx := errgroup.WithContext(ctx)
+	servers := g.httpServers(connCtx)
+	eg.Go(func() error { return reg.Run(egCtx) })
+	eg.Go(func() error { return g.consume(egCtx) })
+	eg.Go(func() error { g.sweep(egCtx); return nil })
+	if g.tcpLn != nil {
+		eg.Go(func() error { return g.serveTCP(connCtx, g.tcpLn) })
+	}
+	for ln, srv := range servers {
+		eg.Go(func() error { return ignoreClosed(srv.Serve(ln)) })
+	}
+	eg.Go(func() error {
+		<-egCtx.Done()
+		return g.shutdown(reg, servers)
+	})
+	err := eg.Wait()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// shutdown stops the node in the order that loses the least: leave the
+// registry, stop accepting, tell clients to reconnect, wait for them.
+func (g *Gateway) shutdown(reg Registration, servers map[net.Listener]*http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownDrain+5*time.Second)
+	defer cancel()
+	if err := reg.Deregister(ctx); err != nil {
+		g.log.Warn("deregister failed; the node expires with the session", "err", err)
+	}
+	g.closeListeners()
+	g.drain(ctx)
+	for _, srv := range servers {
+		_ = srv.Shutdown(ctx) // hijacked WebSocket connections are not tracked by it
+	}
+	g.log.Info("gateway stopped")
+	return nil
+}
+
+func (g *Gateway) closeListeners() {
+	for _, ln := range []net.Listener{g.tcpLn, g.wsLn} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

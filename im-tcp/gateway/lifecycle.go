@@ -1,0 +1,118 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/mq"
+)
+
+// sweep enforces the login deadline and the heartbeat timeout of every
+// connection from one goroutine: no per-connection timers.
+func (g *Gateway) sweep(ctx context.Context) {
+	every := min(time.Second, g.cfg.HeartbeatTimeout/4, g.cfg.LoginTimeout/2)
+	t := time.NewTicker(max(every, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			g.sweepOnce(now)
+		}
+	}
+}
+
+func (g *Gateway) sweepOnce(now time.Time) {
+	n := now.UnixNano()
+	for _, c := range g.hub.snapshot() {
+		switch {
+		case !c.authed() && n-c.born > int64(g.cfg.LoginTimeout+g.cfg.WriteTimeout):
+			c.shutdown() // could not even be told
+		case !c.authed() && n-c.born > int64(g.cfg.LoginTimeout):
+			c.send(command.ErrorNotice, mustJSON(envelope{Command: command.ErrorNotice,
+				Data: notice{Code: errcode.LoginTimeout.Code, Msg: errcode.LoginTimeout.Message}}), true)
+		case n-c.seen.Load() > int64(g.cfg.HeartbeatTimeout):
+			c.shutdown() // silent: the read loop cleans up the session
+		}
+	}
+	g.limiter.prune(now)
+}
+
+// drain sends the reconnect hint to every client and waits until they are
+// gone or the drain time is over, then closes the rest.
+func (g *Gateway) drain(ctx context.Context) {
+	hint := mustJSON(envelope{Command: command.Reconnect, Data: resultOf(errcode.Unavailable)})
+	for _, c := range g.hub.snapshot() {
+		c.send(command.Reconnect, hint, true)
+	}
+	deadline := time.Now().Add(g.cfg.ShutdownDrain)
+	for g.hub.len() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, c := range g.hub.snapshot() {
+		c.shutdown()
+	}
+	for g.hub.len() > 0 && ctx.Err() == nil { // read loops delete their sessions
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// consume writes pushes from this node's downlink queue.
+func (g *Gateway) consume(ctx context.Context) error {
+	err := g.sub.Consume(ctx, mq.DownlinkQueue(g.cfg.BrokerID), g.deliver)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// deliver writes one push to each target device connected here; the rest
+// are skipped. Undecodable pushes are dropped (acknowledged): redelivery
+// would not fix them, and pushes are best effort by contract.
+func (g *Gateway) deliver(_ context.Context, body []byte) error {
+	var p mq.Push
+	if err := json.Unmarshal(body, &p); err != nil {
+		g.log.Warn("undecodable push dropped", "err", err)
+		return nil
+	}
+	for _, to := range p.To {
+		if to.AppID == 0 {
+			to.AppID = p.AppID
+		}
+		c := g.hub.lookup(to)
+		if c == nil {
+			g.metrics.pushes.WithLabelValues("skipped").Inc()
+			continue
+		}
+		env := envelope{Command: p.Command, AppID: to.AppID, UserID: to.UserID, ToID: p.ToID,
+			ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data}
+		if env.Data == nil {
+			env.Data = json.RawMessage("null")
+		}
+		c.send(p.Command, mustJSON(env), p.Close)
+		g.metrics.pushes.WithLabelValues("delivered").Inc()
+	}
+	return nil
+}
+
+// httpServers builds the WebSocket and ops servers for the bound listeners.
+func (g *Gateway) httpServers(connCtx context.Context) map[net.Listener]*http.Server {
+	out := map[net.Listener]*http.Server{}
+	if g.wsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle(g.cfg.WSPath, newWSServer(connCtx, g))
+		out[g.wsLn] = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: 16 << 10}
+	}
+	if g.httpLn != nil {
+		out[g.httpLn] = &http.Server{Handler: g.opsHandler(), ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+			MaxHeaderBytes: 16 << 10}
+	}
+	return out
+}

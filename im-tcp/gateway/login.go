@@ -1,0 +1,87 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/usersign"
+)
+
+// login authenticates the connection. A refused login is answered with a
+// 9001 carrying the error code and closes the connection.
+func (c *conn) login(ctx context.Context, p packet.Client) bool {
+	if c.authed() {
+		c.refuse(p, errcode.BadRequest.With("already logged in"), false)
+		return true
+	}
+	app, userID, err := c.authenticate(ctx, p)
+	if err != nil {
+		c.reply(p, command.LoginAck, "", resultOf(errcode.Of(err)), true)
+		return false
+	}
+	now := c.g.loginTime()
+	c.id = device.ID{AppID: p.AppID, UserID: userID, Type: p.Device, IMEI: p.IMEI}
+	c.sess = session.Session{Broker: c.g.cfg.BrokerID, ClientType: p.Device, IMEI: p.IMEI,
+		LoginTime: now.UnixMilli(), Seen: now.UnixMilli()}
+	before, err := c.g.sessions.Claim(ctx, c.id, c.sess, c.g.cfg.SessionTTL)
+	if err != nil {
+		c.g.log.Warn("session write failed", "app", p.AppID, "user", userID, "err", err)
+		c.reply(p, command.LoginAck, "", resultOf(errcode.Unavailable), true)
+		return false
+	}
+	if old := c.g.hub.bind(c); old != nil {
+		old.shutdown() // the same device reconnected: replace, do not kick
+	}
+	c.state.Store(stateAuthed)
+	c.reply(p, command.LoginAck, "", resultOf(errcode.Success), false)
+	c.g.applyPolicy(ctx, c.id, app.Policy, before)
+	return true
+}
+
+// authenticate checks the login body and the userSign against the app's
+// secret and returns the app and the user.
+func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, error) {
+	var b loginBody
+	if err := json.Unmarshal(p.Body, &b); err != nil {
+		return App{}, "", errcode.MalformedJSON
+	}
+	switch {
+	case b.UserID == "":
+		return App{}, "", errcode.MissingField.With("userId")
+	case !p.Device.Valid() || p.Device == device.WebAPI:
+		return App{}, "", errcode.MissingField.With("clientType")
+	case p.IMEI == "":
+		return App{}, "", errcode.MissingField.With("imei")
+	}
+	app, err := c.g.apps.App(ctx, p.AppID)
+	if err != nil {
+		if !errors.Is(err, errcode.AppNotFound) {
+			c.g.log.Warn("app lookup failed", "app", p.AppID, "err", err)
+			return App{}, "", errcode.Unavailable
+		}
+		return App{}, "", err
+	}
+	if _, err := usersign.Verify(b.UserSign, app.Secret, p.AppID, b.UserID, time.Now()); err != nil {
+		return App{}, "", err
+	}
+	return app, b.UserID, nil
+}
+
+// loginTime returns now, made unique per gateway: a session is identified
+// by (broker, loginTime), so two logins of one device here must differ.
+func (g *Gateway) loginTime() time.Time {
+	for {
+		last := g.lastLogin.Load()
+		now := max(time.Now().UnixMilli(), last+1)
+		if g.lastLogin.CompareAndSwap(last, now) {
+			return time.UnixMilli(now)
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/whaleim/whaleim/im-common/errcode"
+)
+
+// metrics are the gateway's Prometheus series, in a registry of its own so
+// several gateways can run in one process (tests, the standalone binary).
+type metrics struct {
+	reg       *prometheus.Registry
+	conns     *prometheus.GaugeVec
+	framesIn  prometheus.Counter
+	framesOut prometheus.Counter
+	refused   *prometheus.CounterVec
+	publish   prometheus.Histogram
+	kicks     prometheus.Counter
+	slow      prometheus.Counter
+	pushes    *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "im_gateway_connections",
+			Help: "Open client connections."}, []string{"transport"}),
+		framesIn: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_frames_in_total",
+			Help: "Uplink frames decoded."}),
+		framesOut: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_frames_out_total",
+			Help: "Downlink frames written."}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_refused_total",
+			Help: "Uplink frames answered with an error, by error code."}, []string{"code"}),
+		publish: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_publish_seconds",
+			Help: "Confirmed publish latency.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		kicks: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_kicks_total",
+			Help: "Devices displaced by the multi-device policy."}),
+		slow: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_slow_consumers_total",
+			Help: "Connections dropped because their write queue was full."}),
+		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_pushes_total",
+			Help: "Downlink push targets, delivered here or skipped."}, []string{"result"}),
+	}
+	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.kicks, m.slow, m.pushes,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func codeLabel(c errcode.Code) string { return strconv.Itoa(int(c)) }

@@ -1,0 +1,128 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-common/errcode"
+)
+
+// wsTransport carries one packet per binary message.
+type wsTransport struct {
+	c   *websocket.Conn
+	lim packet.Limits
+	buf *sync.Pool // *bytes.Buffer, shared by all connections
+	cur *bytes.Buffer
+}
+
+func (t *wsTransport) read() (packet.Client, error) {
+	if t.cur != nil { // the previous packet is handled: its buffer is free
+		t.cur.Reset()
+		t.buf.Put(t.cur)
+		t.cur = nil
+	}
+	typ, r, err := t.c.NextReader()
+	if err != nil {
+		return packet.Client{}, err
+	}
+	if typ != websocket.BinaryMessage {
+		return packet.Client{}, errcode.MalformedFrame.With("text messages are not accepted")
+	}
+	t.cur = t.buf.Get().(*bytes.Buffer)
+	if _, err := t.cur.ReadFrom(r); err != nil {
+		if errors.Is(err, websocket.ErrReadLimit) {
+			return packet.Client{}, errcode.FrameTooLarge.With("message exceeds the read limit")
+		}
+		return packet.Client{}, err
+	}
+	return packet.ParseClient(t.cur.Bytes(), t.lim)
+}
+
+func (t *wsTransport) write(frames [][]byte, deadline time.Time) error {
+	if err := t.c.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	for _, f := range frames {
+		if err := t.c.WriteMessage(websocket.BinaryMessage, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *wsTransport) close() error { return t.c.Close() }
+func (t *wsTransport) kind() string { return "ws" }
+
+// wsServer upgrades HTTP requests on the WebSocket path.
+type wsServer struct {
+	g        *Gateway
+	ctx      context.Context
+	upgrader websocket.Upgrader
+	bufs     sync.Pool
+}
+
+func newWSServer(ctx context.Context, g *Gateway) *wsServer {
+	s := &wsServer{g: g, ctx: ctx}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.upgrader = websocket.Upgrader{
+		// Small read buffer and pooled write buffers: an idle connection
+		// holds 512 bytes of buffer, not 8 KiB.
+		ReadBufferSize: 512, WriteBufferPool: &sync.Pool{}, HandshakeTimeout: 10 * time.Second,
+		CheckOrigin: originChecker(g.cfg.WSOrigins),
+	}
+	return s
+}
+
+// ServeHTTP upgrades and returns at once: the read loop runs on a fresh
+// goroutine, so the HTTP server's deep stack and buffers are released.
+func (s *wsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ip := remoteIP(addr(r.RemoteAddr))
+	if s.g.hub.len() >= s.g.cfg.MaxConns {
+		http.Error(w, errcode.ConnectionLimit.Message, http.StatusServiceUnavailable)
+		return
+	}
+	wc, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade already answered with an HTTP error
+	}
+	wc.SetReadLimit(int64(packet.ClientHeaderSize + s.g.cfg.Limits.MaxIMEI + s.g.cfg.Limits.MaxBody))
+	s.g.start(s.ctx, &wsTransport{c: wc, lim: s.g.cfg.Limits, buf: &s.bufs}, ip)
+}
+
+// originChecker allows requests without Origin (non-browser clients),
+// same-host origins, and the configured hosts or origins ("*" = any).
+func originChecker(allowed []string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			return true
+		}
+		u, err := url.Parse(origin)
+		if err != nil {
+			return false
+		}
+		if strings.EqualFold(u.Host, r.Host) {
+			return true
+		}
+		for _, a := range allowed {
+			if a == "*" || strings.EqualFold(a, origin) || strings.EqualFold(a, u.Host) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+type addr string
+
+func (a addr) Network() string { return "tcp" }
+func (a addr) String() string  { return string(a) }

@@ -1,0 +1,110 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-tcp/gateway"
+)
+
+// startProcess builds and runs the real binary and returns its ZooKeeper
+// node and registered addresses.
+func startProcess(t *testing.T, root string) (*exec.Cmd, string, gateway.Node) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "im-tcp")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	broker := "p" + randHex(6)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "IM_BROKER_ID="+broker, "IM_TCP_ADDR=127.0.0.1:0", "IM_WS_ADDR=127.0.0.1:0",
+		"IM_HTTP_ADDR=127.0.0.1:0", "IM_RABBIT_URL="+rabbitURL, "IM_REDIS_ADDR="+redisAddr, "IM_ZK_SERVERS="+zkAddr,
+		"IM_ZK_ROOT="+root, "IM_ZK_SESSION_TIMEOUT=4s", "IM_HEARTBEAT_TIMEOUT=1s", "IM_SESSION_TTL=3s", "IM_LOG_LEVEL=warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	zc, _, err := zk.Connect([]string{zkAddr}, 5*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(zc.Close)
+	path := root + "/gateways/" + broker
+	var node gateway.Node
+	eventually(t, 30*time.Second, "process registered", func() bool {
+		data, _, err := zc.Get(path)
+		return err == nil && json.Unmarshal(data, &node) == nil
+	})
+	return cmd, path, node
+}
+
+func nodeExists(t *testing.T, path string) bool {
+	zc, _, err := zk.Connect([]string{zkAddr}, 5*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	ok, _, err := zc.Exists(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func TestSIGKILL_NodeAndSessionsExpire(t *testing.T) {
+	rdb := redisClient(t)
+	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
+	root := zkRoot(t)
+	cmd, path, node := startProcess(t, root)
+	c := dialTCP(t, node.TCP, app, device.Android, "k1")
+	c.login("kyle", secret)
+	if !rdb.HExists(t.Context(), session.Key(app, "kyle"), "3:k1").Val() {
+		t.Fatal("no session")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	eventually(t, 10*time.Second, "ZooKeeper node gone", func() bool { return !nodeExists(t, path) })
+	t.Logf("node gone %v after SIGKILL (session timeout 4s)", time.Since(killed).Round(100*time.Millisecond))
+	eventually(t, 10*time.Second, "session expired", func() bool {
+		return rdb.Exists(context.Background(), session.Key(app, "kyle")).Val() == 0
+	})
+	t.Logf("session gone %v after SIGKILL (TTL 3s)", time.Since(killed).Round(100*time.Millisecond))
+}
+
+func TestSIGTERM_ReconnectHintAndDeregister(t *testing.T) {
+	rdb := redisClient(t)
+	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
+	cmd, path, node := startProcess(t, zkRoot(t))
+	c := dialTCP(t, node.TCP, app, device.IOS, "t1")
+	c.login("tess", secret)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(command.Reconnect, 9001)
+	c.expectClosed()
+	if nodeExists(t, path) {
+		t.Error("node still registered after graceful shutdown")
+	}
+	eventually(t, 5*time.Second, "session removed on shutdown", func() bool {
+		return !rdb.HExists(context.Background(), session.Key(app, "tess"), "2:t1").Val()
+	})
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+}
