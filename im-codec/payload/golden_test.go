@@ -73,7 +73,7 @@ func TestGolden(t *testing.T) {
 		{"message_group_up", payload.Message{MessageID: msgID, GroupID: "g-100", MessageBody: "hello group"}},
 		{"message_p2p_down", payload.Message{MessageID: msgID, FromID: "alice", ToID: "bob", MessageBody: "hi 你好",
 			MessageKey: key, MessageSequence: 7, MessageTime: at}},
-		{"message_ack", payload.MessageAck{Code: 0, Msg: "ok",
+		{"message_ack", payload.MessageAck{Code: 200, Msg: "ok",
 			Data: &payload.AckData{MessageID: msgID, MessageSequence: 7, MessageKey: key, MessageTime: at}}},
 		{"message_ack_failure", payload.MessageAck{Code: errcode.NotFriends.Code, Msg: errcode.NotFriends.Message,
 			Data: &payload.AckData{MessageID: msgID}}},
