@@ -1,0 +1,65 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/config"
+)
+
+// DevSecret is the app secret used when IM_DEV=true and IM_APP_SECRET is
+// unset. Never use it in production: anyone can sign as any user with it.
+const DevSecret = "whaleim-dev-secret-do-not-use-in-production"
+
+// Config is the whole configuration of a domain node, from IM_* variables.
+type Config struct {
+	HTTPAddr  string // IM_HTTP_ADDR, default :18000
+	Dev       bool   // IM_DEV: allow the development app secret
+	MySQL     config.MySQL
+	Redis     config.Redis
+	Rabbit    config.Rabbit
+	ZooKeeper config.ZooKeeper
+	Log       config.Log
+
+	// The app bootstrapped at start-up (created if missing; its secret and
+	// admins follow the configuration).
+	AppID     uint32   // IM_APP_ID, default 10000
+	AppSecret string   // IM_APP_SECRET, required unless IM_DEV=true
+	AppAdmins []string // IM_APP_ADMIN, comma-separated, default "admin"
+
+	AdminSignMaxAge time.Duration // IM_ADMIN_SIGN_MAX_AGE, default 24h; 0 = only the sign's own expiry
+	SessionTTL      time.Duration // IM_SESSION_TTL: a device session older than this is offline (default 90s, match the gateway)
+	AppCacheTTL     time.Duration // IM_APP_CACHE_TTL: in-memory app cache (default 10s)
+	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
+}
+
+// Load reads the configuration through getenv (os.Getenv in main) and
+// reports every problem at once.
+func Load(getenv func(string) string) (Config, error) {
+	e := config.NewEnv(getenv)
+	c := Config{
+		HTTPAddr:        e.String("IM_HTTP_ADDR", ":18000"),
+		Dev:             e.Bool("IM_DEV", false),
+		MySQL:           config.LoadMySQL(e),
+		Redis:           config.LoadRedis(e),
+		Rabbit:          config.LoadRabbit(e),
+		ZooKeeper:       config.LoadZooKeeper(e),
+		Log:             config.LoadLog(e),
+		AppID:           uint32(e.Int("IM_APP_ID", 10000)),
+		AppSecret:       e.String("IM_APP_SECRET", ""),
+		AppAdmins:       e.List("IM_APP_ADMIN", []string{"admin"}),
+		AdminSignMaxAge: e.Duration("IM_ADMIN_SIGN_MAX_AGE", 24*time.Hour),
+		SessionTTL:      e.Duration("IM_SESSION_TTL", 90*time.Second),
+		AppCacheTTL:     e.Duration("IM_APP_CACHE_TTL", 10*time.Second),
+		ShutdownTimeout: e.Duration("IM_SHUTDOWN_TIMEOUT", 10*time.Second),
+	}
+	e.CheckAddr("IM_HTTP_ADDR", c.HTTPAddr)
+	if c.AppSecret == "" && c.Dev {
+		c.AppSecret = DevSecret
+	}
+	e.Check(c.AppSecret != "", "IM_APP_SECRET", "required (or set IM_DEV=true for the development secret)")
+	e.Check(c.AppSecret == "" || len(c.AppSecret) >= 16, "IM_APP_SECRET", "at least 16 characters")
+	e.Check(c.AppID > 0, "IM_APP_ID", "must be > 0")
+	e.Check(len(c.AppAdmins) > 0, "IM_APP_ADMIN", "at least one admin identifier")
+	e.Check(c.SessionTTL >= time.Second, "IM_SESSION_TTL", "at least 1s")
+	return c, e.Err()
+}

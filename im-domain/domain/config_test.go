@@ -1,0 +1,35 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		secret  string
+	}{
+		{"secret required outside dev", nil, "IM_APP_SECRET", ""},
+		{"dev secret", map[string]string{"IM_DEV": "true"}, "", DevSecret},
+		{"short secret", map[string]string{"IM_APP_SECRET": "short"}, "at least 16", ""},
+		{"explicit", map[string]string{"IM_APP_SECRET": "a-long-enough-secret"}, "", "a-long-enough-secret"},
+		{"bad addr", map[string]string{"IM_DEV": "true", "IM_HTTP_ADDR": "nope"}, "IM_HTTP_ADDR", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Load(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.AppSecret != tt.secret || cfg.AppID != 10000 || cfg.AppAdmins[0] != "admin" || cfg.HTTPAddr != ":18000" {
+				t.Fatalf("cfg = %+v, err = %v", cfg, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,169 @@
+// Package domain runs one im-domain node: the signed REST API over MySQL
+// (source of truth), Redis (sessions, caches) and RabbitMQ (pushes to
+// gateways), with login routing over the ZooKeeper gateway registry.
+//
+// main.go calls Run with real services. The standalone binary passes its
+// in-process stand-ins through Deps (a gorm handle, a go-redis client, a
+// Publisher, a Gateways list); anything left nil is dialled from Config.
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/httpapi"
+	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
+	"github.com/whaleim/whaleim/im-domain/internal/routing"
+	"github.com/whaleim/whaleim/im-domain/internal/user"
+)
+
+// Publisher publishes one message to an exchange (pushes to gateways).
+type Publisher interface {
+	Publish(ctx context.Context, exchange, key string, body []byte) error
+}
+
+// Gateway is one live gateway as registered ({tcp, ws} addresses).
+type Gateway struct {
+	ID, TCP, WS string
+}
+
+// Gateways lists the live gateways for login routing.
+type Gateways interface {
+	Gateways(ctx context.Context) ([]Gateway, error)
+}
+
+// Deps are optional injected dependencies; nil ones are created from Config.
+type Deps struct {
+	DB        *gorm.DB              // migrated by New
+	Redis     redis.UniversalClient // not closed by the node
+	Publisher Publisher             // nil: RabbitMQ at Config.Rabbit.URL
+	Gateways  Gateways              // nil: ZooKeeper at Config.ZooKeeper
+	Listener  net.Listener          // nil: listen on Config.HTTPAddr
+	Metrics   *prometheus.Registry  // nil: a new registry with Go and process collectors
+	Log       *slog.Logger          // required
+}
+
+// Node is a wired domain node.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	handler  http.Handler
+	listener net.Listener
+	runners  []func(context.Context) error
+	closers  []func()
+}
+
+// Run builds a node and serves until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, cfg Config, deps Deps) error {
+	n, err := New(ctx, cfg, deps)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return n.Run(ctx)
+}
+
+// New connects (or adopts) every dependency, migrates the schema,
+// bootstraps the configured app and builds the HTTP API.
+func New(ctx context.Context, cfg Config, deps Deps) (n *Node, err error) {
+	if deps.Log == nil {
+		return nil, errors.New("domain: Deps.Log is required")
+	}
+	n = &Node{cfg: cfg, log: deps.Log}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	db, err := n.database(ctx, deps)
+	if err != nil {
+		return nil, err
+	}
+	rdb, err := n.redis(ctx, deps)
+	if err != nil {
+		return nil, err
+	}
+	pub, pubReady, err := n.publisher(ctx, deps)
+	if err != nil {
+		return nil, err
+	}
+	members, err := n.gateways(ctx, deps)
+	if err != nil {
+		return nil, err
+	}
+	apps := app.NewService(db, rdb, cfg.AppCacheTTL)
+	if err := apps.Bootstrap(ctx, cfg.AppID, cfg.AppSecret, cfg.AppAdmins); err != nil {
+		return nil, err
+	}
+	svc := httpapi.Services{
+		Apps:  apps,
+		Users: user.NewService(db, rdb, notify.New(rdb, pub), deps.Log),
+		Login: routing.NewPicker(members),
+	}
+	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
+	if pubReady != nil {
+		checks = append(checks, httpapi.Check{Name: "rabbitmq", Check: pubReady})
+	}
+	reg := deps.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge}, svc, checks, reg, deps.Log)
+	n.handler = api.Handler()
+	n.listener = deps.Listener
+	return n, nil
+}
+
+// Handler is the node's HTTP API (for tests and for embedding).
+func (n *Node) Handler() http.Handler { return n.handler }
+
+// Close releases what New opened, in reverse order. Idempotent.
+func (n *Node) Close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
+	}
+	n.closers = nil
+}
+
+func (n *Node) database(ctx context.Context, deps Deps) (*mariadb.DB, error) {
+	if deps.DB == nil {
+		db, err := mariadb.Open(ctx, n.cfg.MySQL.DSN, n.cfg.MySQL.MaxConns)
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, func() { _ = db.Close() })
+		return db, nil
+	}
+	db, err := mariadb.Wrap(ctx, deps.DB, n.cfg.MySQL.MaxConns)
+	if err != nil {
+		return nil, err
+	}
+	return db, db.Migrate(ctx)
+}
+
+func (n *Node) redis(ctx context.Context, deps Deps) (*redisdb.Client, error) {
+	if deps.Redis != nil {
+		c := redisdb.Wrap(deps.Redis, n.cfg.SessionTTL)
+		return c, c.Ping(ctx)
+	}
+	r := n.cfg.Redis
+	c, err := redisdb.Open(ctx, r.Addr, r.Password, r.DB, n.cfg.SessionTTL)
+	if err != nil {
+		return nil, fmt.Errorf("domain: %w", err)
+	}
+	n.closers = append(n.closers, func() { _ = c.Close() })
+	return c, nil
+}

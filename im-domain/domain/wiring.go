@@ -1,0 +1,122 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/zookeeper"
+	"github.com/whaleim/whaleim/im-domain/internal/routing"
+)
+
+// dialTimeout bounds connecting to RabbitMQ and ZooKeeper at start-up, so
+// a missing dependency fails the start instead of hanging it.
+const dialTimeout = 30 * time.Second
+
+// pushTTL drops a push nobody consumed: it is best-effort, and a device
+// that missed it catches up by sync.
+const pushTTL = 30 * time.Second
+
+// publisher returns the push publisher and, when this node owns the
+// connection, its readiness check.
+func (n *Node) publisher(ctx context.Context, deps Deps) (Publisher, func(context.Context) error, error) {
+	if deps.Publisher != nil {
+		return deps.Publisher, nil, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	conn, err := rabbit.Dial(dctx, n.cfg.Rabbit.URL, mq.DownlinkExchange(), n.log, rabbit.WithName("im-domain"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("domain: %w", err)
+	}
+	n.runners = append(n.runners, conn.Run)
+	p := conn.Publisher(0)
+	n.closers = append(n.closers, func() { _ = p.Close() })
+	ready := func(context.Context) error {
+		if !conn.Ready() {
+			return errors.New("rabbitmq disconnected")
+		}
+		return nil
+	}
+	return rabbitPush{p}, ready, nil
+}
+
+// rabbitPush adapts rabbit.Publisher to Publisher for downlink pushes.
+type rabbitPush struct{ p *rabbit.Publisher }
+
+func (r rabbitPush) Publish(ctx context.Context, exchange, key string, body []byte) error {
+	return r.p.Publish(ctx, exchange, key, rabbit.Message{Body: body, ContentType: "application/json", Expiration: pushTTL})
+}
+
+func (n *Node) gateways(ctx context.Context, deps Deps) (routing.Members, error) {
+	if deps.Gateways != nil {
+		return gatewayList{deps.Gateways}, nil
+	}
+	z := n.cfg.ZooKeeper
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	zc, err := zookeeper.Connect(dctx, z.Servers, z.SessionTimeout, n.log)
+	if err != nil {
+		return nil, fmt.Errorf("domain: %w", err)
+	}
+	n.closers = append(n.closers, zc.Close)
+	return routing.NewRegistry(zc, z.Root+"/gateways"), nil
+}
+
+// gatewayList adapts the public Gateways to routing.Members.
+type gatewayList struct{ g Gateways }
+
+func (l gatewayList) Gateways(ctx context.Context) ([]routing.Gateway, error) {
+	gws, err := l.g.Gateways(ctx)
+	out := make([]routing.Gateway, len(gws))
+	for i, g := range gws {
+		out[i] = routing.Gateway{ID: g.ID, TCP: g.TCP, WS: g.WS}
+	}
+	return out, err
+}
+
+// Run serves HTTP (and keeps the MQ connection up) until ctx ends, then
+// stops accepting, lets in-flight requests finish within ShutdownTimeout,
+// and returns.
+func (n *Node) Run(ctx context.Context) error {
+	ln := n.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
+			return fmt.Errorf("domain: listen: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           n.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, run := range n.runners {
+		g.Go(func() error { return run(gctx) })
+	}
+	g.Go(func() error {
+		n.log.Info("domain http listening", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("domain: http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.ShutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	return g.Wait()
+}

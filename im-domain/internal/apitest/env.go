@@ -1,0 +1,179 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/logging"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-domain/domain"
+)
+
+// Env is one running domain node with its own random app.
+type Env struct {
+	T        *testing.T
+	URL      string
+	AppID    uint32
+	Secret   string
+	Admin    string // the app's admin identifier
+	Pushes   *Pushes
+	Gateways *Gateways
+	Redis    *redis.Client
+	log      *syncWriter
+}
+
+// Logs returns everything the node logged so far (to assert on redaction).
+func (e *Env) Logs() string { return e.log.String() }
+
+// Start runs a node for t (closed at cleanup) with a new app.
+func Start(t *testing.T) *Env {
+	t.Helper()
+	e := &Env{T: t, AppID: RandomAppID(), Secret: "secret-" + randomHex(12), Admin: "admin",
+		Pushes: &Pushes{}, Gateways: &Gateways{}, Redis: Redis(t), log: &syncWriter{}}
+	cfg := domain.Config{AppID: e.AppID, AppSecret: e.Secret, AppAdmins: []string{e.Admin},
+		AdminSignMaxAge: time.Hour, SessionTTL: time.Minute, AppCacheTTL: time.Second, ShutdownTimeout: time.Second}
+	cfg.MySQL.DSN, cfg.MySQL.MaxConns = DSN(t), 5
+	cfg.Redis.Addr = RedisAddr()
+	log := slog.New(slog.NewJSONHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug,
+		ReplaceAttr: redactAttr}))
+	node, err := domain.New(t.Context(), cfg, domain.Deps{Publisher: e.Pushes, Gateways: e.Gateways, Log: log})
+	if err != nil {
+		t.Fatalf("apitest: start domain: %v", err)
+	}
+	srv := httptest.NewServer(node.Handler())
+	e.URL = srv.URL
+	t.Cleanup(func() {
+		srv.Close()
+		node.Close()
+		e.cleanRedis()
+	})
+	return e
+}
+
+// redactAttr applies the production redaction rule to the test log.
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	if logging.Sensitive(a.Key) {
+		return slog.String(a.Key, logging.Redacted)
+	}
+	return a
+}
+
+func (e *Env) cleanRedis() {
+	ctx := context.Background()
+	iter := e.Redis.Scan(ctx, 0, strconv.FormatUint(uint64(e.AppID), 10)+":*", 100).Iterator()
+	for iter.Next(ctx) {
+		e.Redis.Del(ctx, iter.Val())
+	}
+}
+
+// Sign returns a valid sign of identifier for this app (1 hour).
+func (e *Env) Sign(identifier string) string {
+	return e.SignWith(e.Secret, e.AppID, identifier, time.Now(), time.Hour)
+}
+
+// SignWith returns a sign with every parameter chosen by the test.
+func (e *Env) SignWith(secret string, appID uint32, identifier string, issued time.Time, ttl time.Duration) string {
+	s, err := usersign.Generate([]byte(secret), appID, identifier, issued, ttl)
+	if err != nil {
+		e.T.Fatalf("apitest: sign: %v", err)
+	}
+	return s
+}
+
+// Request is a fully controlled call.
+type Request struct {
+	Path   string
+	Method string            // default POST
+	Query  url.Values        // auth parameters go here (or in Header)
+	Header map[string]string // e.g. X-IM-UserSign
+	Body   any               // marshalled to JSON; a []byte or string is sent as is
+}
+
+// Call posts body to path as identifier, with a fresh valid sign in the
+// query string (WhaleShark style).
+func (e *Env) Call(identifier, path string, body any) Response {
+	q := url.Values{"appId": {strconv.FormatUint(uint64(e.AppID), 10)}, "identifier": {identifier}, "userSign": {e.Sign(identifier)}}
+	return e.Do(Request{Path: path, Query: q, Body: body})
+}
+
+// Do sends req and decodes the envelope.
+func (e *Env) Do(req Request) Response {
+	e.T.Helper()
+	var body []byte
+	switch b := req.Body.(type) {
+	case []byte:
+		body = b
+	case string:
+		body = []byte(b)
+	case nil:
+	default:
+		var err error
+		if body, err = json.Marshal(b); err != nil {
+			e.T.Fatalf("apitest: marshal: %v", err)
+		}
+	}
+	if req.Method == "" {
+		req.Method = http.MethodPost
+	}
+	u := e.URL + req.Path
+	if len(req.Query) > 0 {
+		u += "?" + req.Query.Encode()
+	}
+	hr, err := http.NewRequestWithContext(e.T.Context(), req.Method, u, bytes.NewReader(body))
+	if err != nil {
+		e.T.Fatalf("apitest: %v", err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	for k, v := range req.Header {
+		hr.Header.Set(k, v)
+	}
+	return e.send(hr)
+}
+
+func (e *Env) send(hr *http.Request) Response {
+	e.T.Helper()
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.T.Fatalf("apitest: %s: %v", hr.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		e.T.Fatalf("apitest: %s: not an envelope (%d): %s", hr.URL.Path, resp.StatusCode, raw)
+	}
+	return Response{Status: resp.StatusCode, Code: env.Code, Msg: env.Msg, Data: env.Data, Raw: raw}
+}
+
+// SetOnline writes a live device session, as a gateway would.
+func (e *Env) SetOnline(userID, broker string, ct device.Type, imei string) {
+	now := time.Now().UnixMilli()
+	s, _ := json.Marshal(session.Session{Broker: broker, ClientType: ct, IMEI: imei, LoginTime: now, Seen: now})
+	id := device.ID{AppID: e.AppID, UserID: userID, Type: ct, IMEI: imei}
+	if err := e.Redis.HSet(e.T.Context(), session.Key(e.AppID, userID), id.Field(), s).Err(); err != nil {
+		e.T.Fatalf("apitest: set session: %v", err)
+	}
+}
+
+// ImportUsers creates users with default profiles (nickName = id) as admin.
+func (e *Env) ImportUsers(ids ...string) {
+	e.T.Helper()
+	var users []map[string]any
+	for _, id := range ids {
+		users = append(users, map[string]any{"userId": id, "nickName": id})
+	}
+	e.Call(e.Admin, "/v1/user/importUser", map[string]any{"userData": users}).WantCode(e.T, 200)
+}

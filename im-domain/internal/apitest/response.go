@@ -1,0 +1,134 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-domain/domain"
+)
+
+type envelope struct {
+	Code int             `json:"code"`
+	Msg  string          `json:"msg"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Response is a decoded {code, msg, data} answer.
+type Response struct {
+	Status int
+	Code   int
+	Msg    string
+	Data   json.RawMessage
+	Raw    []byte
+}
+
+// WantCode fails t unless the envelope code is code.
+func (r Response) WantCode(t testing.TB, code int) Response {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("code = %d (%s, HTTP %d), want %d; body %s", r.Code, r.Msg, r.Status, code, r.Raw)
+	}
+	return r
+}
+
+// Decode unmarshals data into v.
+func (r Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// Published is one recorded publish.
+type Published struct {
+	Exchange, Key string
+	Push          mq.Push
+}
+
+// Pushes records what the node publishes (it stands in for RabbitMQ).
+type Pushes struct {
+	mu  sync.Mutex
+	all []Published
+}
+
+// Publish implements domain.Publisher.
+func (p *Pushes) Publish(_ context.Context, exchange, key string, body []byte) error {
+	var push mq.Push
+	if err := json.Unmarshal(body, &push); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.all = append(p.all, Published{Exchange: exchange, Key: key, Push: push})
+	return nil
+}
+
+// All returns a copy of every publish so far.
+func (p *Pushes) All() []Published {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.all)
+}
+
+// Wait polls until a publish matches, failing t after 5 s.
+func (p *Pushes) Wait(t testing.TB, match func(Published) bool) Published {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, x := range p.All() {
+			if match(x) {
+				return x
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no matching publish; got %+v", p.All())
+	return Published{}
+}
+
+// Gateways is a settable gateway list (it stands in for ZooKeeper).
+type Gateways struct {
+	mu   sync.Mutex
+	list []domain.Gateway
+}
+
+// Set replaces the list.
+func (g *Gateways) Set(gws ...domain.Gateway) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.list = slices.Clone(gws)
+}
+
+// Gateways implements domain.Gateways.
+func (g *Gateways) Gateways(context.Context) ([]domain.Gateway, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.list), nil
+}
+
+// syncWriter is the node's log sink, safe to read while the node writes.
+type syncWriter struct {
+	mu sync.Mutex
+	w  bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
+
+var _ io.Writer = (*syncWriter)(nil)

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/errcode"
+)
+
+// ErrNotFound is returned by a Store for an unknown app; it matches
+// errcode.AppNotFound.
+var ErrNotFound = errcode.AppNotFound
+
+// Store persists apps (mariadb.Apps).
+type Store interface {
+	App(ctx context.Context, id uint32) (*App, error)
+	Apps(ctx context.Context) ([]*App, error)
+	SaveApp(ctx context.Context, a *App) error
+}
+
+// Cache is where gateways read an app's secret and device policy
+// (redisdb.AppCache).
+type Cache interface {
+	PublishApp(ctx context.Context, a *App) error
+}
+
+// Service loads and saves apps. Loaded apps are kept in memory for ttl so
+// signature checks do not hit MySQL on every request, while a settings
+// change made on another domain node shows up within ttl.
+type Service struct {
+	store Store
+	cache Cache
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu     sync.Mutex
+	loaded map[uint32]cached
+}
+
+type cached struct {
+	app *App
+	at  time.Time
+}
+
+// NewService returns a Service; ttl <= 0 disables the memory cache.
+func NewService(store Store, cache Cache, ttl time.Duration) *Service {
+	return &Service{store: store, cache: cache, ttl: ttl, now: time.Now, loaded: map[uint32]cached{}}
+}
+
+// App returns app id; errors match errcode.AppNotFound for unknown apps.
+// Callers must not modify the returned App.
+func (s *Service) App(ctx context.Context, id uint32) (*App, error) {
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.loaded[id]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < s.ttl {
+		return c.app, nil
+	}
+	a, err := s.store.App(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.loaded[id] = cached{app: a, at: now}
+	s.mu.Unlock()
+	return a, nil
+}
+
+// Save validates, stores and publishes a to the gateways' cache.
+func (s *Service) Save(ctx context.Context, a *App) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if err := s.store.SaveApp(ctx, a); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.loaded, a.ID)
+	s.mu.Unlock()
+	return s.cache.PublishApp(ctx, a)
+}
+
+// Bootstrap makes sure the configured app exists. An existing app keeps its
+// settings (they may have been changed since) but takes the configured
+// secret and admins, so rotating IM_APP_SECRET is a restart. Then every app
+// is published to the gateways' cache, which may have been flushed.
+func (s *Service) Bootstrap(ctx context.Context, id uint32, secret string, admins []string) error {
+	a, err := s.store.App(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		a = &App{ID: id, Settings: DefaultSettings()}
+	case err != nil:
+		return fmt.Errorf("app bootstrap: %w", err)
+	}
+	a.Secret, a.Admins = secret, admins
+	if err := s.Save(ctx, a); err != nil {
+		return fmt.Errorf("app bootstrap %d: %w", id, err)
+	}
+	return s.PublishAll(ctx)
+}
+
+// PublishAll writes every app to the gateways' cache.
+func (s *Service) PublishAll(ctx context.Context) error {
+	apps, err := s.store.Apps(ctx)
+	if err != nil {
+		return fmt.Errorf("app publish: %w", err)
+	}
+	for _, a := range apps {
+		if err := s.cache.PublishApp(ctx, a); err != nil {
+			return fmt.Errorf("app publish %d: %w", a.ID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package mariadb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// DB is the domain's database handle.
+type DB struct {
+	Gorm *gorm.DB
+}
+
+// Open connects to dsn (go-sql-driver form), forces utf8mb4, sizes the pool,
+// pings, and runs every pending migration.
+func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	g, err := gorm.Open(mysql.Open(withUTF8MB4(dsn)), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: open: %w", err)
+	}
+	db, err := Wrap(ctx, g, maxConns)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Wrap adopts an opened gorm handle (the standalone binary passes its own),
+// sizes its pool and pings it. It does not migrate.
+func Wrap(ctx context.Context, g *gorm.DB, maxConns int) (*DB, error) {
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: %w", err)
+	}
+	if maxConns <= 0 {
+		maxConns = 20
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns / 2)
+	// Recycle connections before MariaDB's wait_timeout (8h default) or a
+	// proxy's idle timeout can cut them under us.
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{Gorm: g}
+	if err := d.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Ping checks the connection (readiness probe).
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.Gorm.DB()
+	if err != nil {
+		return fmt.Errorf("mariadb: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("mariadb: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the pool.
+func (d *DB) Close() error {
+	sqlDB, err := d.Gorm.DB()
+	if err != nil {
+		return fmt.Errorf("mariadb: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+// Tx runs fn in one transaction: committed when fn returns nil, rolled back
+// otherwise. Feature adapters call it so a change, its sequence number and
+// the users' sequence marks commit together.
+func (d *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return d.Gorm.WithContext(ctx).Transaction(fn)
+}
+
+// withUTF8MB4 forces the utf8mb4 character set (WhaleShark's 3-byte utf8
+// could not store emoji) whatever the DSN says.
+func withUTF8MB4(dsn string) string {
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		return dsn // gorm.Open reports the parse error
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["charset"] = "utf8mb4"
+	cfg.Collation = "utf8mb4_unicode_ci"
+	return cfg.FormatDSN()
+}

@@ -1,0 +1,9 @@
+// Package mariadb is the MySQL/MariaDB adapter of the domain, through gorm.
+//
+// MySQL is the source of truth. The schema is created by versioned
+// migrations (see migrate.go): explicit CREATE TABLE statements, reviewable
+// in one place per feature, recorded in schema_migrations so every version
+// runs exactly once. Sequence numbers for incremental sync come from counter
+// rows bumped in the same transaction as the change they stamp (seq.go), so
+// a Redis flush can never make a sync sequence go backwards.
+package mariadb

@@ -1,0 +1,35 @@
+package mariadb
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMigrationsOrderedAndInRange(t *testing.T) {
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for i, m := range all {
+		if seen[m.Version] || (i > 0 && m.Version <= all[i-1].Version) {
+			t.Errorf("version %d duplicated or out of order", m.Version)
+		}
+		seen[m.Version] = true
+		if m.Name == "" || len(m.Statements) == 0 {
+			t.Errorf("migration %d: name and statements required", m.Version)
+		}
+		for _, s := range m.Statements {
+			if strings.HasPrefix(s, "CREATE TABLE") && !strings.Contains(s, "utf8mb4") {
+				t.Errorf("migration %d: table without utf8mb4", m.Version)
+			}
+		}
+	}
+}
+
+func TestWithUTF8MB4(t *testing.T) {
+	got := withUTF8MB4("root:@tcp(127.0.0.1:3306)/im?charset=utf8")
+	if !strings.Contains(got, "charset=utf8mb4") || !strings.Contains(got, "collation=utf8mb4_unicode_ci") {
+		t.Errorf("dsn = %s", got)
+	}
+}

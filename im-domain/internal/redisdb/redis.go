@@ -1,0 +1,113 @@
+// Package redisdb is the Redis adapter of the domain (go-redis/v9): it
+// writes the app cache the gateways read (session.AppKey) and reads the
+// device sessions the gateways write (session.Key). Redis holds caches and
+// counters only; nothing here is the source of truth.
+package redisdb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-domain/internal/app"
+)
+
+// Client wraps a go-redis client.
+type Client struct {
+	rdb redis.UniversalClient
+	// sessionTTL: a device session not refreshed for this long is offline,
+	// even if its hash has not expired yet (the TTL covers all devices).
+	sessionTTL time.Duration
+	now        func() time.Time
+}
+
+// Open connects to addr and pings it.
+func Open(ctx context.Context, addr, password string, db int, sessionTTL time.Duration) (*Client, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, Password: password, DB: db})
+	c := Wrap(rdb, sessionTTL)
+	if err := c.Ping(ctx); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Wrap adopts an existing client (the standalone binary's in-process Redis).
+func Wrap(rdb redis.UniversalClient, sessionTTL time.Duration) *Client {
+	return &Client{rdb: rdb, sessionTTL: sessionTTL, now: time.Now}
+}
+
+// Redis exposes the underlying client for feature adapters in this package.
+func (c *Client) Redis() redis.UniversalClient { return c.rdb }
+
+// Ping checks the connection (readiness probe).
+func (c *Client) Ping(ctx context.Context) error {
+	if err := c.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client.
+func (c *Client) Close() error { return c.rdb.Close() }
+
+var _ app.Cache = (*Client)(nil)
+
+// PublishApp writes what gateways need to know about a (secret and
+// multi-device policy) to the app hash.
+func (c *Client) PublishApp(ctx context.Context, a *app.App) error {
+	err := c.rdb.HSet(ctx, session.AppKey(a.ID),
+		session.AppFieldSecret, a.Secret,
+		session.AppFieldPolicy, strconv.Itoa(int(a.Settings.Policy))).Err()
+	if err != nil {
+		return fmt.Errorf("redis: publish app %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// Online returns the live device sessions of each user that has any.
+// Entries not refreshed within the session TTL are ignored, and so are
+// malformed ones (a gateway of another version must not break the domain).
+func (c *Client) Online(ctx context.Context, appID uint32, userIDs []string) (map[string][]session.Session, error) {
+	pipe := c.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(userIDs))
+	for i, u := range userIDs {
+		cmds[i] = pipe.HGetAll(ctx, session.Key(appID, u))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("redis: sessions: %w", err)
+	}
+	now := c.now()
+	out := map[string][]session.Session{}
+	for i, u := range userIDs {
+		for field, raw := range cmds[i].Val() {
+			s, ok := decodeSession(field, raw)
+			if ok && s.Alive(now, c.sessionTTL) {
+				out[u] = append(out[u], s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func decodeSession(field, raw string) (session.Session, bool) {
+	var s session.Session
+	if err := json.Unmarshal([]byte(raw), &s); err != nil || s.Broker == "" {
+		return s, false
+	}
+	// The field "{clientType}:{imei}" is authoritative for the device.
+	typ, imei, ok := strings.Cut(field, ":")
+	n, err := strconv.ParseUint(typ, 10, 32)
+	if !ok || err != nil {
+		return s, false
+	}
+	s.ClientType, s.IMEI = device.Type(n), imei
+	return s, true
+}
