@@ -59,7 +59,7 @@ our_pid() {
 	local pid
 	pid=$(<"$pidfile")
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "QuorumPeerMain $cfg" || return 1
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "QuorumPeerMain $cfg" || return 1
 	echo "$pid"
 }
 
@@ -85,6 +85,8 @@ autopurge.purgeInterval=1
 EOF
 }
 
+# launch starts the JVM detached: nohup, no stdin, output to the log, and
+# without fd 9 so it does not hold the start/stop lock for its lifetime.
 launch() {
 	local cp=$state:$zk_jar
 	[[ -f $log_jar ]] && cp=$cp:$log_jar
@@ -92,7 +94,7 @@ launch() {
 		-Dorg.slf4j.simpleLogger.showDateTime=true \
 		-Dorg.slf4j.simpleLogger.dateTimeFormat="yyyy-MM-dd'T'HH:mm:ss.SSS" \
 		-cp "$cp" org.apache.zookeeper.server.quorum.QuorumPeerMain "$cfg" \
-		</dev/null >>"$logfile" 2>&1 &
+		</dev/null >>"$logfile" 2>&1 9>&- &
 	echo $! >"$pidfile"
 }
 
@@ -113,15 +115,20 @@ wait_serving() {
 
 do_start() {
 	local pid
-	if pid=$(our_pid) && serving; then
-		echo "zookeeper already serving on 127.0.0.1:$port (pid $pid)"
-		return 0
+	if pid=$(our_pid); then
+		# ours and alive: serving already, or still starting (a concurrent start)
+		if wait_serving "$pid"; then
+			echo "zookeeper already serving on 127.0.0.1:$port (pid $pid)"
+			return 0
+		fi
+		log_tail
+		echo "zookeeper: pid $pid is alive but not serving; run '$0 stop $port' first" >&2
+		exit 1
 	fi
-	if [[ -z ${pid:-} ]] && serving; then
+	if serving; then
 		echo "zookeeper: 127.0.0.1:$port is already served by another ZooKeeper; not starting ours" >&2
 		return 0
 	fi
-	[[ -n ${pid:-} ]] && do_stop # alive but not serving: restart it cleanly
 	[[ -f $zk_jar ]] || {
 		echo "zookeeper: $zk_jar missing (apt-get install zookeeper)" >&2
 		exit 1
@@ -178,7 +185,20 @@ do_status() {
 	return 1
 }
 
+# lock serialises start and stop per port, so two concurrent starts cannot
+# launch two servers (the loser would overwrite the pidfile). Without flock
+# the commands still work, unserialised.
+lock() {
+	mkdir -p "$state"
+	command -v flock >/dev/null || return 0
+	exec 9>"$state/lock"
+	flock 9
+}
+
 [[ $port =~ ^[0-9]+$ ]] || usage
+case $cmd in
+start | stop) lock ;;
+esac
 case $cmd in
 start) do_start ;;
 stop) do_stop ;;
