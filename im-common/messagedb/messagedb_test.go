@@ -1,0 +1,69 @@
+package messagedb_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/whaleim/whaleim/im-common/messagedb"
+)
+
+func TestCreateTable_DefinesEveryColumnOnce(t *testing.T) {
+	for _, col := range messagedb.Columns() {
+		re := regexp.MustCompile(`(?m)^  ` + col + ` +[A-Z]`)
+		if n := len(re.FindAllString(messagedb.CreateTable, -1)); n != 1 {
+			t.Errorf("column %s defined %d times", col, n)
+		}
+	}
+	defs := regexp.MustCompile(`(?m)^  [a-z_]+ +[A-Z]`).FindAllString(messagedb.CreateTable, -1)
+	if len(defs) != len(messagedb.Columns()) {
+		t.Errorf("DDL defines %d columns, Columns() lists %d", len(defs), len(messagedb.Columns()))
+	}
+}
+
+func TestCreateTable_Keys(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"idempotent", "CREATE TABLE IF NOT EXISTS " + messagedb.Table + " ("},
+		{"primary key is the history index", "PRIMARY KEY (app_id, conversation_id, seq)"},
+		{"final dedup guard", "UNIQUE KEY " + messagedb.IndexSender + " (app_id, from_id, message_id)"},
+		{"server key", "UNIQUE KEY " + messagedb.IndexMessageKey + " (app_id, message_key)"},
+		{"utf8mb4 byte-exact", "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+		{"conversation length", "conversation_id VARCHAR(200)"},
+		{"body", "body            MEDIUMTEXT"},
+	}
+	for _, tt := range tests {
+		if !strings.Contains(messagedb.CreateTable, tt.want) {
+			t.Errorf("%s: DDL lacks %q", tt.name, tt.want)
+		}
+	}
+	for _, def := range regexp.MustCompile(`(?m)^  [a-z_]+ +[A-Z].*$`).FindAllString(messagedb.CreateTable, -1) {
+		if !strings.Contains(def, "NOT NULL") {
+			t.Errorf("column may be NULL: %s", def)
+		}
+	}
+}
+
+type execer struct {
+	query string
+	err   error
+}
+
+func (e *execer) ExecContext(_ context.Context, q string, _ ...any) (sql.Result, error) {
+	e.query = q
+	return nil, e.err
+}
+
+func TestEnsure(t *testing.T) {
+	e := &execer{}
+	if err := messagedb.Ensure(t.Context(), e); err != nil || e.query != messagedb.CreateTable {
+		t.Fatalf("Ensure = %v, ran %q", err, e.query)
+	}
+	boom := errors.New("boom")
+	e = &execer{err: boom}
+	if err := messagedb.Ensure(t.Context(), e); !errors.Is(err, boom) {
+		t.Fatalf("Ensure error = %v, want wrapped boom", err)
+	}
+}

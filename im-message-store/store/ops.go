@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ops serves the operational endpoints: /healthz (the process runs),
+// /readyz (database and broker reachable) and /metrics.
+type ops struct {
+	addr    string
+	ping    func(context.Context) error // database
+	mqReady func() bool                 // broker connection up, topology declared
+	gather  prometheus.Gatherer
+	log     *slog.Logger
+}
+
+func (o *ops) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", o.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(o.gather, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func (o *ops) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	var problems []error
+	if err := o.ping(ctx); err != nil {
+		problems = append(problems, fmt.Errorf("mysql: %w", err))
+	}
+	if !o.mqReady() {
+		problems = append(problems, errors.New("rabbitmq: not connected"))
+	}
+	if err := errors.Join(problems...); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Run serves until ctx is done, then shuts down within a few seconds.
+func (o *ops) Run(ctx context.Context) error {
+	l, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("store: ops listen: %w", err)
+	}
+	srv := &http.Server{Handler: o.handler(), ReadHeaderTimeout: 5 * time.Second}
+	o.log.Info("store: ops endpoints listening", "addr", l.Addr().String())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("store: ops serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
+
+	"github.com/whaleim/whaleim/im-common/messagedb"
+	"github.com/whaleim/whaleim/im-common/rabbit"
+)
+
+// Queue is the broker side of the store: *rabbit.Conn plus a
+// *rabbit.Publisher, or the standalone binary's in-process queue.
+type Queue interface {
+	// ConsumeBatch blocks until ctx is done, handing batches of the named
+	// queue to h and acking a batch only when h returns nil.
+	ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error
+	// Publish sends msg and returns nil only once the broker stored it.
+	Publish(ctx context.Context, exchange, key string, msg rabbit.Message) error
+	// Ready reports whether the broker is reachable.
+	Ready() bool
+}
+
+// Deps are what a host process may hand Run instead of letting it build
+// them from Config.
+type Deps struct {
+	Log *slog.Logger // required
+	// DB is an open database; nil makes Run open Config.MySQL (and close
+	// it on return). Run ensures the table either way.
+	DB *gorm.DB
+	// Queue is a broker whose store topology (with Config.MQPrefix) is
+	// declared; nil makes Run dial Config.Rabbit.URL and declare it.
+	Queue Queue
+	// Metrics receives the store's series and is served on /metrics; nil
+	// means a private registry with Go and process metrics.
+	Metrics *prometheus.Registry
+}
+
+// Run consumes store records until ctx is done and writes them to MySQL in
+// batches, acking each batch only after its commit. It returns nil after a
+// clean stop and an error when a part fails for good.
+func Run(ctx context.Context, cfg Config, deps Deps) error {
+	if deps.Log == nil {
+		return errors.New("store: Deps.Log is required")
+	}
+	log := deps.Log.With("component", "store")
+	db, err := database(ctx, cfg, deps.DB, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before the database came up
+		}
+		return err
+	}
+	if deps.DB == nil {
+		defer closeDB(db, log)
+	}
+	reg := deps.Metrics
+	if reg == nil {
+		reg = newRegistry()
+	}
+	s := &service{cfg: cfg, names: newNames(cfg.MQPrefix, cfg.Rabbit.QueueType), db: db, m: newMetrics(reg), log: log}
+	g, ctx := errgroup.WithContext(ctx)
+	if cfg.HTTPAddr != "" {
+		sqlDB, _ := db.DB() // cannot fail: database checked it
+		o := &ops{addr: cfg.HTTPAddr, ping: sqlDB.PingContext, mqReady: s.mqReady, gather: reg, log: log}
+		g.Go(func() error { return o.Run(ctx) })
+	}
+	g.Go(func() error { return s.consume(ctx, g, deps.Queue) })
+	return g.Wait()
+}
+
+// service is one running store.
+type service struct {
+	cfg   Config
+	names names
+	db    *gorm.DB
+	m     *metrics
+	log   *slog.Logger
+	queue atomic.Pointer[Queue] // set once the broker is connected
+}
+
+// consume connects to the broker (unless a queue was injected) and hands
+// batches to a consumer until ctx is done.
+func (s *service) consume(ctx context.Context, g *errgroup.Group, injected Queue) error {
+	q, err := connect(ctx, g, s.cfg, s.names, injected, s.log)
+	if err != nil || q == nil {
+		return err
+	}
+	s.queue.Store(&q)
+	c := &consumer{w: newMySQLWriter(s.db), dead: q, names: s.names, budget: s.cfg.RetryBudget, log: s.log, m: s.m}
+	s.log.Info("store: consuming", "queue", s.names.queue, "batch", s.cfg.Batch, "batch_wait", s.cfg.BatchWait)
+	return q.ConsumeBatch(ctx, s.names.queue, rabbit.BatchOptions{
+		MaxBatch: s.cfg.Batch, MaxWait: s.cfg.BatchWait, Prefetch: s.cfg.Prefetch,
+	}, c.handle)
+}
+
+func (s *service) mqReady() bool {
+	q := s.queue.Load()
+	return q != nil && (*q).Ready()
+}
+
+// database returns the injected database with the table ensured, or opens
+// one. A fresh open retries while MySQL is unreachable, so the store can
+// start before its database.
+func database(ctx context.Context, cfg Config, injected *gorm.DB, log *slog.Logger) (*gorm.DB, error) {
+	if injected != nil {
+		sqlDB, err := injected.DB()
+		if err != nil {
+			return nil, fmt.Errorf("store: injected database: %w", err)
+		}
+		return injected, messagedb.Ensure(ctx, sqlDB)
+	}
+	for attempt := 0; ; attempt++ {
+		db, err := openMySQL(ctx, cfg.MySQL)
+		if err == nil {
+			return db, nil
+		}
+		log.Warn("store: mysql unavailable, retrying", "attempt", attempt+1, "err", err)
+		if sleep(ctx, retryPause(attempt)) != nil {
+			return nil, fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err)
+		}
+	}
+}
+
+func closeDB(db *gorm.DB, log *slog.Logger) {
+	sqlDB, err := db.DB()
+	if err == nil {
+		err = sqlDB.Close()
+	}
+	if err != nil {
+		log.Warn("store: close mysql", "err", err)
+	}
+}
+
+// connect returns the injected queue, or dials RabbitMQ, declares the store
+// topology and keeps the connection alive in g. It returns a nil queue when
+// ctx ends first.
+func connect(ctx context.Context, g *errgroup.Group, cfg Config, n names, injected Queue, log *slog.Logger) (Queue, error) {
+	if injected != nil {
+		return injected, nil
+	}
+	conn, err := rabbit.Dial(ctx, cfg.Rabbit.URL, n.topology, log,
+		rabbit.WithName("im-message-store"), rabbit.WithDeadLetterExchange(n.dead))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		return nil, err
+	}
+	g.Go(func() error { return conn.Run(ctx) })
+	return rabbitQueue{conn: conn, pub: conn.Publisher(1)}, nil
+}
+
+// rabbitQueue is the real Queue: one connection, one confirm channel for
+// dead letters.
+type rabbitQueue struct {
+	conn *rabbit.Conn
+	pub  *rabbit.Publisher
+}
+
+func (q rabbitQueue) ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error {
+	return q.conn.ConsumeBatch(ctx, queue, opts, h)
+}
+
+func (q rabbitQueue) Publish(ctx context.Context, exchange, key string, msg rabbit.Message) error {
+	return q.pub.Publish(ctx, exchange, key, msg)
+}
+
+func (q rabbitQueue) Ready() bool { return q.conn.Ready() }
