@@ -1,0 +1,161 @@
+package rabbit
+
+import (
+	"context"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+)
+
+// BatchHandler processes a batch of deliveries, in queue order. nil acks the
+// whole batch; an error wrapping ErrPermanent dead-letters the whole batch;
+// any other error requeues each delivery after a pause, except those that
+// reached the delivery limit, which are dead-lettered. A handler that can
+// tell a single bad record apart should skip it itself rather than fail the
+// batch.
+type BatchHandler func(ctx context.Context, batch []Delivery) error
+
+// BatchOptions tunes ConsumeBatch. Zero fields take the defaults below.
+type BatchOptions struct {
+	// MaxBatch is the largest batch handed to the handler (default 100).
+	MaxBatch int
+	// MaxWait is how long a batch may wait to fill up after its first
+	// delivery arrived (default 50ms).
+	MaxWait time.Duration
+	// Prefetch is how many unacked deliveries the broker sends ahead
+	// (default 2*MaxBatch, so the next batch fills while the handler works;
+	// at least MaxBatch).
+	Prefetch int
+	// DeliveryLimit and RetryDelay work as in ConsumeOptions.
+	DeliveryLimit int
+	RetryDelay    time.Duration
+}
+
+func (o BatchOptions) withDefaults() BatchOptions {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 100
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = 50 * time.Millisecond
+	}
+	if o.Prefetch <= 0 {
+		o.Prefetch = 2 * o.MaxBatch
+	}
+	o.Prefetch = max(o.Prefetch, o.MaxBatch) // a smaller window could never fill a batch
+	if o.DeliveryLimit <= 0 {
+		o.DeliveryLimit = mq.DefaultDeliveryLimit
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = time.Second
+	}
+	return o
+}
+
+// ConsumeBatch is Consume for handlers that work in batches (the store's
+// multi-row insert): it collects up to MaxBatch deliveries or waits MaxWait,
+// calls h, and acks the batch with one multiple ack on its last tag only
+// after h returned nil. It blocks until ctx is done and survives reconnects.
+func (c *Conn) ConsumeBatch(ctx context.Context, queue string, opts BatchOptions, h BatchHandler) error {
+	opts = opts.withDefaults()
+	a := newAttempts()
+	return c.consumeLoop(ctx, queue, opts.Prefetch, func(ctx context.Context, deliveries <-chan amqp.Delivery) error {
+		for {
+			batch, err := collect(ctx, deliveries, opts.MaxBatch, opts.MaxWait)
+			if err != nil {
+				return err
+			}
+			if err := c.handleBatch(ctx, queue, batch, a, opts, h); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// collect blocks for a first delivery, then gathers more until the batch is
+// full or maxWait has passed.
+func collect(ctx context.Context, deliveries <-chan amqp.Delivery, maxBatch int, maxWait time.Duration) ([]amqp.Delivery, error) {
+	var batch []amqp.Delivery
+	select {
+	case d, ok := <-deliveries:
+		if !ok {
+			return nil, errStreamClosed
+		}
+		batch = append(batch, d)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	timer := time.NewTimer(maxWait)
+	defer timer.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case d, ok := <-deliveries:
+			if !ok {
+				return nil, errStreamClosed // the batch can no longer be acked; it is redelivered
+			}
+			batch = append(batch, d)
+		case <-timer.C:
+			return batch, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return batch, nil
+}
+
+// handleBatch runs h on batch and settles it. An error means the channel is
+// unusable or ctx is done.
+func (c *Conn) handleBatch(ctx context.Context, queue string, batch []amqp.Delivery, a *attempts, o BatchOptions, h BatchHandler) error {
+	ds := make([]Delivery, len(batch))
+	tries := make([]int, len(batch))
+	for i, d := range batch {
+		tries[i] = a.of(d)
+		ds[i] = toDelivery(d, tries[i])
+	}
+	err := callSafely(func() error { return h(ctx, ds) })
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	last := batch[len(batch)-1]
+	switch decide(err, 0, o.DeliveryLimit) {
+	case ack:
+		forgetAll(a, batch)
+		return last.Ack(true)
+	case reject:
+		forgetAll(a, batch)
+		c.log.Error("rabbit: dead-lettering batch", "queue", queue, "size", len(batch), "err", err)
+		return last.Nack(true, false)
+	}
+	c.log.Warn("rabbit: batch handler failed, requeueing", "queue", queue, "size", len(batch), "err", err)
+	if err := sleep(ctx, o.RetryDelay); err != nil {
+		return err
+	}
+	return retryEach(c, queue, batch, tries, a, o.DeliveryLimit)
+}
+
+// retryEach requeues the deliveries of a failed batch one by one, and
+// dead-letters those that used up their attempts.
+func retryEach(c *Conn, queue string, batch []amqp.Delivery, tries []int, a *attempts, limit int) error {
+	for i, d := range batch {
+		if tries[i] >= limit {
+			a.forget(d)
+			c.log.Error("rabbit: dead-lettering delivery", "queue", queue, "message_id", d.MessageId, "attempt", tries[i])
+			if err := d.Reject(false); err != nil {
+				return err
+			}
+			continue
+		}
+		a.fail(d)
+		if err := d.Nack(false, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func forgetAll(a *attempts, batch []amqp.Delivery) {
+	for _, d := range batch {
+		a.forget(d)
+	}
+}

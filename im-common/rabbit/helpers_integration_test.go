@@ -1,0 +1,185 @@
+//go:build integration
+
+package rabbit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+)
+
+func testURL() string {
+	if u := os.Getenv("IM_TEST_RABBIT_URL"); u != "" {
+		return u
+	}
+	return "amqp://guest:guest@127.0.0.1:5672/"
+}
+
+// uniquePrefix keeps the names of one test apart from every other test and
+// from the platform's own im.* objects.
+func uniquePrefix(t *testing.T) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "imtest-" + hex.EncodeToString(b)
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// startConn dials url, runs the connection in the background and stops it
+// at cleanup. It fails the test when the broker is unreachable.
+func startConn(t *testing.T, url string, topo mq.Topology, opts ...Option) *Conn {
+	t.Helper()
+	dialCtx, cancelDial := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancelDial()
+	c, err := Dial(dialCtx, url, topo, testLogger(t), append([]Option{WithBackoff(20*time.Millisecond, 500*time.Millisecond)}, opts...)...)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	background(t, c.Run)
+	return c
+}
+
+// background runs f until the returned stop is called or the test ends, and
+// waits for it to return in both cases.
+func background(t *testing.T, f func(context.Context) error) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := f(ctx); err != nil {
+			t.Errorf("background run: %v", err)
+		}
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// admin opens a plain channel for inspecting and cleaning up.
+func admin(t *testing.T, url string) *amqp.Connection {
+	t.Helper()
+	ac, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatalf("admin dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { ac.Close() })
+	return ac
+}
+
+// deleteAtCleanup removes topo's queues and exchanges once the test's
+// connections are gone; register it before startConn.
+func deleteAtCleanup(t *testing.T, url string, topo mq.Topology) {
+	t.Helper()
+	t.Cleanup(func() {
+		ac, err := amqp.Dial(url)
+		if err != nil {
+			t.Errorf("cleanup dial: %v", err)
+			return
+		}
+		defer ac.Close()
+		for _, q := range topo.Queues {
+			if ch, err := ac.Channel(); err == nil {
+				_, _ = ch.QueueDelete(q.Name, false, false, false) // gone already is fine
+				ch.Close()
+			}
+		}
+		for _, e := range topo.Exchanges {
+			if ch, err := ac.Channel(); err == nil {
+				_ = ch.ExchangeDelete(e.Name, false, false)
+				ch.Close()
+			}
+		}
+	})
+}
+
+// queueState reports the ready messages and consumers of queue.
+func queueState(t *testing.T, ac *amqp.Connection, queue string) (messages, consumers int) {
+	t.Helper()
+	ch, err := ac.Channel()
+	if err != nil {
+		t.Fatalf("inspect channel: %v", err)
+	}
+	defer ch.Close()
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("inspect %s: %v", queue, err)
+	}
+	return q.Messages, q.Consumers
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// flow is a direct exchange with queues bound to it, each under its own key.
+func flow(p string, queues ...mq.Queue) mq.Topology {
+	t := mq.Topology{Exchanges: []mq.Exchange{{Name: p + ".x", Kind: "direct"}}}
+	for _, q := range queues {
+		t.Queues = append(t.Queues, q)
+		t.Bindings = append(t.Bindings, mq.Binding{Queue: q.Name, Exchange: p + ".x", Key: q.Name})
+	}
+	return t
+}
+
+// withDeadLetters adds a fanout dead-letter exchange and a queue behind it.
+func withDeadLetters(p string, t mq.Topology) mq.Topology {
+	return t.Merge(mq.Topology{
+		Exchanges: []mq.Exchange{{Name: p + ".dead", Kind: "fanout"}},
+		Queues:    []mq.Queue{{Name: p + ".dead.q", Type: mq.Classic, Durable: true}},
+		Bindings:  []mq.Binding{{Queue: p + ".dead.q", Exchange: p + ".dead"}},
+	})
+}
+
+// recorder collects what a handler saw.
+type recorder struct {
+	mu  sync.Mutex
+	got []Delivery
+}
+
+func (r *recorder) add(ds ...Delivery) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, ds...)
+}
+
+func (r *recorder) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+func (r *recorder) snapshot() []Delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Delivery(nil), r.got...)
+}
+
+func publishOK(t *testing.T, pub *Publisher, exchange, key string, msg Message) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := pub.Publish(ctx, exchange, key, msg); err != nil {
+		t.Fatalf("publish %s/%s: %v", exchange, key, err)
+	}
+}
