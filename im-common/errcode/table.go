@@ -74,6 +74,8 @@ var (
 	Unavailable  = e(9001, "service unavailable, retry")
 	Timeout      = e(9002, "timed out, retry")
 	CallbackVeto = e(9003, "rejected by the app callback")
+
+	NotBlacklisted = e(4009, "not in the blacklist")
 )
 
 // table lists every entry; errcode_test pins it so edits show up as diffs.
@@ -93,4 +95,5 @@ var table = []*Error{
 	ConnectionLimit, SenderMismatch, Kicked, SlowConsumer,
 	ConversationNotFound,
 	Internal, Unavailable, Timeout, CallbackVeto,
+	NotBlacklisted,
 }

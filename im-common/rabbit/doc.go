@@ -16,7 +16,13 @@
 // pause drawn from [ceiling/2, ceiling]) and re-declares every topology given
 // to Dial or Declare before anyone can use the new connection. Ready reports
 // whether the connection is up, for /readyz. When Run returns the connection
-// is closed and every call returns ErrClosed.
+// is closed and every call returns ErrClosed. AMQP calls carry no deadline,
+// so declaring on a fresh connection is bounded by a timeout (30s) and
+// closing by another (5s): a half-recovered broker cannot wedge Run.
+//
+// Blocked reports the broker's connection.blocked flow control (memory or
+// disk alarm); while it holds, Publish fails at once with ErrBlocked instead
+// of queueing writes the broker will not read.
 //
 // Queues are declared with the x-arguments their mq.Queue asks for:
 // x-queue-type, x-single-active-consumer, x-expires, x-max-length, and
@@ -42,7 +48,11 @@
 // delivery tag in the header x-im-publish-tag, which matches a return to its
 // publish (see outstanding.watch); consumers of this package never see it.
 // Publishes are pipelined on a pool of confirm channels: many goroutines
-// wait for confirms on one channel at the same time.
+// wait for confirms on one channel at the same time (about 6k confirmed
+// persistent publishes per second to a classic queue, 8k to a quorum queue,
+// on the 2-core test box). Publishing to an exchange that does not exist
+// makes the broker close the channel, which fails the other publishes then
+// in flight on it with ErrNotConfirmed; they are republished like any other.
 //
 // # Consuming
 //

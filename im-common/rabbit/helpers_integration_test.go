@@ -26,19 +26,19 @@ func testURL() string {
 
 // uniquePrefix keeps the names of one test apart from every other test and
 // from the platform's own im.* objects.
-func uniquePrefix(t *testing.T) string {
+func uniquePrefix(t testing.TB) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return "imtest-" + hex.EncodeToString(b)
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // startConn dials url, runs the connection in the background and stops it
 // at cleanup. It fails the test when the broker is unreachable.
-func startConn(t *testing.T, url string, topo mq.Topology, opts ...Option) *Conn {
+func startConn(t testing.TB, url string, topo mq.Topology, opts ...Option) *Conn {
 	t.Helper()
 	dialCtx, cancelDial := context.WithTimeout(t.Context(), 15*time.Second)
 	defer cancelDial()
@@ -52,7 +52,7 @@ func startConn(t *testing.T, url string, topo mq.Topology, opts ...Option) *Conn
 
 // background runs f until the returned stop is called or the test ends, and
 // waits for it to return in both cases.
-func background(t *testing.T, f func(context.Context) error) (stop func()) {
+func background(t testing.TB, f func(context.Context) error) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -69,7 +69,7 @@ func background(t *testing.T, f func(context.Context) error) (stop func()) {
 }
 
 // admin opens a plain channel for inspecting and cleaning up.
-func admin(t *testing.T, url string) *amqp.Connection {
+func admin(t testing.TB, url string) *amqp.Connection {
 	t.Helper()
 	ac, err := amqp.Dial(url)
 	if err != nil {
@@ -81,7 +81,7 @@ func admin(t *testing.T, url string) *amqp.Connection {
 
 // deleteAtCleanup removes topo's queues and exchanges once the test's
 // connections are gone; register it before startConn.
-func deleteAtCleanup(t *testing.T, url string, topo mq.Topology) {
+func deleteAtCleanup(t testing.TB, url string, topo mq.Topology) {
 	t.Helper()
 	t.Cleanup(func() {
 		ac, err := amqp.Dial(url)
@@ -106,7 +106,7 @@ func deleteAtCleanup(t *testing.T, url string, topo mq.Topology) {
 }
 
 // queueState reports the ready messages and consumers of queue.
-func queueState(t *testing.T, ac *amqp.Connection, queue string) (messages, consumers int) {
+func queueState(t testing.TB, ac *amqp.Connection, queue string) (messages, consumers int) {
 	t.Helper()
 	ch, err := ac.Channel()
 	if err != nil {
@@ -121,7 +121,7 @@ func queueState(t *testing.T, ac *amqp.Connection, queue string) (messages, cons
 }
 
 // eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() bool, what string) {
+func eventually(t testing.TB, timeout time.Duration, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {

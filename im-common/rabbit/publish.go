@@ -60,11 +60,15 @@ func (c *Conn) Publisher(n int) *Publisher {
 // not return it as unroutable; for a persistent message on a durable queue
 // that means it is on disk. Otherwise it returns an error matching
 // ErrUnroutable, ErrNacked, ErrNotConfirmed, ErrBlocked, ErrClosed or ctx's
-// error, and the message may be republished. While the connection is down,
-// Publish waits for it until ctx is done.
+// error, and the message may be republished (headers of a type AMQP cannot
+// carry are the one error republishing cannot fix). While the connection is
+// down, Publish waits for it until ctx is done.
 func (p *Publisher) Publish(ctx context.Context, exchange, key string, msg Message) error {
 	if p.conn.Blocked() {
 		return ErrBlocked
+	}
+	if err := amqp.Table(msg.Headers).Validate(); err != nil {
+		return fmt.Errorf("rabbit: message headers: %w", err) // republishing cannot help
 	}
 	l := p.lanes[p.next.Add(1)%uint64(len(p.lanes))]
 	verdict, err := l.publish(ctx, exchange, key, msg)
@@ -128,7 +132,7 @@ func (l *lane) publish(ctx context.Context, exchange, key string, msg Message) (
 
 // open makes sure the lane has a live confirm-mode channel.
 func (l *lane) open(ctx context.Context) error {
-	if l.ch != nil && !l.out.isClosed() {
+	if l.ch != nil && !l.ch.IsClosed() && !l.out.isClosed() {
 		return nil
 	}
 	l.ch = nil

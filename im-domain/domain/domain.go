@@ -20,13 +20,18 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/conversation"
+	"github.com/whaleim/whaleim/im-domain/internal/friend"
+	"github.com/whaleim/whaleim/im-domain/internal/group"
 	"github.com/whaleim/whaleim/im-domain/internal/httpapi"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 	"github.com/whaleim/whaleim/im-domain/internal/routing"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Publisher publishes one message to an exchange (pushes to gateways).
@@ -62,6 +67,7 @@ type Node struct {
 	handler  http.Handler
 	listener net.Listener
 	runners  []func(context.Context) error
+	rabbit   *rabbit.Conn // nil with an injected Publisher
 	closers  []func()
 }
 
@@ -107,10 +113,25 @@ func New(ctx context.Context, cfg Config, deps Deps) (n *Node, err error) {
 	if err := apps.Bootstrap(ctx, cfg.AppID, cfg.AppSecret, cfg.AppAdmins); err != nil {
 		return nil, err
 	}
+	hooks := webhook.New(apps, webhook.Config{}, deps.Log)
+	n.runners = append(n.runners, hooks.Run)
+	users := user.NewService(db, rdb, notify.New(rdb, pub), hooks, deps.Log)
+	friends := friend.NewService(db, db, notify.New(rdb, pub), 0, deps.Log) // one instance: its Relation cache is invalidated by its own changes
+	// One group service per node: its membership cache is invalidated by its own changes
+	// (and across nodes via Redis); the message core should use this instance (groupChecker).
+	groups := group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, notify.New(rdb, pub), deps.Log)
+	msgs, err := n.messaging(ctx, db, rdb, pub, apps, users, friends, groups)
+	if err != nil {
+		return nil, err
+	}
 	svc := httpapi.Services{
-		Apps:  apps,
-		Users: user.NewService(db, rdb, notify.New(rdb, pub), deps.Log),
-		Login: routing.NewPicker(members),
+		Apps:          apps,
+		Users:         users,
+		Login:         routing.NewPicker(members),
+		Conversations: conversation.NewService(db, notify.New(rdb, pub), deps.Log),
+		Friends:       friends,
+		Groups:        groups,
+		Messages:      msgs,
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
 	if pubReady != nil {

@@ -37,6 +37,7 @@ func (n *Node) publisher(ctx context.Context, deps Deps) (Publisher, func(contex
 		return nil, nil, fmt.Errorf("domain: %w", err)
 	}
 	n.runners = append(n.runners, conn.Run)
+	n.rabbit = conn
 	p := conn.Publisher(0)
 	n.closers = append(n.closers, func() { _ = p.Close() })
 	ready := func(context.Context) error {

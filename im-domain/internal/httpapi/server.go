@@ -25,9 +25,13 @@ type Config struct {
 // Services are the feature services behind the routes. Adding a feature
 // adds its field here and its xxxRoutes to routes().
 type Services struct {
-	Apps  Apps
-	Users UserService
-	Login LoginService
+	Apps          Apps
+	Users         UserService
+	Login         LoginService
+	Conversations ConversationService
+	Friends       FriendService
+	Groups        GroupService
+	Messages      MessageService
 }
 
 // Check is a named readiness check (MySQL ping, Redis ping, MQ connected).
@@ -66,6 +70,10 @@ func (s *Server) register() {
 	for _, feature := range []func(){
 		s.userRoutes,
 		s.loginRoutes,
+		s.groupRoutes,
+		s.conversationRoutes,
+		s.friendRoutes,
+		s.messageRoutes,
 	} {
 		feature()
 	}

@@ -37,7 +37,10 @@ func migrations() ([]Migration, error) {
 		steps []Migration
 	}{
 		{rangeAppsUsers, appsUsersMigrations},
-		// {rangeFriends, friendMigrations},
+		{rangeFriends, friendMigrations},
+		{rangeGroups, groupMigrations},
+		{rangeConversations, conversationMigrations}, // keep parts in version order
+		{rangeMessages, messageMigrations},
 	}
 	var all []Migration
 	for _, p := range parts {

@@ -34,17 +34,27 @@ type Notifier interface {
 	Notify(ctx context.Context, ev notify.Event) error
 }
 
+// Callbacks tells the app back-end what happened (webhook.Client); it
+// never blocks.
+type Callbacks interface {
+	After(ctx context.Context, appID uint32, event string, payload any)
+}
+
+// EventModifyAfter is the after-callback of Modify (webhook.UserModifyAfter).
+const EventModifyAfter = "user.modify.after"
+
 // Service implements the user use cases.
 type Service struct {
-	store    Store
-	presence Presence
-	notifier Notifier
-	log      *slog.Logger
+	store     Store
+	presence  Presence
+	notifier  Notifier
+	callbacks Callbacks
+	log       *slog.Logger
 }
 
 // NewService returns a Service.
-func NewService(store Store, presence Presence, notifier Notifier, log *slog.Logger) *Service {
-	return &Service{store: store, presence: presence, notifier: notifier, log: log.With("feature", "user")}
+func NewService(store Store, presence Presence, notifier Notifier, callbacks Callbacks, log *slog.Logger) *Service {
+	return &Service{store: store, presence: presence, notifier: notifier, callbacks: callbacks, log: log.With("feature", "user")}
 }
 
 // Result lists the ids a batch changed and those it did not.
@@ -121,8 +131,9 @@ func (s *Service) CanLogin(ctx context.Context, appID uint32, id string) error {
 	return err
 }
 
-// Modify applies p to user id and pushes 4000 USER_MODIFY with the new
-// profile to the user's devices other than from (the caller's, may be nil).
+// Modify applies p to user id, pushes 4000 USER_MODIFY with the new
+// profile to the user's devices other than from (the caller's, may be nil)
+// and queues the app's user.modify.after callback with it.
 func (s *Service) Modify(ctx context.Context, appID uint32, id string, p Patch, from *device.ID) (User, error) {
 	if err := ValidID(id); err != nil {
 		return User{}, err
@@ -136,6 +147,7 @@ func (s *Service) Modify(ctx context.Context, appID uint32, id string, p Patch, 
 		// Best-effort: the change is committed and devices catch up by sync.
 		s.log.WarnContext(ctx, "user modify notification failed", "app", appID, "user", id, "err", err)
 	}
+	s.callbacks.After(ctx, appID, EventModifyAfter, u)
 	return u, nil
 }
 

@@ -1,0 +1,116 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/conversation"
+	"github.com/whaleim/whaleim/im-domain/internal/friend"
+	"github.com/whaleim/whaleim/im-domain/internal/group"
+	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+	"github.com/whaleim/whaleim/im-domain/internal/message"
+	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
+	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
+	"github.com/whaleim/whaleim/im-domain/internal/user"
+)
+
+// messaging builds the message core and, when this node owns a RabbitMQ
+// connection, declares the uplink and store topology and runs one consumer
+// per uplink shard under Run. With an injected Publisher (the standalone
+// binary's in-process queue, tests) store records go through it too.
+func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher,
+	apps *app.Service, users *user.Service, friends *friend.Service, groups *group.Service) (*message.Service, error) {
+	notifier := notify.New(rdb, pub)
+	var storePub message.Publisher = pub
+	if n.rabbit != nil {
+		p := n.rabbit.Publisher(0)
+		n.closers = append(n.closers, func() { _ = p.Close() })
+		storePub = rabbitStore{p}
+	}
+	svc := message.NewService(message.Deps{
+		Apps: apps, Users: users, Friends: friendsPort{friends}, Groups: groupsPort{groups},
+		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
+		Store: db, StorePub: storePub, Pushes: pub, Notifier: notifier, Presence: rdb,
+		Conversations: conversationsPort{conversation.NewService(db, notifier, n.log)},
+		Log:           n.log,
+	})
+	if n.rabbit == nil {
+		return svc, nil
+	}
+	r := n.cfg.Rabbit
+	qt := r.QueueType
+	if !qt.Valid() {
+		qt = mq.Classic
+	}
+	shards := max(r.UplinkShards, 1)
+	if err := n.rabbit.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt))); err != nil {
+		return nil, fmt.Errorf("domain: declare message topology: %w", err)
+	}
+	h := mqapi.New(svc, n.log)
+	n.runners = append(n.runners, func(ctx context.Context) error {
+		return h.Run(ctx, n.rabbit, shards, rabbit.ConsumeOptions{})
+	})
+	return svc, nil
+}
+
+// rabbitStore publishes store records: persistent and confirmed, so a nil
+// error means the record is on disk in a durable queue.
+type rabbitStore struct{ p *rabbit.Publisher }
+
+func (r rabbitStore) Publish(ctx context.Context, exchange, key string, body []byte) error {
+	return r.p.Publish(ctx, exchange, key, rabbit.Message{Body: body, ContentType: "application/json", Persistent: true})
+}
+
+// conversationsPort adapts conversation.Service to message.Conversations.
+type conversationsPort struct{ s *conversation.Service }
+
+func (c conversationsPort) OnMessage(ctx context.Context, m mq.Message, owners []string) error {
+	peer := m.ToID
+	if m.Kind == mq.Group {
+		peer = m.GroupID
+	}
+	last := conversation.LastMessage{MessageKey: m.MessageKey, FromID: m.FromID, Preview: m.Body, Time: m.Time}
+	return c.s.OnMessage(ctx, m.AppID, m.ConversationID, m.Kind, owners, peer, m.Seq, last)
+}
+
+// friendsPort adapts friend.Service to message.FriendChecker.
+type friendsPort struct{ s *friend.Service }
+
+func (f friendsPort) Relation(ctx context.Context, appID uint32, from, to string) (message.Relation, error) {
+	friends, blocked, err := f.s.Relation(ctx, appID, from, to)
+	return message.Relation{Friends: friends, Blocked: blocked}, err
+}
+
+// groupsPort adapts group.Service (its per-node membership cache) to
+// message.GroupChecker.
+type groupsPort struct{ s *group.Service }
+
+func (g groupsPort) Group(ctx context.Context, appID uint32, groupID, userID string) (message.Group, error) {
+	v, err := g.s.View(ctx, appID, groupID, userID)
+	if err != nil {
+		return message.Group{}, err
+	}
+	out := message.Group{Found: v.Found, Destroyed: v.Destroyed, Muted: v.Muted, Members: v.Members}
+	if m := v.Member; m != nil {
+		out.Member = &message.Member{Role: message.RoleMember}
+		switch m.Role {
+		case group.RoleOwner:
+			out.Member.Role = message.RoleOwner
+		case group.RoleManager:
+			out.Member.Role = message.RoleManager
+		}
+		if m.SpeakDate > 0 {
+			out.Member.MutedUntil = time.UnixMilli(m.SpeakDate)
+		}
+	}
+	return out, nil
+}
+
+func (g groupsPort) Joined(ctx context.Context, appID uint32, userID string) ([]string, error) {
+	return g.s.JoinedIDs(ctx, appID, userID)
+}

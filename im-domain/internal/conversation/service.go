@@ -1,0 +1,285 @@
+package conversation
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-domain/internal/notify"
+)
+
+// Touch is one message's effect on the rows of its owners.
+type Touch struct {
+	ConversationID string
+	Type           Type
+	Owners         []Owner
+	Seq            int64
+	Last           LastMessage
+}
+
+// Owner is one row to upsert: its owner and the peer as the owner sees it.
+type Owner struct {
+	UserID, PeerID string
+}
+
+// Store persists conversation rows (mariadb.DB). Every change takes a new
+// sync sequence and marks it on the owners in the same transaction.
+type Store interface {
+	// TouchConversations upserts every owner's row for a new message:
+	// max_seq = max(max_seq, seq), summary of the newest message, un-hidden,
+	// new sync sequence; in one transaction.
+	TouchConversations(ctx context.Context, appID uint32, t Touch) error
+	// UpdateConversation loads the owner's row for update and applies fn;
+	// when fn reports a change the row gets a new sync sequence and is
+	// saved. errcode.ConversationNotFound when there is no row.
+	UpdateConversation(ctx context.Context, appID uint32, owner, conversationID string, fn func(*Conversation) bool) (Conversation, bool, error)
+	// Conversations lists the owner's visible rows, pinned first, then by
+	// latest message, and the number of visible rows.
+	Conversations(ctx context.Context, appID uint32, owner string, offset, limit int) ([]Conversation, int64, error)
+	// UnreadConversations lists the owner's visible rows with max_seq > read_seq.
+	UnreadConversations(ctx context.Context, appID uint32, owner string) ([]Conversation, error)
+	// ConversationsAfter lists the owner's rows (hidden ones too) with
+	// sequence > after, by sequence, at most limit.
+	ConversationsAfter(ctx context.Context, appID uint32, owner string, after int64, limit int) ([]Conversation, error)
+	// MaxConversationSequence is the owner's largest row sequence (0: none).
+	MaxConversationSequence(ctx context.Context, appID uint32, owner string) (int64, error)
+}
+
+// Notifier pushes events to devices (notify.Notifier).
+type Notifier interface {
+	Notify(ctx context.Context, ev notify.Event) error
+}
+
+// Service implements the conversation use cases.
+type Service struct {
+	store    Store
+	notifier Notifier
+	log      *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(store Store, notifier Notifier, log *slog.Logger) *Service {
+	return &Service{store: store, notifier: notifier, log: log.With("feature", "conversation")}
+}
+
+// OnMessage records a new message with seq in conversationID for every
+// owner: the row is created when missing, un-hidden when deleted, its last
+// message seq never goes down and its summary follows the newest message.
+// peerOrGroupID is the receiver (toId) of a 1:1 message, whose sender is
+// last.FromID, or the group id. Owners of a 1:1 conversation must be its two
+// users. Idempotent: replaying a message changes only the sync sequence.
+func (s *Service) OnMessage(ctx context.Context, appID uint32, conversationID string, kind mq.ConversationKind,
+	owners []string, peerOrGroupID string, seq int64, last LastMessage) error {
+	t, err := touch(conversationID, kind, owners, peerOrGroupID, seq, last)
+	if err != nil || len(t.Owners) == 0 {
+		return err
+	}
+	return s.store.TouchConversations(ctx, appID, t)
+}
+
+func touch(conversationID string, kind mq.ConversationKind, owners []string, peerOrGroupID string, seq int64, last LastMessage) (Touch, error) {
+	typ, ok := TypeOf(kind)
+	switch {
+	case !ok:
+		return Touch{}, errcode.BadRequest.With("unknown conversation kind " + string(kind))
+	case seq <= 0:
+		return Touch{}, errcode.BadRequest.With("message seq must be positive")
+	case typ == Group && conversationID != mq.GroupConversation(peerOrGroupID):
+		return Touch{}, errcode.BadRequest.With("conversationId is not the group's")
+	case typ == P2P && conversationID != mq.P2PConversation(last.FromID, peerOrGroupID):
+		return Touch{}, errcode.BadRequest.With("conversationId is not fromId and toId's")
+	}
+	last.Preview = preview(last.Preview)
+	t := Touch{ConversationID: conversationID, Type: typ, Seq: seq, Last: last}
+	// Sorted owners also make concurrent upserts lock rows in one order.
+	for _, o := range dedup(owners) {
+		if o == "" || len(o) > 64 {
+			return Touch{}, errcode.BadRequest.With("owner id: 1..64 bytes")
+		}
+		peer := peerOrGroupID
+		if typ == P2P {
+			switch o {
+			case last.FromID:
+			case peerOrGroupID:
+				peer = last.FromID
+			default:
+				return Touch{}, errcode.BadRequest.With("owner " + o + " is not in the 1:1 conversation")
+			}
+		}
+		t.Owners = append(t.Owners, Owner{UserID: o, PeerID: peer})
+	}
+	return t, nil
+}
+
+// MarkRead moves the owner's read position in conversationID forward to
+// seq; moved is false when it already was at or past seq. It does not
+// notify (the message core sends 1053/2053 for read receipts).
+// errcode.ConversationNotFound when the owner has no such row.
+func (s *Service) MarkRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) (bool, error) {
+	_, moved, err := s.markRead(ctx, appID, owner, conversationID, seq)
+	return moved, err
+}
+
+func (s *Service) markRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) (Conversation, bool, error) {
+	if seq < 0 {
+		return Conversation{}, false, errcode.MissingField.With("readSequence must not be negative")
+	}
+	if _, _, err := ParseID(owner, conversationID); err != nil {
+		return Conversation{}, false, err
+	}
+	return s.update(ctx, appID, owner, conversationID, func(c *Conversation) bool {
+		if seq <= c.ReadSeq {
+			return false
+		}
+		c.ReadSeq = seq
+		return true
+	})
+}
+
+// Read is MarkRead for the REST API: it returns the row and, when the read
+// position moved, sends 5001 to the owner's other devices.
+func (s *Service) Read(ctx context.Context, appID uint32, owner, conversationID string, seq int64, from *device.ID) (Conversation, error) {
+	c, moved, err := s.markRead(ctx, appID, owner, conversationID, seq)
+	if err == nil && moved {
+		s.notify(ctx, appID, command.ConversationUpdate, owner, from, c)
+	}
+	return c, err
+}
+
+// Update pins/unpins or mutes/unmutes a conversation and sends 5001 with the
+// new row to the owner's other devices when something changed.
+func (s *Service) Update(ctx context.Context, appID uint32, owner, conversationID string, p Patch, from *device.ID) (Conversation, error) {
+	if err := p.Validate(); err != nil {
+		return Conversation{}, err
+	}
+	if _, _, err := ParseID(owner, conversationID); err != nil {
+		return Conversation{}, err
+	}
+	c, changed, err := s.update(ctx, appID, owner, conversationID, p.Apply)
+	if err == nil && changed {
+		s.notify(ctx, appID, command.ConversationUpdate, owner, from, c)
+	}
+	return c, err
+}
+
+// Delete hides a conversation from the owner's list until a new message
+// arrives, marks everything so far read (a re-appearing conversation shows
+// only what is new) and sends 5000 to the owner's other devices. Deleting a
+// hidden conversation changes nothing.
+func (s *Service) Delete(ctx context.Context, appID uint32, owner, conversationID string, from *device.ID) error {
+	if _, _, err := ParseID(owner, conversationID); err != nil {
+		return err
+	}
+	c, changed, err := s.update(ctx, appID, owner, conversationID, func(c *Conversation) bool {
+		if c.Deleted == 1 {
+			return false
+		}
+		c.Deleted, c.ReadSeq = 1, max(c.ReadSeq, c.MaxSeq)
+		return true
+	})
+	if err == nil && changed {
+		s.notify(ctx, appID, command.ConversationDelete, owner, from, c)
+	}
+	return err
+}
+
+// List returns a page of the owner's visible conversations (pinned first,
+// then newest message first) and how many there are.
+func (s *Service) List(ctx context.Context, appID uint32, owner string, offset, limit int) ([]Conversation, int64, error) {
+	if offset < 0 || limit < 0 {
+		return nil, 0, errcode.MissingField.With("offset/limit must not be negative")
+	}
+	if limit == 0 || limit > MaxSyncLimit {
+		limit = MaxSyncLimit
+	}
+	list, total, err := s.store.Conversations(ctx, appID, owner, offset, limit)
+	return filled(list), total, err
+}
+
+// UnreadCount returns the owner's total unread messages over visible
+// conversations (muted ones included; each entry says whether it is muted)
+// and the count per conversation.
+func (s *Service) UnreadCount(ctx context.Context, appID uint32, owner string) (Unread, error) {
+	list, err := s.store.UnreadConversations(ctx, appID, owner)
+	if err != nil {
+		return Unread{}, err
+	}
+	out := Unread{Conversations: []UnreadCount{}}
+	for _, c := range filled(list) {
+		out.Total += c.Unread
+		out.Conversations = append(out.Conversations, UnreadCount{ConversationID: c.ConversationID, Unread: c.Unread, Mute: c.Mute})
+	}
+	return out, nil
+}
+
+// Sync returns the owner's rows changed after lastSequence (hidden rows
+// included, as tombstones with isDeleted 1), oldest change first.
+func (s *Service) Sync(ctx context.Context, appID uint32, owner string, lastSequence int64, maxLimit int) (Page, error) {
+	if lastSequence < 0 || maxLimit < 0 {
+		return Page{}, errcode.MissingField.With("lastSequence/maxLimit must not be negative")
+	}
+	if maxLimit == 0 || maxLimit > MaxSyncLimit {
+		maxLimit = MaxSyncLimit
+	}
+	maxSeq, err := s.store.MaxConversationSequence(ctx, appID, owner)
+	if err != nil {
+		return Page{}, err
+	}
+	// One extra row tells whether more follow without trusting maxSeq,
+	// which a concurrent change may already have passed.
+	rows, err := s.store.ConversationsAfter(ctx, appID, owner, lastSequence, maxLimit+1)
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{MaxSequence: maxSeq, Completed: len(rows) <= maxLimit, DataList: filled(rows[:min(len(rows), maxLimit)])}
+	if n := len(p.DataList); n > 0 {
+		p.MaxSequence = max(p.MaxSequence, p.DataList[n-1].Sequence)
+	}
+	return p, nil
+}
+
+func (s *Service) notify(ctx context.Context, appID uint32, cmd command.Code, owner string, from *device.ID, c Conversation) {
+	ev := notify.Event{AppID: appID, Command: cmd, To: []string{owner}, ExcludeDevice: from, ToID: c.ConversationID, Data: c}
+	if err := s.notifier.Notify(ctx, ev); err != nil {
+		// Best-effort: the change is committed and devices catch up by sync.
+		s.log.WarnContext(ctx, "conversation notification failed", "app", appID, "owner", owner, "command", int(cmd), "err", err)
+	}
+}
+
+// update is Store.UpdateConversation with the derived fields filled in.
+func (s *Service) update(ctx context.Context, appID uint32, owner, conversationID string, fn func(*Conversation) bool) (Conversation, bool, error) {
+	c, changed, err := s.store.UpdateConversation(ctx, appID, owner, conversationID, fn)
+	c.fill()
+	return c, changed, err
+}
+
+func filled(list []Conversation) []Conversation {
+	out := make([]Conversation, len(list))
+	for i, c := range list {
+		c.fill()
+		out[i] = c
+	}
+	return out
+}
+
+func dedup(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Record is OnMessage for a message in the store's form: the message core
+// passes what it hands to the store and whose lists it touches (1:1: the
+// sender and the receiver; group: the members and the sender).
+func (s *Service) Record(ctx context.Context, m mq.Message, owners []string) error {
+	peer := m.ToID
+	if m.Kind == mq.Group {
+		peer = m.GroupID
+	}
+	last := LastMessage{MessageKey: m.MessageKey, FromID: m.FromID, Preview: m.Body, Time: m.Time}
+	return s.OnMessage(ctx, m.AppID, m.ConversationID, m.Kind, owners, peer, m.Seq, last)
+}

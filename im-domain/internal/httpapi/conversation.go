@@ -1,0 +1,202 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-domain/internal/conversation"
+	"github.com/whaleim/whaleim/im-domain/internal/user"
+)
+
+// ConversationService is what the conversation routes need
+// (conversation.Service).
+type ConversationService interface {
+	List(ctx context.Context, appID uint32, owner string, offset, limit int) ([]conversation.Conversation, int64, error)
+	Update(ctx context.Context, appID uint32, owner, conversationID string, p conversation.Patch, from *device.ID) (conversation.Conversation, error)
+	Delete(ctx context.Context, appID uint32, owner, conversationID string, from *device.ID) error
+	Read(ctx context.Context, appID uint32, owner, conversationID string, seq int64, from *device.ID) (conversation.Conversation, error)
+	UnreadCount(ctx context.Context, appID uint32, owner string) (conversation.Unread, error)
+	Sync(ctx context.Context, appID uint32, owner string, lastSequence int64, maxLimit int) (conversation.Page, error)
+}
+
+// conversationRoutes: WhaleShark's ConversationController
+// (/v1/conversation) plus list, read and unread count. Every call acts on
+// the rows of one owner: fromId when given (the caller itself, or anyone for
+// an admin), else the acting user.
+func (s *Server) conversationRoutes() {
+	s.api("POST /v1/conversation/getConversationList", s.listConversations)
+	s.api("POST /v1/conversation/updateConversation", s.updateConversation)
+	s.api("POST /v1/conversation/deleteConversation", s.deleteConversation)
+	s.api("POST /v1/conversation/readConversation", s.readConversation)
+	s.api("POST /v1/conversation/getUnreadCount", s.unreadCount)
+	s.api("POST /v1/conversation/syncConversationList", s.syncConversations)
+}
+
+// convOwnerReq names the owner of the rows a request acts on.
+type convOwnerReq struct {
+	base
+	FromID string `json:"fromId"`
+}
+
+func (q *convOwnerReq) validate() error {
+	if q.FromID != "" {
+		return user.ValidID(q.FromID)
+	}
+	return nil
+}
+
+// owner checks the caller may act on the owner's rows and returns it.
+func (q *convOwnerReq) owner(c *Caller) (string, error) {
+	actor, err := q.actor(c)
+	if err != nil || q.FromID == "" {
+		return actor, err
+	}
+	return q.FromID, ownedBy(&q.base, c, q.FromID)
+}
+
+// from is the calling device, skipped by the owner's notifications.
+func (q *convOwnerReq) from(c *Caller, owner string) *device.ID {
+	return c.Device(owner, q.ClientType, q.IMEI)
+}
+
+type conversationReq struct {
+	convOwnerReq
+	ConversationID string `json:"conversationId"`
+}
+
+func (q *conversationReq) validate() error {
+	if q.ConversationID == "" {
+		return errcode.MissingField.With("conversationId")
+	}
+	return q.convOwnerReq.validate()
+}
+
+type listConversationsReq struct {
+	convOwnerReq
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+type conversationList struct {
+	Total    int64                       `json:"total"`
+	DataList []conversation.Conversation `json:"dataList"`
+}
+
+func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+	var q listConversationsReq
+	if err := s.decode(w, r, &q); err != nil {
+		return nil, err
+	}
+	owner, err := q.owner(c)
+	if err != nil {
+		return nil, err
+	}
+	list, total, err := s.svc.Conversations.List(r.Context(), c.App.ID, owner, q.Offset, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return conversationList{Total: total, DataList: list}, nil
+}
+
+type updateConversationReq struct {
+	conversationReq
+	conversation.Patch
+}
+
+func (q *updateConversationReq) validate() error {
+	if err := q.conversationReq.validate(); err != nil {
+		return err
+	}
+	return q.Patch.Validate()
+}
+
+func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+	var q updateConversationReq
+	if err := s.decode(w, r, &q); err != nil {
+		return nil, err
+	}
+	owner, err := q.owner(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Conversations.Update(r.Context(), c.App.ID, owner, q.ConversationID, q.Patch, q.from(c, owner))
+}
+
+func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+	var q conversationReq
+	if err := s.decode(w, r, &q); err != nil {
+		return nil, err
+	}
+	owner, err := q.owner(c)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.svc.Conversations.Delete(r.Context(), c.App.ID, owner, q.ConversationID, q.from(c, owner))
+}
+
+type readConversationReq struct {
+	conversationReq
+	ReadSequence *int64 `json:"readSequence"`
+}
+
+func (q *readConversationReq) validate() error {
+	if q.ReadSequence == nil || *q.ReadSequence < 0 {
+		return errcode.MissingField.With("readSequence: a message seq >= 0")
+	}
+	return q.conversationReq.validate()
+}
+
+func (s *Server) readConversation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+	var q readConversationReq
+	if err := s.decode(w, r, &q); err != nil {
+		return nil, err
+	}
+	owner, err := q.owner(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Conversations.Read(r.Context(), c.App.ID, owner, q.ConversationID, *q.ReadSequence, q.from(c, owner))
+}
+
+func (s *Server) unreadCount(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+	var q convOwnerReq
+	if err := s.decode(w, r, &q); err != nil {
+		return nil, err
+	}
+	owner, err := q.owner(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Conversations.UnreadCount(r.Context(), c.App.ID, owner)
+}
+
+// convSyncReq is WhaleShark's SyncReq.
+type convSyncReq struct {
+	convOwnerReq
+	LastSequence *int64 `json:"lastSequence"`
+	MaxLimit     int    `json:"maxLimit"`
+}
+
+func (q *convSyncReq) validate() error {
+	if q.LastSequence == nil || *q.LastSequence < 0 {
+		return errcode.MissingField.With("lastSequence >= 0")
+	}
+	if q.MaxLimit < 0 {
+		return errcode.MissingField.With("maxLimit >= 0")
+	}
+	return q.convOwnerReq.validate()
+}
+
+func (s *Server) syncConversations(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+	var q convSyncReq
+	if err := s.decode(w, r, &q); err != nil {
+		return nil, err
+	}
+	owner, err := q.owner(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Conversations.Sync(r.Context(), c.App.ID, owner, *q.LastSequence, q.MaxLimit)
+}

@@ -1,0 +1,226 @@
+package mariadb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-domain/internal/conversation"
+)
+
+var _ conversation.Store = (*DB)(nil)
+
+// batchRows bounds one multi-row INSERT (a 500-member group is one).
+const batchRows = 500
+
+type conversationRow struct {
+	AppID            uint32 `gorm:"primaryKey"`
+	OwnerID          string `gorm:"primaryKey"`
+	ConversationID   string `gorm:"primaryKey"`
+	ConversationType int
+	PeerID           string
+	IsTop            int
+	IsMute           int
+	Deleted          int
+	ReadSeq          int64
+	MaxSeq           int64
+	LastMsgKey       int64
+	LastMsgFrom      string
+	LastMsgPreview   string
+	LastMsgTime      int64
+	Sequence         int64
+	CreatedAt        int64 `gorm:"autoCreateTime:false"`
+	UpdatedAt        int64 `gorm:"autoUpdateTime:false"`
+}
+
+func (conversationRow) TableName() string { return "conversations" }
+
+func (r conversationRow) conversation() conversation.Conversation {
+	return conversation.Conversation{ConversationID: r.ConversationID, Type: conversation.Type(r.ConversationType),
+		OwnerID: r.OwnerID, PeerID: r.PeerID, Top: r.IsTop, Mute: r.IsMute, Deleted: r.Deleted,
+		ReadSeq: r.ReadSeq, MaxSeq: r.MaxSeq, Sequence: r.Sequence,
+		Last: conversation.LastMessage{MessageKey: r.LastMsgKey, FromID: r.LastMsgFrom, Preview: r.LastMsgPreview, Time: r.LastMsgTime}}
+}
+
+// TouchConversations implements conversation.Store: one sync sequence for
+// the message, then one multi-row upsert per 500 owners and one for their
+// sequence marks, all in one transaction. Every owner's new value is the
+// same, so the update clauses bind parameters instead of VALUES()/excluded,
+// and the summary columns are assigned before max_seq so that MySQL's
+// left-to-right evaluation still compares against the old max_seq.
+func (d *DB) TouchConversations(ctx context.Context, appID uint32, t conversation.Touch) error {
+	now := time.Now().UnixMilli()
+	err := d.Tx(ctx, func(tx *gorm.DB) error {
+		seq, err := NextSeq(tx, appID, conversation.Module)
+		if err != nil {
+			return err
+		}
+		rows := make([]conversationRow, len(t.Owners))
+		owners := make([]string, len(t.Owners))
+		for i, o := range t.Owners {
+			rows[i] = conversationRow{AppID: appID, OwnerID: o.UserID, ConversationID: t.ConversationID,
+				ConversationType: int(t.Type), PeerID: o.PeerID, MaxSeq: t.Seq, LastMsgKey: t.Last.MessageKey,
+				LastMsgFrom: t.Last.FromID, LastMsgPreview: t.Last.Preview, LastMsgTime: t.Last.Time,
+				Sequence: seq, CreatedAt: now, UpdatedAt: now}
+			owners[i] = o.UserID
+		}
+		if err := tx.Clauses(clause.OnConflict{DoUpdates: touchAssignments(t, seq, now)}).CreateInBatches(&rows, batchRows).Error; err != nil {
+			return err
+		}
+		return markUserSeqs(tx, appID, conversation.Module, seq, owners)
+	})
+	if err != nil {
+		return fmt.Errorf("mariadb: touch conversations: %w", err)
+	}
+	return nil
+}
+
+func touchAssignments(t conversation.Touch, seq, now int64) []clause.Assignment {
+	newer := func(col string, v any) clause.Assignment {
+		return clause.Assignment{Column: clause.Column{Name: col},
+			Value: gorm.Expr("CASE WHEN max_seq < ? THEN ? ELSE "+col+" END", t.Seq, v)}
+	}
+	return []clause.Assignment{
+		newer("last_msg_key", t.Last.MessageKey),
+		newer("last_msg_from", t.Last.FromID),
+		newer("last_msg_preview", t.Last.Preview),
+		newer("last_msg_time", t.Last.Time),
+		newer("max_seq", t.Seq), // last: the columns above read the old max_seq
+		{Column: clause.Column{Name: "deleted"}, Value: 0},
+		{Column: clause.Column{Name: "sequence"}, Value: seq},
+		{Column: clause.Column{Name: "updated_at"}, Value: now},
+	}
+}
+
+// markUserSeqs is MarkUserSeq as multi-row statements, for group fan-out.
+func markUserSeqs(tx *gorm.DB, appID uint32, module string, seq int64, userIDs []string) error {
+	rows := make([]userSeq, len(userIDs))
+	for i, u := range userIDs {
+		rows[i] = userSeq{AppID: appID, UserID: u, Module: module, Seq: seq}
+	}
+	keep := clause.OnConflict{
+		Columns:   []clause.Column{{Name: "app_id"}, {Name: "user_id"}, {Name: "module"}},
+		DoUpdates: clause.Assignments(map[string]any{"seq": gorm.Expr("CASE WHEN seq < ? THEN ? ELSE seq END", seq, seq)}),
+	}
+	if err := tx.Clauses(keep).CreateInBatches(&rows, batchRows).Error; err != nil {
+		return fmt.Errorf("mariadb: mark user seqs %s: %w", module, err)
+	}
+	return nil
+}
+
+// UpdateConversation implements conversation.Store. fn first runs on a
+// plain read, so a no-op takes no lock and no sequence; a change then takes
+// the sequence counter BEFORE the row lock, the same order as
+// TouchConversations, so the two can never deadlock.
+func (d *DB) UpdateConversation(ctx context.Context, appID uint32, owner, conversationID string,
+	fn func(*conversation.Conversation) bool) (conversation.Conversation, bool, error) {
+	var (
+		out     conversation.Conversation
+		changed bool
+	)
+	err := d.Tx(ctx, func(tx *gorm.DB) error {
+		c, err := loadConversation(tx, appID, owner, conversationID)
+		if err != nil || !fn(&c) {
+			out = c
+			return err
+		}
+		seq, err := NextSeq(tx, appID, conversation.Module)
+		if err != nil {
+			return err
+		}
+		if c, err = loadConversation(tx.Clauses(clause.Locking{Strength: "UPDATE"}), appID, owner, conversationID); err != nil {
+			return err
+		}
+		if out, changed = c, fn(&c); !changed {
+			return nil
+		}
+		c.Sequence, out = seq, c
+		return saveConversation(tx, appID, c, seq)
+	})
+	if err != nil && !errors.Is(err, errcode.ConversationNotFound) {
+		err = fmt.Errorf("mariadb: update conversation: %w", err)
+	}
+	return out, changed, err
+}
+
+func loadConversation(tx *gorm.DB, appID uint32, owner, conversationID string) (conversation.Conversation, error) {
+	var r conversationRow
+	err := tx.Where("app_id = ? AND owner_id = ? AND conversation_id = ?", appID, owner, conversationID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return conversation.Conversation{}, errcode.ConversationNotFound.With(conversationID)
+	}
+	return r.conversation(), err
+}
+
+func saveConversation(tx *gorm.DB, appID uint32, c conversation.Conversation, seq int64) error {
+	err := tx.Model(&conversationRow{}).
+		Where("app_id = ? AND owner_id = ? AND conversation_id = ?", appID, c.OwnerID, c.ConversationID).
+		Updates(map[string]any{"is_top": c.Top, "is_mute": c.Mute, "deleted": c.Deleted, "read_seq": c.ReadSeq,
+			"sequence": seq, "updated_at": time.Now().UnixMilli()}).Error
+	if err != nil {
+		return err
+	}
+	return MarkUserSeq(tx, appID, conversation.Module, seq, c.OwnerID)
+}
+
+// Conversations implements conversation.Store.
+func (d *DB) Conversations(ctx context.Context, appID uint32, owner string, offset, limit int) ([]conversation.Conversation, int64, error) {
+	q := d.Gorm.WithContext(ctx).Model(&conversationRow{}).Where("app_id = ? AND owner_id = ? AND deleted = 0", appID, owner)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("mariadb: count conversations: %w", err)
+	}
+	var rows []conversationRow
+	err := q.Order("is_top DESC, last_msg_time DESC, conversation_id").Offset(offset).Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("mariadb: conversations: %w", err)
+	}
+	return conversations(rows), total, nil
+}
+
+// UnreadConversations implements conversation.Store.
+func (d *DB) UnreadConversations(ctx context.Context, appID uint32, owner string) ([]conversation.Conversation, error) {
+	var rows []conversationRow
+	err := d.Gorm.WithContext(ctx).Where("app_id = ? AND owner_id = ? AND deleted = 0 AND max_seq > read_seq", appID, owner).
+		Order("last_msg_time DESC, conversation_id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: unread conversations: %w", err)
+	}
+	return conversations(rows), nil
+}
+
+// ConversationsAfter implements conversation.Store (strictly after).
+func (d *DB) ConversationsAfter(ctx context.Context, appID uint32, owner string, after int64, limit int) ([]conversation.Conversation, error) {
+	var rows []conversationRow
+	err := d.Gorm.WithContext(ctx).Where("app_id = ? AND owner_id = ? AND sequence > ?", appID, owner, after).
+		Order("sequence").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: sync conversations: %w", err)
+	}
+	return conversations(rows), nil
+}
+
+// MaxConversationSequence implements conversation.Store: the owner's own
+// maximum, not the app's.
+func (d *DB) MaxConversationSequence(ctx context.Context, appID uint32, owner string) (int64, error) {
+	var seq int64
+	err := d.Gorm.WithContext(ctx).Raw("SELECT COALESCE(MAX(sequence), 0) FROM conversations WHERE app_id = ? AND owner_id = ?",
+		appID, owner).Scan(&seq).Error
+	if err != nil {
+		return 0, fmt.Errorf("mariadb: max conversation sequence: %w", err)
+	}
+	return seq, nil
+}
+
+func conversations(rows []conversationRow) []conversation.Conversation {
+	out := make([]conversation.Conversation, len(rows))
+	for i, r := range rows {
+		out[i] = r.conversation()
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+package mariadb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/whaleim/whaleim/im-domain/internal/message"
+)
+
+// Touch implements message.Store: one row per participant, kept if present.
+func (d *DB) Touch(ctx context.Context, appID uint32, conversation string, users ...string) error {
+	for _, u := range users {
+		err := d.Gorm.WithContext(ctx).Exec(`INSERT IGNORE INTO im_message_user_conv (app_id, user_id, conversation_id)
+			VALUES (?, ?, ?)`, appID, u, conversation).Error
+		if err != nil {
+			return fmt.Errorf("mariadb: touch conversation: %w", err)
+		}
+	}
+	return nil
+}
+
+// Forward implements message.Store. The guard is on the cursor's own
+// column (WhaleShark compared the wrong one and let read marks go back).
+func (d *DB) Forward(ctx context.Context, appID uint32, userID, conversation string, c message.Cursor, seq int64) error {
+	col := string(c)
+	switch c {
+	case message.CursorRead, message.CursorReceive, message.CursorCleared:
+	default:
+		return fmt.Errorf("mariadb: unknown cursor %q", c)
+	}
+	err := d.Gorm.WithContext(ctx).Exec(`INSERT INTO im_message_user_conv (app_id, user_id, conversation_id, `+col+`)
+		VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `+col+` = GREATEST(`+col+`, VALUES(`+col+`))`,
+		appID, userID, conversation, seq).Error
+	if err != nil {
+		return fmt.Errorf("mariadb: forward %s: %w", col, err)
+	}
+	return nil
+}
+
+// Cursors implements message.Store.
+func (d *DB) Cursors(ctx context.Context, appID uint32, userID string) ([]message.UserConversation, error) {
+	var rows []struct {
+		ConversationID               string
+		RecvSeq, ReadSeq, ClearedSeq int64
+	}
+	err := d.Gorm.WithContext(ctx).Raw(`SELECT conversation_id, recv_seq, read_seq, cleared_seq
+		FROM im_message_user_conv WHERE app_id = ? AND user_id = ?`, appID, userID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: cursors: %w", err)
+	}
+	out := make([]message.UserConversation, len(rows))
+	for i, r := range rows {
+		out[i] = message.UserConversation{Conversation: r.ConversationID, ReceiveSeq: r.RecvSeq,
+			ReadSeq: r.ReadSeq, ClearedSeq: r.ClearedSeq}
+	}
+	return out, nil
+}
+
+// ReadCount implements message.Store.
+func (d *DB) ReadCount(ctx context.Context, appID uint32, conversation string, seq int64, members []string) (int, error) {
+	if len(members) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := d.Gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM im_message_user_conv
+		WHERE app_id = ? AND conversation_id = ? AND read_seq >= ? AND user_id IN ?`,
+		appID, conversation, seq, members).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("mariadb: read count: %w", err)
+	}
+	return n, nil
+}

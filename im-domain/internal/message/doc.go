@@ -1,0 +1,32 @@
+// Package message is the messaging core of the domain: the send pipeline of
+// 1:1 (1103) and group (2104) messages, receive ACKs (1107), read marks
+// (1106/2106) with receipts, recall (1050) and the history/sync queries.
+//
+// # Send pipeline (Service.Send)
+//
+// The order is the delivery contract (ARCHITECTURE.md):
+//
+//  1. dedup: the (app, fromId, messageId) key is claimed in Redis with SET NX
+//     before anything else. A duplicate of a finished send gets the original
+//     up-ACK again (same seq, key and time) and nothing else happens; a
+//     duplicate of a send still in flight waits briefly and otherwise fails
+//     as retryable, so the uplink is requeued and answered later.
+//  2. checks: sender exists, is not forbidden or muted; 1:1 friendship and
+//     blacklist per app settings; group existence, destruction, membership,
+//     group mute and member mute. A refusal is answered with an up-ACK
+//     carrying the code; nothing is stored or delivered and the dedup claim
+//     is released, so a later resend is judged again.
+//  3. seq (per conversation, Sequencer) and messageKey (Keys): assigned once
+//     and remembered in the dedup entry, so a redelivery after a failure
+//     re-publishes the same seq instead of burning a new one.
+//  4. the store record is published with a publisher confirm: a confirmed
+//     persistent publish to a durable queue is the durability point.
+//  5. only then the up-ACK (1046/2047) goes to the sending device, then the
+//     fan-out to the receivers' and the sender's other devices, the 1107
+//     serverSend notice for an offline 1:1 receiver, and the conversation
+//     update. These later steps are best effort: sync repairs a lost push.
+//
+// A transient failure (Redis, MySQL or the broker) is returned as an error
+// without an up-ACK: the uplink consumer nacks and requeues, and a resend
+// with the same messageId is deduplicated.
+package message

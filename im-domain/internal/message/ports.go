@@ -1,0 +1,175 @@
+package message
+
+import (
+	"context"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/user"
+)
+
+// Apps loads an app's settings (app.Service).
+type Apps interface {
+	App(ctx context.Context, id uint32) (*app.App, error)
+}
+
+// Users loads a live user or fails with errcode.UserNotFound (user.Service).
+type Users interface {
+	One(ctx context.Context, appID uint32, id string) (user.User, error)
+}
+
+// Relation is what the friend feature knows about a sender and a receiver.
+type Relation struct {
+	// Friends: each has the other as an active friend.
+	Friends bool
+	// Blocked: the receiver blacklisted the sender, or the sender the
+	// receiver.
+	Blocked bool
+}
+
+// FriendChecker answers friendship facts for the 1:1 send check (the
+// friend feature); the app settings decide which facts matter.
+type FriendChecker interface {
+	Relation(ctx context.Context, appID uint32, from, to string) (Relation, error)
+}
+
+// Role is a group member's role.
+type Role int
+
+// Member roles.
+const (
+	RoleMember Role = iota
+	RoleManager
+	RoleOwner
+)
+
+// Group is what the group feature tells the message core about one group,
+// as seen by one user.
+type Group struct {
+	Found     bool
+	Destroyed bool
+	Muted     bool // only managers and the owner may speak
+	// Member is the asking user's membership; nil when not a member.
+	Member *Member
+	// Members are the ids of every current member (fan-out, read counts).
+	Members []string
+}
+
+// Member is one user's membership of a group.
+type Member struct {
+	Role       Role
+	MutedUntil time.Time // zero: not muted
+}
+
+// GroupChecker answers group facts (the group feature).
+type GroupChecker interface {
+	Group(ctx context.Context, appID uint32, groupID, userID string) (Group, error)
+	// Joined lists the groups userID currently belongs to.
+	Joined(ctx context.Context, appID uint32, userID string) ([]string, error)
+}
+
+// Entry is the dedup record of one (app, fromId, messageId).
+type Entry struct {
+	State State `json:"s"`
+	At    int64 `json:"at"` // unix ms of the last state change
+	Seq   int64 `json:"seq,omitempty"`
+	Key   int64 `json:"key,omitempty"`
+	Time  int64 `json:"time,omitempty"`
+}
+
+// State is a dedup entry's state.
+type State string
+
+// Dedup states: claimed and nothing assigned yet; seq and key assigned but
+// the store publish not confirmed; durable.
+const (
+	Pending  State = "pending"
+	Assigned State = "assigned"
+	Done     State = "done"
+)
+
+// Dedup is the first deduplication layer (redisdb.Dedup).
+type Dedup interface {
+	// Claim writes e unless the key exists (SET NX); it returns the
+	// existing entry and false when it does.
+	Claim(ctx context.Context, appID uint32, fromID, messageID string, e Entry) (Entry, bool, error)
+	// Get returns the entry, and false when there is none.
+	Get(ctx context.Context, appID uint32, fromID, messageID string) (Entry, bool, error)
+	// Save overwrites the entry.
+	Save(ctx context.Context, appID uint32, fromID, messageID string, e Entry) error
+	// Release deletes the entry, so a resend is processed anew.
+	Release(ctx context.Context, appID uint32, fromID, messageID string) error
+}
+
+// Sequencer assigns per-conversation seqs that are strictly increasing and
+// never reused, even across a Redis flush (redisdb.Sequencer).
+type Sequencer interface {
+	Next(ctx context.Context, appID uint32, conversation string) (int64, error)
+}
+
+// Publisher publishes one message and returns only when the broker
+// confirmed it; for the store exchange the message must be persistent.
+type Publisher interface {
+	Publish(ctx context.Context, exchange, key string, body []byte) error
+}
+
+// Notifier fans events out to devices (notify.Notifier).
+type Notifier interface {
+	Notify(ctx context.Context, ev notify.Event) error
+}
+
+// Presence reads live device sessions (redisdb.Client).
+type Presence interface {
+	Online(ctx context.Context, appID uint32, userIDs []string) (map[string][]session.Session, error)
+}
+
+// Conversations is told about every accepted message (the conversation
+// feature keeps the users' conversation lists).
+type Conversations interface {
+	// owners are the users whose conversation lists show it.
+	OnMessage(ctx context.Context, m mq.Message, owners []string) error
+}
+
+// Store is the message core's MySQL state (mariadb.DB): the messages the
+// store wrote (im_message) and the per-user cursors.
+type Store interface {
+	// Stored finds an already persisted message by its sender key: the
+	// final dedup guard once the Redis entry is gone.
+	Stored(ctx context.Context, appID uint32, fromID, messageID string) (mq.Message, bool, error)
+	// ByKey finds a message by its server key.
+	ByKey(ctx context.Context, appID uint32, key int64) (mq.Message, bool, error)
+	// Touch records that users take part in conversation (1:1 lists).
+	Touch(ctx context.Context, appID uint32, conversation string, users ...string) error
+	// Forward moves a cursor of a user forward only.
+	Forward(ctx context.Context, appID uint32, userID, conversation string, c Cursor, seq int64) error
+	Cursors(ctx context.Context, appID uint32, userID string) ([]UserConversation, error)
+	// ReadCount counts users among members whose read cursor is >= seq.
+	ReadCount(ctx context.Context, appID uint32, conversation string, seq int64, members []string) (int, error)
+	// MaxSeqs returns the highest stored seq of each conversation.
+	MaxSeqs(ctx context.Context, appID uint32, conversations []string) (map[string]int64, error)
+	// Range returns messages with seq in (after, upto], ascending, at most limit.
+	Range(ctx context.Context, appID uint32, conversation string, after, upto int64, limit int) ([]mq.Message, error)
+	// Before returns messages with seq < before, descending, at most limit.
+	Before(ctx context.Context, appID uint32, conversation string, before int64, limit int) ([]mq.Message, error)
+}
+
+// Cursor names a per-user cursor.
+type Cursor string
+
+// Cursors: delivery, read, and cleared (history hidden up to it).
+const (
+	CursorReceive Cursor = "recv_seq"
+	CursorRead    Cursor = "read_seq"
+	CursorCleared Cursor = "cleared_seq"
+)
+
+// UserConversation is one user's state in one conversation.
+type UserConversation struct {
+	Conversation string `json:"conversationId"`
+	ReceiveSeq   int64  `json:"receiveSequence"`
+	ReadSeq      int64  `json:"readSequence"`
+	ClearedSeq   int64  `json:"clearedSequence"`
+}

@@ -1,0 +1,121 @@
+//go:build integration
+
+package redisdb_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whaleim/whaleim/im-domain/internal/apitest"
+	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
+)
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m)) }
+
+// privateRedis starts a redis-server of its own (FLUSHALL must not touch the
+// shared instance other packages test against) and kills it at cleanup.
+func privateRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start private redis-server: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	t.Cleanup(func() { rdb.Close() })
+	for deadline := time.Now().Add(10 * time.Second); rdb.Ping(t.Context()).Err() != nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("private redis-server did not answer")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return rdb
+}
+
+func openDB(t *testing.T) *mariadb.DB {
+	db, err := mariadb.Open(t.Context(), apitest.DSN(t), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestSequencer_FlushAllNeverReusesOrLowers(t *testing.T) {
+	rdb := privateRedis(t)
+	db := openDB(t)
+	seqs := redisdb.Wrap(rdb, time.Minute).NewSequencer(db, 5)
+	app, conv := apitest.RandomAppID(), "p2p:a:b"
+	var got []int64
+	for round := range 4 {
+		for range 7 {
+			s, err := seqs.Next(t.Context(), app, conv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s)
+		}
+		if round%2 == 0 {
+			rdb.FlushAll(t.Context())
+		} else { // a restart without persistence
+			rdb.Del(t.Context(), fmt.Sprintf("%d:msgSeq:{%s}:lim", app, conv))
+		}
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("seq %d after %d: %v", got[i], got[i-1], got)
+		}
+	}
+	if got[0] != 1 {
+		t.Fatalf("first seq %d, want 1", got[0])
+	}
+}
+
+func TestSequencer_ConcurrentNodesWithFlushAllUnique(t *testing.T) {
+	rdb := privateRedis(t)
+	db := openDB(t)
+	app, conv := apitest.RandomAppID(), "group:g1"
+	nodes := []*redisdb.Sequencer{redisdb.Wrap(rdb, time.Minute).NewSequencer(db, 3),
+		redisdb.Wrap(rdb, time.Minute).NewSequencer(db, 3)}
+	var mu sync.Mutex
+	var all []int64
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				s, err := nodes[w%2].Next(t.Context(), app, conv)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				all = append(all, s)
+				mu.Unlock()
+				if w == 0 && i%10 == 9 {
+					rdb.FlushAll(t.Context())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(all)
+	if len(slices.Compact(slices.Clone(all))) != len(all) {
+		t.Fatalf("a seq was issued twice: %v", all)
+	}
+}
