@@ -23,8 +23,8 @@ import (
 	"github.com/whaleim/whaleim/im-common/zookeeper"
 	"github.com/whaleim/whaleim/im-tcp/gateway"
 	"github.com/whaleim/whaleim/im-tcp/internal/rabbitmq"
-	"github.com/whaleim/whaleim/im-tcp/internal/redisdb"
 	"github.com/whaleim/whaleim/im-tcp/internal/zkregistry"
+	"github.com/whaleim/whaleim/im-tcp/redisdb"
 )
 
 func main() {

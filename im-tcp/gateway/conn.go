@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -41,6 +42,9 @@ type conn struct {
 	state atomic.Uint32 // stateNew or stateAuthed
 	id    device.ID
 	sess  session.Session
+	// touched is the unix nanos of the last session write; the read loop
+	// alone uses it.
+	touched int64
 
 	mu      sync.Mutex
 	queue   []outFrame // frames waiting for the writer, at most cfg.WriteQueue
@@ -63,10 +67,39 @@ func newConn(g *Gateway, t transport, ip string, now time.Time) *conn {
 
 func (c *conn) authed() bool { return c.state.Load() == stateAuthed }
 
-// send queues one downlink frame. A full queue means the client does not
-// read fast enough: it is disconnected rather than buffered.
-func (c *conn) send(cmd command.Code, body []byte, closeAfter bool) bool {
-	frame := packet.Server{Command: cmd, Body: body}.Append(nil)
+// post encodes env with data (nil: none) and queues it.
+func (c *conn) post(env payload.Envelope, data any, closeAfter bool) bool {
+	frame, err := encode(env, data)
+	if err != nil { // the gateway's own bodies always encode: a bug
+		c.g.log.Error("downlink frame dropped", "command", env.Command, "err", err)
+		if closeAfter {
+			c.closeAfterFlush()
+		}
+		return false
+	}
+	return c.send(frame, closeAfter)
+}
+
+// address returns an envelope for cmd addressed to this connection's
+// device or, before login, to header (the device a packet's header names).
+func (c *conn) address(cmd command.Code, header device.ID) payload.Envelope {
+	to := header
+	if c.authed() {
+		to = c.id
+	}
+	return payload.Envelope{Command: cmd, AppID: to.AppID, UserID: to.UserID, ToID: to.UserID,
+		ClientType: to.Type, IMEI: to.IMEI}
+}
+
+// notify queues an event that answers no packet (kick, reconnect hint,
+// login timeout).
+func (c *conn) notify(cmd command.Code, data any, closeAfter bool) bool {
+	return c.post(c.address(cmd, device.ID{}), data, closeAfter)
+}
+
+// send queues one encoded downlink frame. A full queue means the client
+// does not read fast enough: it is disconnected rather than buffered.
+func (c *conn) send(frame []byte, closeAfter bool) bool {
 	c.mu.Lock()
 	if c.closing || c.closed {
 		c.mu.Unlock()

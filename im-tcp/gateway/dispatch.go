@@ -2,12 +2,13 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 )
 
@@ -56,14 +57,11 @@ func (c *conn) handle(ctx context.Context, p packet.Client) bool {
 	return true
 }
 
-// reply queues a downlink envelope addressed to this connection's device
-// (or, before login, to the device the packet's header names).
+// reply queues a downlink envelope answering p.
 func (c *conn) reply(p packet.Client, cmd command.Code, messageID string, data any, closeAfter bool) {
-	env := envelope{Command: cmd, AppID: p.AppID, ClientType: p.Device, IMEI: p.IMEI, MessageID: messageID, Data: data}
-	if c.authed() {
-		env.AppID, env.UserID, env.ToID, env.ClientType, env.IMEI = c.id.AppID, c.id.UserID, c.id.UserID, c.id.Type, c.id.IMEI
-	}
-	c.send(cmd, mustJSON(env), closeAfter)
+	env := c.address(cmd, device.ID{AppID: p.AppID, Type: p.Device, IMEI: p.IMEI})
+	env.MessageID = messageID
+	c.post(env, data, closeAfter)
 }
 
 // refuse answers a frame the gateway will not process. Message sends get
@@ -73,12 +71,12 @@ func (c *conn) refuse(p packet.Client, e *errcode.Error, closeAfter bool) {
 	c.g.metrics.refused.WithLabelValues(codeLabel(e.Code)).Inc()
 	ackCmd, isSend := upAck(p.Command)
 	if !isSend {
-		c.reply(p, command.ErrorNotice, "", notice{Code: e.Code, Msg: e.Message, Command: p.Command}, closeAfter)
+		c.reply(p, command.ErrorNotice, "", payload.ErrorNotice{Code: e.Code, Msg: e.Message, Command: p.Command}, closeAfter)
 		return
 	}
-	var f uplinkFields
-	_ = json.Unmarshal(p.Body, &f) // best effort: a malformed body has no id to echo
-	c.reply(p, ackCmd, f.MessageID, result{Code: e.Code, Msg: e.Message, Data: messageRef{f.MessageID}}, closeAfter)
+	r, _ := decodeRoute(p.Command, p.Body) // best effort: a malformed body has no id to echo
+	ack := payload.MessageAck{Code: e.Code, Msg: e.Message, Data: &payload.AckData{MessageID: r.messageID}}
+	c.reply(p, ackCmd, r.messageID, ack, closeAfter)
 }
 
 // upAck returns the up-ACK command of a message send.
@@ -92,23 +90,37 @@ func upAck(c command.Code) (command.Code, bool) {
 	return 0, false
 }
 
-// ping answers with a pong and, once logged in, refreshes the session TTL.
+// ping answers with a pong and, once logged in, refreshes the session,
+// at most every third of its TTL: a client pinging every second must not
+// cost a Redis round trip per ping, and a session refreshed that often
+// cannot expire while pings keep arriving within the heartbeat timeout
+// (which is at most the TTL).
 func (c *conn) ping(ctx context.Context, p packet.Client) {
 	now := time.Now()
-	if c.authed() {
-		s := c.sess
-		s.Seen = now.UnixMilli()
-		ok, err := c.g.sessions.Touch(ctx, c.id, s, c.g.cfg.SessionTTL)
-		switch {
-		case err != nil:
-			c.g.log.Warn("session refresh failed", "user", c.id.UserID, "err", err)
-		case !ok:
-			c.g.log.Info("session taken over by another connection; closing", "user", c.id.UserID, "device", c.id.Field())
-			c.shutdown()
-			return
-		}
+	if c.authed() && now.UnixNano()-c.touched >= int64(c.g.cfg.SessionTTL/3) && !c.refresh(ctx, now) {
+		return
 	}
-	c.reply(p, command.Ping, "", pong{Time: now.UnixMilli()}, false)
+	c.reply(p, command.Ping, "", payload.Pong{Time: now.UnixMilli()}, false)
+}
+
+// refresh writes the session's Seen time and TTL. It reports false, after
+// closing c, when another connection took the session over. A failed write
+// is retried at the next ping.
+func (c *conn) refresh(ctx context.Context, now time.Time) bool {
+	s := c.sess
+	s.Seen = now.UnixMilli()
+	ok, err := c.g.sessions.Touch(ctx, c.id, s, c.g.cfg.SessionTTL)
+	switch {
+	case err != nil:
+		c.g.log.Warn("session refresh failed", "user", c.id.UserID, "err", err)
+		return true
+	case !ok:
+		c.g.log.Info("session taken over by another connection; closing", "user", c.id.UserID, "device", c.id.Field())
+		c.shutdown()
+		return false
+	}
+	c.touched = now.UnixNano()
+	return true
 }
 
 // logout deletes the session and closes after pending frames.

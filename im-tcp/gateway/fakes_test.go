@@ -14,10 +14,14 @@ import (
 	"github.com/whaleim/whaleim/im-common/session"
 )
 
-// fakeSessions is an in-memory Sessions.
+// fakeSessions is an in-memory Sessions. Touch records its calls and
+// answers with touchErr, or false when taken is set.
 type fakeSessions struct {
-	mu sync.Mutex
-	m  map[string]map[string]session.Session
+	mu       sync.Mutex
+	m        map[string]map[string]session.Session
+	touches  []session.Session
+	touchErr error
+	taken    bool
 }
 
 func (f *fakeSessions) Claim(_ context.Context, id device.ID, s session.Session, _ time.Duration) (map[string]session.Session, error) {
@@ -38,8 +42,18 @@ func (f *fakeSessions) Claim(_ context.Context, id device.ID, s session.Session,
 	return before, nil
 }
 
-func (f *fakeSessions) Touch(_ context.Context, id device.ID, s session.Session, _ time.Duration) (bool, error) {
-	return true, nil
+func (f *fakeSessions) Touch(_ context.Context, _ device.ID, s session.Session, _ time.Duration) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.touches = append(f.touches, s)
+	return !f.taken, f.touchErr
+}
+
+// touched returns the sessions Touch was called with.
+func (f *fakeSessions) touched() []session.Session {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]session.Session(nil), f.touches...)
 }
 
 func (f *fakeSessions) Remove(_ context.Context, id device.ID, s session.Session) (bool, error) {

@@ -40,6 +40,7 @@ type Gateway struct {
 	metrics   *metrics
 	hub       *hub
 	limiter   *limiter
+	readers   *readerPool // TCP frame readers
 	lastLogin atomic.Int64
 
 	tcpLn, wsLn, httpLn net.Listener
@@ -71,7 +72,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL),
 		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,
 		log: log.With("component", "gateway", "broker", cfg.BrokerID), metrics: newMetrics(),
-		hub: newHub(), limiter: newLimiter(cfg.SendRate, cfg.SendBurst),
+		hub: newHub(), limiter: newLimiter(cfg.SendRate, cfg.SendBurst), readers: &readerPool{lim: cfg.Limits},
 	}, nil
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -112,7 +114,7 @@ func login(t *testing.T, g *Gateway, user string, typ device.Type, imei string) 
 		t.Fatal(err)
 	}
 	sign, _ := usersign.Generate([]byte("s"), 7, user, time.Now(), time.Hour)
-	body, _ := json.Marshal(loginBody{UserID: user, UserSign: sign})
+	body, _ := json.Marshal(payload.Login{UserID: user, UserSign: sign})
 	if !c.handle(t.Context(), packet.Client{Command: command.Login, Device: typ, AppID: 7, IMEI: imei, Body: body}) {
 		t.Fatalf("login refused: %v", lastData(t, tr, command.LoginAck))
 	}
@@ -203,7 +205,7 @@ func TestDispatchBeforeLogin(t *testing.T) {
 	c.handle(t.Context(), packet.Client{Command: command.Ping, AppID: 7})
 	lastData(t, tr, command.Ping)
 	sign, _ := usersign.Generate([]byte("s"), 7, "u", time.Now().Add(-2*time.Hour), time.Hour)
-	body, _ := json.Marshal(loginBody{UserID: "u", UserSign: sign})
+	body, _ := json.Marshal(payload.Login{UserID: "u", UserSign: sign})
 	if c.handle(t.Context(), packet.Client{Command: command.Login, AppID: 7, Device: device.Web, IMEI: "w", Body: body}) {
 		t.Fatal("expired sign kept the connection")
 	}
@@ -235,22 +237,35 @@ func TestPolicyKicksLocalDevice(t *testing.T) {
 	}
 }
 
+// pingFrame is a small downlink frame for the writer tests.
+var pingFrame = packet.Server{Command: command.Ping, Body: []byte("{}")}.Append(nil)
+
 func TestWriterBackpressure(t *testing.T) {
 	g, _, _ := testGateway(t, device.PolicyUnlimited)
 	tr := newFakeTransport()
 	tr.block = make(chan struct{})
 	c := newConn(g, tr, "ip", time.Now())
+	if !c.send(pingFrame, false) {
+		t.Fatal("first frame refused")
+	}
+	// Wait until the writer took the first frame and blocks on it, so the
+	// queue is empty and its capacity is exact.
+	eventually(t, "writer blocked", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.queue) == 0
+	})
 	sent := 0
-	for range g.cfg.WriteQueue + 2 { // one in the blocked writer, WriteQueue queued, one too many
-		if c.send(command.Ping, []byte("{}"), false) {
+	for range g.cfg.WriteQueue + 1 { // WriteQueue fit, one too many
+		if c.send(pingFrame, false) {
 			sent++
 		}
 	}
-	if sent > g.cfg.WriteQueue+1 {
-		t.Fatalf("accepted %d frames with a queue of %d", sent, g.cfg.WriteQueue)
+	if sent != g.cfg.WriteQueue {
+		t.Fatalf("queued %d frames with a queue of %d", sent, g.cfg.WriteQueue)
 	}
 	eventually(t, "slow consumer closed", tr.isClosed)
-	if c.send(command.Ping, []byte("{}"), false) {
+	if c.send(pingFrame, false) {
 		t.Error("send accepted after close")
 	}
 	c.mu.Lock()
@@ -264,10 +279,48 @@ func TestWriterExitsWhenIdle(t *testing.T) {
 	g, _, _ := testGateway(t, device.PolicyUnlimited)
 	tr := newFakeTransport()
 	c := newConn(g, tr, "ip", time.Now())
-	c.send(command.Ping, []byte("{}"), false)
+	c.send(pingFrame, false)
 	eventually(t, "writer idle", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return !c.writing && len(tr.written()) == 1
 	})
+}
+
+// TestRefusedSendEchoesMessageID: a refused send is answered with its
+// up-ACK naming the message, in the envelope and in the data, even when
+// its body decoded only in part.
+func TestRefusedSendEchoesMessageID(t *testing.T) {
+	g, pub, _ := testGateway(t, device.PolicyUnlimited)
+	c, tr := login(t, g, "alice", device.IOS, "i1")
+	tests := []struct {
+		name, body, id string
+		code           errcode.Code
+	}{
+		{"field of the wrong type", `{"messageId":"m3","toId":"bob","messageBody":5}`, "m3", errcode.MalformedJSON.Code},
+		{"missing toId", `{"messageId":"m4"}`, "m4", errcode.MissingField.Code},
+		{"not JSON", `{"messageId":"m5",`, "", errcode.MalformedJSON.Code},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := len(tr.written())
+			c.handle(t.Context(), packet.Client{Command: command.MessageP2P, AppID: 7, Body: []byte(tt.body)})
+			eventually(t, "ack", func() bool { return len(tr.written()) > n })
+			var env payload.Envelope
+			var ack payload.MessageAck
+			f := tr.written()[n]
+			if err := json.Unmarshal(f.Body, &env); err != nil || json.Unmarshal(env.Data, &ack) != nil {
+				t.Fatalf("undecodable ack %s", f.Body)
+			}
+			want := payload.Envelope{Command: command.MessageAck, AppID: 7, UserID: "alice", ToID: "alice",
+				ClientType: device.IOS, IMEI: "i1", MessageID: tt.id}
+			env.Data = nil
+			if f.Command != command.MessageAck || !reflect.DeepEqual(env, want) || ack.Code != tt.code || ack.Data == nil || ack.Data.MessageID != tt.id {
+				t.Errorf("ack %v %+v data %+v", f.Command, env, ack)
+			}
+		})
+	}
+	if len(pub.got) != 0 {
+		t.Fatal("a refused send was published")
+	}
 }

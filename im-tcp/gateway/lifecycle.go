@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
@@ -35,8 +36,7 @@ func (g *Gateway) sweepOnce(now time.Time) {
 		case !c.authed() && n-c.born > int64(g.cfg.LoginTimeout+g.cfg.WriteTimeout):
 			c.shutdown() // could not even be told
 		case !c.authed() && n-c.born > int64(g.cfg.LoginTimeout):
-			c.send(command.ErrorNotice, mustJSON(envelope{Command: command.ErrorNotice,
-				Data: notice{Code: errcode.LoginTimeout.Code, Msg: errcode.LoginTimeout.Message}}), true)
+			c.notify(command.ErrorNotice, payload.ErrorNotice{Code: errcode.LoginTimeout.Code, Msg: errcode.LoginTimeout.Message}, true)
 		case n-c.seen.Load() > int64(g.cfg.HeartbeatTimeout):
 			c.shutdown() // silent: the read loop cleans up the session
 		}
@@ -47,9 +47,8 @@ func (g *Gateway) sweepOnce(now time.Time) {
 // drain sends the reconnect hint to every client and waits until they are
 // gone or the drain time is over, then closes the rest.
 func (g *Gateway) drain(ctx context.Context) {
-	hint := mustJSON(envelope{Command: command.Reconnect, Data: resultOf(errcode.Unavailable)})
 	for _, c := range g.hub.snapshot() {
-		c.send(command.Reconnect, hint, true)
+		c.notify(command.Reconnect, status(errcode.Unavailable), true)
 	}
 	deadline := time.Now().Add(g.cfg.ShutdownDrain)
 	for g.hub.len() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
@@ -90,12 +89,13 @@ func (g *Gateway) deliver(_ context.Context, body []byte) error {
 			g.metrics.pushes.WithLabelValues("skipped").Inc()
 			continue
 		}
-		env := envelope{Command: p.Command, AppID: to.AppID, UserID: to.UserID, ToID: p.ToID,
-			ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data}
-		if env.Data == nil {
-			env.Data = json.RawMessage("null")
+		frame, err := payload.AppendEnvelope(nil, payload.Envelope{Command: p.Command, AppID: to.AppID,
+			UserID: to.UserID, ToID: p.ToID, ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data})
+		if err != nil {
+			g.log.Warn("unframable push dropped", "command", p.Command, "err", err)
+			return nil
 		}
-		c.send(p.Command, mustJSON(env), p.Close)
+		c.send(frame, p.Close)
 		g.metrics.pushes.WithLabelValues("delivered").Inc()
 	}
 	return nil

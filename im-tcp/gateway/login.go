@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -23,7 +24,7 @@ func (c *conn) login(ctx context.Context, p packet.Client) bool {
 	}
 	app, userID, err := c.authenticate(ctx, p)
 	if err != nil {
-		c.reply(p, command.LoginAck, "", resultOf(errcode.Of(err)), true)
+		c.reply(p, command.LoginAck, "", status(errcode.Of(err)), true)
 		return false
 	}
 	now := c.g.loginTime()
@@ -33,14 +34,15 @@ func (c *conn) login(ctx context.Context, p packet.Client) bool {
 	before, err := c.g.sessions.Claim(ctx, c.id, c.sess, c.g.cfg.SessionTTL)
 	if err != nil {
 		c.g.log.Warn("session write failed", "app", p.AppID, "user", userID, "err", err)
-		c.reply(p, command.LoginAck, "", resultOf(errcode.Unavailable), true)
+		c.reply(p, command.LoginAck, "", status(errcode.Unavailable), true)
 		return false
 	}
 	if old := c.g.hub.bind(c); old != nil {
 		old.shutdown() // the same device reconnected: replace, do not kick
 	}
+	c.touched = now.UnixNano()
 	c.state.Store(stateAuthed)
-	c.reply(p, command.LoginAck, "", resultOf(errcode.Success), false)
+	c.reply(p, command.LoginAck, "", status(errcode.Success), false)
 	c.g.applyPolicy(ctx, c.id, app.Policy, before)
 	return true
 }
@@ -48,7 +50,7 @@ func (c *conn) login(ctx context.Context, p packet.Client) bool {
 // authenticate checks the login body and the userSign against the app's
 // secret and returns the app and the user.
 func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, error) {
-	var b loginBody
+	var b payload.Login
 	if err := json.Unmarshal(p.Body, &b); err != nil {
 		return App{}, "", errcode.MalformedJSON
 	}

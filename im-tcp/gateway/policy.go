@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/command"
@@ -71,16 +72,19 @@ func (g *Gateway) applyPolicy(ctx context.Context, nu device.ID, policy device.P
 
 // kick tells the client it was logged out by another device and closes.
 func (c *conn) kick() {
-	env := envelope{Command: command.MutualLogin, AppID: c.id.AppID, UserID: c.id.UserID, ToID: c.id.UserID,
-		ClientType: c.id.Type, IMEI: c.id.IMEI, Data: resultOf(errcode.Kicked)}
-	c.send(command.MutualLogin, mustJSON(env), true)
+	c.notify(command.MutualLogin, status(errcode.Kicked), true)
 }
 
 // kickRemote asks the gateway holding id to send 9002 and close.
 func (g *Gateway) kickRemote(ctx context.Context, id device.ID, broker string) {
+	data, _ := json.Marshal(status(errcode.Kicked)) // a number and a string: cannot fail
 	push := mq.Push{Version: mq.Version, Command: command.MutualLogin, AppID: id.AppID, To: []device.ID{id},
-		ToID: id.UserID, Data: mustJSON(resultOf(errcode.Kicked)), Close: true}
-	if err := g.publish(ctx, mq.ExchangeDownlink, broker, mustJSON(push)); err != nil {
+		ToID: id.UserID, Data: data, Close: true}
+	body, err := json.Marshal(push)
+	if err == nil {
+		err = g.publish(ctx, mq.ExchangeDownlink, broker, body)
+	}
+	if err != nil {
 		// Unroutable means that gateway is gone, and its connections with it.
 		g.log.Info("remote kick not delivered", "broker", broker, "user", id.UserID, "err", err)
 	}

@@ -9,20 +9,38 @@ import (
 	"github.com/whaleim/whaleim/im-codec/packet"
 )
 
-// tcpTransport frames a byte stream with packet.Reader.
+// tcpTransport frames a byte stream with a pooled packet.Reader, which it
+// borrows when bytes arrive and returns once it is empty (see idle.go).
 type tcpTransport struct {
-	c net.Conn
-	r *packet.Reader
+	c       *waitConn
+	readers *readerPool
+	r       *streamReader // nil while nothing is buffered
 }
 
-func (t *tcpTransport) read() (packet.Client, error) { return t.r.ReadClient() }
+func (t *tcpTransport) read() (packet.Client, error) {
+	if t.r == nil {
+		if err := t.c.wait(); err != nil {
+			return packet.Client{}, err
+		}
+		t.r = t.readers.get(t.c)
+	}
+	p, empty, err := t.r.next()
+	switch {
+	case err != nil:
+		t.r = nil // its error is sticky: let it go
+	case empty:
+		t.readers.put(t.r)
+		t.r = nil
+	}
+	return p, err
+}
 
 func (t *tcpTransport) write(frames [][]byte, deadline time.Time) error {
 	if err := t.c.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
-	bufs := net.Buffers(frames) // one writev for the whole batch
-	_, err := bufs.WriteTo(t.c)
+	bufs := net.Buffers(frames)
+	_, err := bufs.WriteTo(t.c.Conn) // one writev for the batch: the wrapper would hide it
 	return err
 }
 
@@ -49,7 +67,7 @@ func (g *Gateway) serveTCP(ctx context.Context, ln net.Listener) error {
 			_ = tc.SetNoDelay(true)
 			_ = tc.SetKeepAlive(true)
 		}
-		g.start(ctx, &tcpTransport{c: nc, r: packet.NewReader(nc, g.cfg.Limits)}, remoteIP(nc.RemoteAddr()))
+		g.start(ctx, &tcpTransport{c: &waitConn{Conn: nc}, readers: g.readers}, remoteIP(nc.RemoteAddr()))
 	}
 }
 

@@ -43,28 +43,28 @@ func (c *conn) uplink(ctx context.Context, p packet.Client) {
 // conversation validates the body (a JSON object whose fromId, if any, is
 // the logged-in user) and returns the conversation it belongs to.
 func (c *conn) conversation(p packet.Client) (string, error) {
-	var f uplinkFields
 	if len(p.Body) == 0 || p.Body[0] != '{' {
 		return "", errcode.MalformedJSON.With("body must be a JSON object")
 	}
-	if err := json.Unmarshal(p.Body, &f); err != nil {
+	f, err := decodeRoute(p.Command, p.Body)
+	if err != nil {
 		return "", errcode.MalformedJSON
 	}
-	if f.FromID != "" && f.FromID != c.id.UserID {
+	if f.fromID != "" && f.fromID != c.id.UserID {
 		return "", errcode.SenderMismatch
 	}
 	switch {
 	case p.Command == command.GroupMessage || p.Command == command.GroupRead:
-		if f.GroupID == "" {
+		if f.groupID == "" {
 			return "", errcode.MissingField.With("groupId")
 		}
-		return mq.GroupConversation(f.GroupID), nil
-	case f.GroupID != "" && p.Command != command.MessageP2P:
-		return mq.GroupConversation(f.GroupID), nil // a recall or receipt in a group
-	case f.ToID == "":
+		return mq.GroupConversation(f.groupID), nil
+	case f.groupID != "" && p.Command != command.MessageP2P:
+		return mq.GroupConversation(f.groupID), nil // a recall or receipt in a group
+	case f.toID == "":
 		return "", errcode.MissingField.With("toId")
 	}
-	return mq.P2PConversation(c.id.UserID, f.ToID), nil
+	return mq.P2PConversation(c.id.UserID, f.toID), nil
 }
 
 // publish sends one confirmed message and records its latency.

@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,9 +18,14 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 )
 
-// wsTransport carries one packet per binary message.
+// wsTransport carries one packet per binary message. Gorilla reads
+// through br over nc, both set up by wsHijack, so that between messages
+// the read loop can wait in nc.wait instead of deep inside gorilla's frame
+// parser (see idle.go).
 type wsTransport struct {
 	c   *websocket.Conn
+	nc  *waitConn
+	br  *bufio.Reader
 	lim packet.Limits
 	buf *sync.Pool // *bytes.Buffer, shared by all connections
 	cur *bytes.Buffer
@@ -29,6 +36,11 @@ func (t *wsTransport) read() (packet.Client, error) {
 		t.cur.Reset()
 		t.buf.Put(t.cur)
 		t.cur = nil
+	}
+	if t.br.Buffered() == 0 {
+		if err := t.nc.wait(); err != nil {
+			return packet.Client{}, err
+		}
 	}
 	typ, r, err := t.c.NextReader()
 	if err != nil {
@@ -74,9 +86,9 @@ func newWSServer(ctx context.Context, g *Gateway) *wsServer {
 	s := &wsServer{g: g, ctx: ctx}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.upgrader = websocket.Upgrader{
-		// Small read buffer and pooled write buffers: an idle connection
-		// holds 512 bytes of buffer, not 8 KiB.
-		ReadBufferSize: 512, WriteBufferPool: &sync.Pool{}, HandshakeTimeout: 10 * time.Second,
+		// ReadBufferSize 0: gorilla reads through the reader wsHijack
+		// returns. Write buffers are pooled: an idle connection holds none.
+		WriteBufferPool: &sync.Pool{}, HandshakeTimeout: 10 * time.Second,
 		CheckOrigin: originChecker(g.cfg.WSOrigins),
 	}
 	return s
@@ -90,12 +102,46 @@ func (s *wsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errcode.ConnectionLimit.Message, http.StatusServiceUnavailable)
 		return
 	}
-	wc, err := s.upgrader.Upgrade(w, r, nil)
+	t, err := s.upgrade(w, r)
 	if err != nil {
 		return // Upgrade already answered with an HTTP error
 	}
+	s.g.start(s.ctx, t, ip)
+}
+
+// upgrade completes the handshake and returns the connection's transport.
+func (s *wsServer) upgrade(w http.ResponseWriter, r *http.Request) (*wsTransport, error) {
+	h := &wsHijack{ResponseWriter: w}
+	wc, err := s.upgrader.Upgrade(h, r, nil)
+	if err != nil {
+		return nil, err
+	}
 	wc.SetReadLimit(int64(packet.ClientHeaderSize + s.g.cfg.Limits.MaxIMEI + s.g.cfg.Limits.MaxBody))
-	s.g.start(s.ctx, &wsTransport{c: wc, lim: s.g.cfg.Limits, buf: &s.bufs}, ip)
+	return &wsTransport{c: wc, nc: h.nc, br: h.br, lim: s.g.cfg.Limits, buf: &s.bufs}, nil
+}
+
+// wsReadBuffer is the size of a WebSocket connection's read buffer. Gorilla
+// uses a reader handed to it by the hijack only when it is larger than
+// 256 bytes; every control frame (at most 131 bytes) fits.
+const wsReadBuffer = 512
+
+// wsHijack hands gorilla the hijacked connection wrapped in a waitConn
+// and a small reader over it, which the transport can inspect.
+type wsHijack struct {
+	http.ResponseWriter
+	nc *waitConn
+	br *bufio.Reader
+}
+
+// Hijack implements http.Hijacker.
+func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return nc, brw, err // gorilla refuses data sent before the handshake ended
+	}
+	h.nc = &waitConn{Conn: nc}
+	h.br = bufio.NewReaderSize(h.nc, wsReadBuffer)
+	return h.nc, bufio.NewReadWriter(h.br, brw.Writer), nil
 }
 
 // originChecker allows requests without Origin (non-browser clients),

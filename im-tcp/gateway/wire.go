@@ -2,75 +2,59 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 
+	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
-	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 )
 
-// The JSON bodies the gateway reads and writes itself. They mirror the
-// codec's payload package (golden vectors in im-codec/packet/testdata):
-// every downlink body is an envelope, with keys in this order.
+// The wire bodies are the codec's payload types; this file only adapts
+// them to what the gateway needs.
 
-// envelope is the body of every downlink frame.
-type envelope struct {
-	Command    command.Code `json:"command"`
-	AppID      uint32       `json:"appId"`
-	UserID     string       `json:"userId"`
-	ToID       string       `json:"toId"`
-	ClientType device.Type  `json:"clientType"`
-	IMEI       string       `json:"imei"`
-	MessageID  string       `json:"messageId"`
-	Data       any          `json:"data"`
-}
-
-// loginBody is the body of 9000.
-type loginBody struct {
-	UserID   string `json:"userId"`
-	UserSign string `json:"userSign"`
-}
-
-// result is the data of 9001 and of the up-ACKs 1046/2047 and 9002.
-type result struct {
-	Code errcode.Code `json:"code"`
-	Msg  string       `json:"msg"`
-	Data any          `json:"data,omitempty"`
-}
-
-// messageRef is the data of a failed up-ACK, so SDKs can match it.
-type messageRef struct {
-	MessageID string `json:"messageId"`
-}
-
-// notice is the data of 9005: why an uplink frame was refused.
-type notice struct {
-	Code    errcode.Code `json:"code"`
-	Msg     string       `json:"msg"`
-	Command command.Code `json:"command"`
-}
-
-// pong is the data of the 9999 answer.
-type pong struct {
-	Time int64 `json:"time"`
-}
-
-// uplinkFields are the body fields the gateway inspects before routing.
-type uplinkFields struct {
-	MessageID string `json:"messageId"`
-	FromID    string `json:"fromId"`
-	ToID      string `json:"toId"`
-	GroupID   string `json:"groupId"`
-}
-
-func resultOf(e *errcode.Error) result { return result{Code: e.Code, Msg: e.Message} }
-
-// mustJSON marshals values whose types cannot fail to encode (the types
-// above, with Data holding only such values or json.RawMessage that was
-// validated on decode).
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(envelope{Data: resultOf(errcode.Internal)})
+// encode returns the downlink frame of env carrying data (nil: none).
+func encode(env payload.Envelope, data any) ([]byte, error) {
+	if data != nil {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return nil, fmt.Errorf("encode %v data: %w", env.Command, err)
+		}
+		env.Data = b
 	}
-	return b
+	return payload.AppendEnvelope(nil, env)
+}
+
+// status is the {code, msg} data of 9001, and of 9002 and 9004, which
+// carry the same shape; the codec names it after 9001.
+func status(e *errcode.Error) payload.LoginAck { return payload.LoginAck{Code: e.Code, Msg: e.Message} }
+
+// route is what the gateway reads from a routed uplink body: who sent it,
+// where it goes, and the message id to echo in a failed up-ACK.
+type route struct {
+	messageID, fromID, toID, groupID string
+}
+
+// decodeRoute decodes a routed uplink body into its payload type. Fields
+// that decoded are returned even on error (encoding/json keeps them on a
+// type mismatch), so a refused send can still echo its messageId.
+func decodeRoute(cmd command.Code, body []byte) (route, error) {
+	switch cmd {
+	case command.MessageP2P, command.GroupMessage:
+		var b payload.Message
+		err := json.Unmarshal(body, &b)
+		return route{b.MessageID, b.FromID, b.ToID, b.GroupID}, err
+	case command.MessageReceiveAck:
+		var b payload.ReceiveAck
+		err := json.Unmarshal(body, &b)
+		return route{b.MessageID, b.FromID, b.ToID, ""}, err
+	case command.MessageRead, command.GroupRead:
+		var b payload.Read
+		err := json.Unmarshal(body, &b)
+		return route{"", b.FromID, b.ToID, b.GroupID}, err
+	case command.MessageRecall:
+		var b payload.Recall
+		err := json.Unmarshal(body, &b)
+		return route{b.MessageID, b.FromID, b.ToID, b.GroupID}, err
+	}
+	return route{}, errcode.UnknownCommand
 }

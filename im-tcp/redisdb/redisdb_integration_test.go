@@ -1,0 +1,148 @@
+//go:build integration
+
+package redisdb_test
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-tcp/gateway"
+	"github.com/whaleim/whaleim/im-tcp/redisdb"
+)
+
+// fixture connects to IM_TEST_REDIS_ADDR (a real Redis or a stand-in) and
+// returns a random app id whose keys are deleted after the test.
+func fixture(t *testing.T) (*redis.Client, uint32) {
+	t.Helper()
+	addr := cmp.Or(os.Getenv("IM_TEST_REDIS_ADDR"), "127.0.0.1:6379")
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	if err := rdb.Ping(t.Context()).Err(); err != nil {
+		t.Fatalf("redis %s unreachable: %v", addr, err)
+	}
+	app := 1<<30 + rand.Uint32N(1<<30)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := rdb.Keys(ctx, strconv.FormatUint(uint64(app), 10)+":*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+		rdb.Close()
+	})
+	return rdb, app
+}
+
+// TestSessions walks one user's session hash through the gateway's
+// lifecycle: logins, heartbeats, a takeover and disconnects.
+func TestSessions(t *testing.T) {
+	rdb, app := fixture(t)
+	ss := redisdb.NewSessions(rdb)
+	ctx, ttl := t.Context(), time.Minute
+	web := device.ID{AppID: app, UserID: "u", Type: device.Web, IMEI: "w"}
+	ios := device.ID{AppID: app, UserID: "u", Type: device.IOS, IMEI: "i"}
+	s1 := session.Session{Broker: "b1", ClientType: device.Web, IMEI: "w", LoginTime: 100, Seen: 100}
+	s2 := session.Session{Broker: "b2", ClientType: device.IOS, IMEI: "i", LoginTime: 200, Seen: 200}
+	newer := session.Session{Broker: "b2", ClientType: device.Web, IMEI: "w", LoginTime: 300, Seen: 300}
+	seen := func(s session.Session, at int64) session.Session { s.Seen = at; return s }
+	steps := []struct {
+		name string
+		do   func() (any, error)
+		want any
+	}{
+		{"first claim sees nothing", claim(ctx, ss, web, s1, ttl), map[string]session.Session{}},
+		{"second device sees the first", claim(ctx, ss, ios, s2, ttl), map[string]session.Session{web.Field(): s1}},
+		{"owner touches", touch(ctx, ss, web, seen(s1, 150), ttl), true},
+		{"remove by a stranger is refused", remove(ctx, ss, web, newer), false},
+		{"takeover claim sees the touched session", claim(ctx, ss, web, newer, ttl),
+			map[string]session.Session{web.Field(): seen(s1, 150), ios.Field(): s2}},
+		{"old owner's touch is refused", touch(ctx, ss, web, seen(s1, 400), ttl), false},
+		{"old owner's remove is refused", remove(ctx, ss, web, s1), false},
+		{"new owner removes", remove(ctx, ss, web, newer), true},
+		{"touch re-creates a missing field", touch(ctx, ss, web, seen(newer, 500), ttl), true},
+		{"claim sees the re-created field", claim(ctx, ss, ios, s2, ttl),
+			map[string]session.Session{web.Field(): seen(newer, 500), ios.Field(): s2}},
+	}
+	for _, st := range steps {
+		got, err := st.do()
+		if err != nil || !equal(got, st.want) {
+			t.Fatalf("%s: got %v (%v), want %v", st.name, got, err, st.want)
+		}
+	}
+	pttl, err := rdb.PTTL(ctx, session.Key(app, "u")).Result()
+	if err != nil || pttl <= 0 || pttl > ttl {
+		t.Errorf("hash TTL %v (%v), want (0, %v]", pttl, err, ttl)
+	}
+}
+
+func claim(ctx context.Context, ss *redisdb.Sessions, id device.ID, s session.Session, ttl time.Duration) func() (any, error) {
+	return func() (any, error) { return ss.Claim(ctx, id, s, ttl) }
+}
+
+func touch(ctx context.Context, ss *redisdb.Sessions, id device.ID, s session.Session, ttl time.Duration) func() (any, error) {
+	return func() (any, error) { return ss.Touch(ctx, id, s, ttl) }
+}
+
+func remove(ctx context.Context, ss *redisdb.Sessions, id device.ID, s session.Session) func() (any, error) {
+	return func() (any, error) { return ss.Remove(ctx, id, s) }
+}
+
+// equal compares step results: booleans or session maps.
+func equal(got, want any) bool {
+	g, ok1 := got.(map[string]session.Session)
+	w, ok2 := want.(map[string]session.Session)
+	if !ok1 || !ok2 {
+		return got == want
+	}
+	if len(g) != len(w) {
+		return false
+	}
+	for k, v := range w {
+		if g[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestApps(t *testing.T) {
+	rdb, app := fixture(t)
+	apps := redisdb.NewApps(rdb)
+	tests := []struct {
+		name    string
+		fields  []string // the app hash; nil: no hash
+		want    gateway.App
+		wantErr error
+	}{
+		{"unknown app", nil, gateway.App{}, errcode.AppNotFound},
+		{"no secret is unknown", []string{session.AppFieldPolicy, "1"}, gateway.App{}, errcode.AppNotFound},
+		{"secret and policy", []string{session.AppFieldSecret, "s", session.AppFieldPolicy, strconv.Itoa(int(device.PolicyOneDevice))},
+			gateway.App{Secret: []byte("s"), Policy: device.PolicyOneDevice}, nil},
+		{"invalid policy means unlimited", []string{session.AppFieldSecret, "s", session.AppFieldPolicy, "x"},
+			gateway.App{Secret: []byte("s"), Policy: device.PolicyUnlimited}, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := app + uint32(i)
+			if tt.fields != nil {
+				if err := rdb.HSet(t.Context(), session.AppKey(id), tt.fields).Err(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { rdb.Del(context.Background(), session.AppKey(id)) })
+			}
+			got, err := apps.App(t.Context(), id)
+			if !errors.Is(err, tt.wantErr) || string(got.Secret) != string(tt.want.Secret) || got.Policy != tt.want.Policy {
+				t.Errorf("App = %+v, %v; want %+v, %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
