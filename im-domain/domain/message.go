@@ -83,7 +83,13 @@ type friendsPort struct{ s *friend.Service }
 
 func (f friendsPort) Relation(ctx context.Context, appID uint32, from, to string) (message.Relation, error) {
 	friends, blocked, err := f.s.Relation(ctx, appID, from, to)
-	return message.Relation{Friends: friends, Blocked: blocked}, err
+	if err != nil {
+		return message.Relation{}, err
+	}
+	// friend.Relation reports only "to blocked from"; the message rule is
+	// either direction. Both directions share one cache entry.
+	_, reverse, err := f.s.Relation(ctx, appID, to, from)
+	return message.Relation{Friends: friends, Blocked: blocked || reverse}, err
 }
 
 // groupsPort adapts group.Service (its per-node membership cache) to
