@@ -2,7 +2,6 @@
 # The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|run|up|services]
 set -euo pipefail
 cd "$(dirname "$0")"
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 STATICCHECK_VERSION=v0.8.2   # pinned; bump deliberately
 FUZZTIME="${FUZZTIME:-60s}"
