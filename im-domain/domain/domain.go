@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (n *Node, err error) {
 	users := user.NewService(db, rdb, notify.New(rdb, pub), hooks, deps.Log)
 	friends := friend.NewService(db, db, notify.New(rdb, pub), 0, deps.Log) // one instance: its Relation cache is invalidated by its own changes
 	// One group service per node: its membership cache is invalidated by its own changes
-	// (and across nodes via Redis); the message core should use this instance (groupChecker).
+	// (and across nodes via Redis); the message core uses this same instance.
 	groups := group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, notify.New(rdb, pub), deps.Log)
 	msgs, err := n.messaging(ctx, db, rdb, pub, apps, users, friends, groups)
 	if err != nil {
