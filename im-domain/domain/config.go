@@ -27,7 +27,7 @@ type Config struct {
 	AppAdmins []string // IM_APP_ADMIN, comma-separated, default "admin"
 
 	AdminSignMaxAge time.Duration // IM_ADMIN_SIGN_MAX_AGE, default 24h; 0 = only the sign's own expiry
-	SessionTTL      time.Duration // IM_SESSION_TTL: a device session older than this is offline (default 90s, match the gateway)
+	SessionTTL      time.Duration // IM_SESSION_TTL: a device session not refreshed for this long is offline (default 3m, the gateway default: 3x its 60s heartbeat timeout)
 	AppCacheTTL     time.Duration // IM_APP_CACHE_TTL: in-memory app cache (default 10s)
 	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
 }
@@ -48,7 +48,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AppSecret:       e.String("IM_APP_SECRET", ""),
 		AppAdmins:       e.List("IM_APP_ADMIN", []string{"admin"}),
 		AdminSignMaxAge: e.Duration("IM_ADMIN_SIGN_MAX_AGE", 24*time.Hour),
-		SessionTTL:      e.Duration("IM_SESSION_TTL", 90*time.Second),
+		SessionTTL:      e.Duration("IM_SESSION_TTL", 3*time.Minute),
 		AppCacheTTL:     e.Duration("IM_APP_CACHE_TTL", 10*time.Second),
 		ShutdownTimeout: e.Duration("IM_SHUTDOWN_TIMEOUT", 10*time.Second),
 	}

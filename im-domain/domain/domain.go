@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -113,6 +114,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (n *Node, err error) {
 	if err := apps.Bootstrap(ctx, cfg.AppID, cfg.AppSecret, cfg.AppAdmins); err != nil {
 		return nil, err
 	}
+	n.runners = append(n.runners, func(ctx context.Context) error {
+		return republishApps(ctx, apps, cfg.AppCacheTTL, deps.Log)
+	})
 	hooks := webhook.New(apps, webhook.Config{}, deps.Log)
 	n.runners = append(n.runners, hooks.Run)
 	users := user.NewService(db, rdb, notify.New(rdb, pub), hooks, deps.Log)
@@ -187,4 +191,23 @@ func (n *Node) redis(ctx context.Context, deps Deps) (*redisdb.Client, error) {
 	}
 	n.closers = append(n.closers, func() { _ = c.Close() })
 	return c, nil
+}
+
+// republishApps rewrites the gateways' app cache ({appId}:app in Redis)
+// every period: it is written only at bootstrap otherwise, so a Redis
+// flush or restart would refuse every new login (2007 app not found) until
+// the domain restarted.
+func republishApps(ctx context.Context, apps *app.Service, every time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(max(every, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := apps.PublishAll(ctx); err != nil {
+				log.WarnContext(ctx, "app cache republish failed", "err", err)
+			}
+		}
+	}
 }

@@ -61,13 +61,6 @@ func (c *Caller) Device(userID string, ct *device.Type, imei string) *device.ID 
 	return &device.ID{AppID: c.App.ID, UserID: userID, Type: *ct, IMEI: imei}
 }
 
-type callerKey struct{}
-
-func callerOf(ctx context.Context) *Caller {
-	c, _ := ctx.Value(callerKey{}).(*Caller)
-	return c
-}
-
 // authParam reads an auth parameter from the query (WhaleShark-compatible)
 // or from its X-IM-* header.
 func authParam(r *http.Request, query, header string) string {

@@ -101,7 +101,7 @@ func (s *Server) api(pattern string, h handlerFunc) {
 		c, err := s.authenticate(r)
 		var data any
 		if err == nil {
-			data, err = h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), c)
+			data, err = h(w, r, c)
 		}
 		code := write(w, data, err)
 		s.observe(r, pattern, c, code, err, s.now().Sub(start))

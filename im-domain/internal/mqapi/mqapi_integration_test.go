@@ -176,9 +176,10 @@ func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 			t.Fatalf("acks differ: %+v vs %+v", a, acks[0])
 		}
 	}
-	recs := stored.wait(t, 1)
+	stored.wait(t, 1)
 	time.Sleep(200 * time.Millisecond) // the acks came after every store publish; nothing more is due
-	if recs = stored.all(); len(recs) != 1 {
+	recs := stored.all()
+	if len(recs) != 1 {
 		t.Fatalf("%d store records, want 1", len(recs))
 	}
 	var rec mq.StoreRecord
