@@ -47,6 +47,13 @@ test_all() {
   lint
   log "go test -race -tags integration work"
   go test -race -count=1 -tags integration -timeout 20m work
+  e2e
+}
+
+# e2e: the three service binaries as real processes, driven by real clients.
+e2e() {
+  log "end-to-end suite"
+  (cd deployments/e2e && go test -count=1 -tags e2e -timeout 20m -v ./...)
 }
 
 fuzz() {
@@ -66,6 +73,7 @@ case "$cmd" in
   build) build ;;
   test) test_all ;;
   unit) unit ;;
+  e2e) e2e ;;
   lint) lint ;;
   fuzz) fuzz ;;
   bench) bench ;;
@@ -76,5 +84,5 @@ case "$cmd" in
   up)
     echo "up: docker compose deployment is not yet available (it lands with the deployment issue)" >&2
     exit 2 ;;
-  *) echo "usage: $0 [build|test|unit|lint|fuzz|bench|services|run|up]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|services|run|up]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,216 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-codec/payload"
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-sdk/go/imclient"
+)
+
+// eventually polls fn until it returns nil; after timeout the test fails
+// with fn's last error.
+func eventually(t *testing.T, timeout time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("eventually (%v): %v", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// never checks that fn stays nil for the whole window (negative checks).
+func never(t *testing.T, window time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(window)
+	for time.Now().Before(deadline) {
+		if err := fn(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func sign(t *testing.T, identifier string) string {
+	t.Helper()
+	s, err := usersign.Generate([]byte(cl.secret), cl.appID, identifier, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// restResp is the {code, msg, data} envelope of the REST API.
+type restResp struct {
+	Code int             `json:"code"`
+	Msg  string          `json:"msg"`
+	Data json.RawMessage `json:"data"`
+}
+
+// call POSTs body to path signed as identifier.
+func call(t *testing.T, identifier, path string, body any) restResp {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	url := fmt.Sprintf("%s%s?appId=%d&identifier=%s&userSign=%s", cl.domainURL, path, cl.appID, identifier, sign(t, identifier))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var r restResp
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("POST %s: decode: %v", path, err)
+	}
+	return r
+}
+
+// admin calls path as the app admin and requires success; out may be nil.
+func admin(t *testing.T, path string, body, out any) {
+	t.Helper()
+	r := call(t, "admin", path, body)
+	if r.Code != 200 {
+		t.Fatalf("POST %s: code %d %s", path, r.Code, r.Msg)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatalf("POST %s: data: %v", path, err)
+		}
+	}
+}
+
+// newUsers imports n users with a unique prefix and returns their ids.
+func newUsers(t *testing.T, prefix string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s_%s_%d", prefix, randHex(3), i)
+	}
+	for from := 0; from < n; from += 100 {
+		batch := []map[string]any{}
+		for _, id := range ids[from:min(from+100, n)] {
+			batch = append(batch, map[string]any{"userId": id, "nickName": id})
+		}
+		admin(t, "/v1/user/importUser", map[string]any{"userData": batch}, nil)
+	}
+	return ids
+}
+
+// dev is one logged-in device whose downlink is recorded.
+type dev struct {
+	*imclient.Client
+	user, name string
+	mu         sync.Mutex
+	got        []payload.Envelope
+}
+
+// connect logs user in on gateway gw (0 or 1) over WebSocket or TCP.
+func connect(t *testing.T, user string, gw int, ws bool, typ device.Type) *dev {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := imclient.Device{AppID: cl.appID, Type: typ, IMEI: "imei-" + randHex(4)}
+	g := cl.gateways[gw]
+	var c *imclient.Client
+	var err error
+	if ws {
+		c, err = imclient.DialWebSocket(ctx, "ws://"+g.ws+"/ws", d)
+	} else {
+		c, err = imclient.DialTCP(ctx, g.tcp, d)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login(ctx, user, sign(t, user)); err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	x := &dev{Client: c, user: user, name: fmt.Sprintf("%s/gw%d/ws=%v/%v", user, gw+1, ws, typ)}
+	go x.record()
+	return x
+}
+
+func (d *dev) record() {
+	for env := range d.Events() {
+		d.mu.Lock()
+		d.got = append(d.got, env)
+		d.mu.Unlock()
+	}
+}
+
+// received returns the decoded data of every recorded envelope with cmd.
+func received[T any](d *dev, cmd command.Code) []T {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []T
+	for _, e := range d.got {
+		if e.Command == cmd {
+			var v T
+			_ = json.Unmarshal(e.Data, &v)
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// messages returns the chat messages (1103 or 2104) d received, in arrival order.
+func (d *dev) messages(cmd command.Code) []payload.Message { return received[payload.Message](d, cmd) }
+
+func send(t *testing.T, d *dev, m imclient.Message) imclient.Ack {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	a, err := d.Send(ctx, m)
+	if err != nil {
+		t.Fatalf("%s send: %v", d.name, err)
+	}
+	return a
+}
+
+// count runs a COUNT(*) query on the run's database.
+func count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	rows, err := mysqlExec(cl.db, fmt.Sprintf(sql, args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(rows[0][0])
+	return n
+}
+
+func p2pConv(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return "p2p:" + a + ":" + b
+}
+
+func mustJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}
+
+func signErr(identifier string) (string, error) {
+	return usersign.Generate([]byte(cl.secret), cl.appID, identifier, time.Now(), time.Hour)
+}

@@ -1,0 +1,245 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cl is the platform every test talks to; TestMain owns it.
+var cl *cluster
+
+// cluster is one run of the platform: infrastructure names and processes.
+type cluster struct {
+	root, tmp, bin string
+	suffix         string // random, names the database, vhost and ZK root
+	appID          uint32
+	secret         string
+	db             string
+	redisAddr      string
+	rabbitURL      string
+	domainURL      string
+	gateways       []*gatewayAddr
+	storeEnv       []string
+	procs          map[string]*proc
+	redis          *proc
+}
+
+type gatewayAddr struct{ tcp, ws, http string }
+
+func TestMain(m *testing.M) {
+	code := 1
+	c, err := start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start:", err)
+		if c != nil {
+			c.dumpLogs(os.Stderr)
+		}
+	} else {
+		cl = c
+		code = m.Run()
+		if code != 0 {
+			c.dumpLogs(os.Stderr)
+		}
+	}
+	if c != nil {
+		c.stop()
+	}
+	os.Exit(code)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// freePort returns a loopback address nobody listens on right now.
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func start() (*cluster, error) {
+	root, _ := filepath.Abs("../..")
+	tmp, err := os.MkdirTemp("", "whaleim-e2e-")
+	if err != nil {
+		return nil, err
+	}
+	c := &cluster{root: root, tmp: tmp, bin: filepath.Join(tmp, "bin"), suffix: randHex(4), procs: map[string]*proc{}}
+	c.appID = uint32(100000 + time.Now().UnixNano()%800000)
+	c.secret = randHex(16)
+	c.db = "im_e2e_" + c.suffix
+	steps := []func() error{c.build, c.startRedis, c.createDB, c.createVhost, c.startServices}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (c *cluster) build() error {
+	t0 := time.Now()
+	for _, svc := range []string{"im-tcp", "im-domain", "im-message-store"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(c.bin, svc), "github.com/whaleim/whaleim/"+svc)
+		cmd.Dir = c.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %w\n%s", svc, err, out)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "e2e: built binaries in %v\n", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+func (c *cluster) startRedis() error {
+	c.redisAddr = freePort()
+	_, port, _ := net.SplitHostPort(c.redisAddr)
+	dir := filepath.Join(c.tmp, "redis")
+	_ = os.MkdirAll(dir, 0o755)
+	p, err := c.spawn("redis", "redis-server", nil, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir)
+	if err != nil {
+		return err
+	}
+	c.redis = p
+	return waitFor(10*time.Second, func() error { return redisPing(c.redisAddr) })
+}
+
+func (c *cluster) createDB() error {
+	_, err := mysqlExec("", "CREATE DATABASE "+c.db+" CHARACTER SET utf8mb4")
+	return err
+}
+
+func (c *cluster) createVhost() error {
+	vh := "e2e_" + c.suffix
+	if out, err := exec.Command("rabbitmqctl", "add_vhost", vh).CombinedOutput(); err != nil {
+		return fmt.Errorf("add_vhost: %w: %s", err, out)
+	}
+	if out, err := exec.Command("rabbitmqctl", "set_permissions", "-p", vh, "guest", ".*", ".*", ".*").CombinedOutput(); err != nil {
+		return fmt.Errorf("set_permissions: %w: %s", err, out)
+	}
+	c.rabbitURL = "amqp://guest:guest@127.0.0.1:5672/" + vh
+	return nil
+}
+
+// commonEnv is what every service shares.
+func (c *cluster) commonEnv() []string {
+	return []string{
+		"IM_REDIS_ADDR=" + c.redisAddr,
+		"IM_RABBIT_URL=" + c.rabbitURL,
+		"IM_MYSQL_DSN=root:@tcp(127.0.0.1:3306)/" + c.db + "?parseTime=true&charset=utf8mb4&loc=UTC",
+		"IM_ZK_SERVERS=127.0.0.1:2181",
+		"IM_ZK_ROOT=/e2e_" + c.suffix,
+		"IM_LOG_FORMAT=text",
+		"IM_LOG_LEVEL=info",
+	}
+}
+
+func (c *cluster) startServices() error {
+	domainAddr, storeAddr := freePort(), freePort()
+	c.domainURL = "http://" + domainAddr
+	c.procs["domain"] = c.mustEnv(c.spawnSvc("domain", "im-domain", "IM_HTTP_ADDR="+domainAddr,
+		fmt.Sprintf("IM_APP_ID=%d", c.appID), "IM_APP_SECRET="+c.secret))
+	if err := waitReady(c.domainURL); err != nil {
+		return fmt.Errorf("domain: %w", err)
+	}
+	c.storeEnv = []string{"IM_HTTP_ADDR=" + storeAddr}
+	if err := c.startStore(); err != nil {
+		return err
+	}
+	for i := range 2 {
+		g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()}
+		name := fmt.Sprintf("gateway%d", i+1)
+		c.procs[name] = c.mustEnv(c.spawnSvc(name, "im-tcp", "IM_BROKER_ID=e2e-gw"+fmt.Sprint(i+1),
+			"IM_TCP_ADDR="+g.tcp, "IM_WS_ADDR="+g.ws, "IM_HTTP_ADDR="+g.http, "IM_SEND_RATE=0"))
+		if err := waitReady("http://" + g.http); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		c.gateways = append(c.gateways, g)
+	}
+	return nil
+}
+
+// startStore (re)starts the message store process.
+func (c *cluster) startStore() error {
+	p, err := c.spawnSvc("store", "im-message-store", c.storeEnv...)
+	if err != nil {
+		return err
+	}
+	c.procs["store"] = p
+	addr := strings.TrimPrefix(c.storeEnv[0], "IM_HTTP_ADDR=")
+	if err := waitReady("http://" + addr); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (c *cluster) spawnSvc(name, binary string, env ...string) (*proc, error) {
+	return c.spawn(name, filepath.Join(c.bin, binary), append(c.commonEnv(), env...))
+}
+
+// mustEnv keeps spawn errors for the readiness wait to report.
+func (c *cluster) mustEnv(p *proc, err error) *proc {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: spawn:", err)
+	}
+	return p
+}
+
+func waitReady(base string) error {
+	return waitFor(60*time.Second, func() error {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz: %s", resp.Status)
+		}
+		return nil
+	})
+}
+
+// waitFor polls fn until it returns nil or timeout passes (TestMain has
+// no *testing.T for eventually).
+func waitFor(timeout time.Duration, fn func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c *cluster) stop() {
+	for _, p := range c.procs {
+		p.kill()
+	}
+	if c.redis != nil {
+		c.redis.kill()
+	}
+	_, _ = mysqlExec("", "DROP DATABASE IF EXISTS "+c.db)
+	_ = exec.Command("rabbitmqctl", "delete_vhost", "e2e_"+c.suffix).Run()
+	if err := deleteZKTree("/e2e_" + c.suffix); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: zookeeper cleanup:", err)
+	}
+	if os.Getenv("E2E_KEEP") == "" {
+		_ = os.RemoveAll(c.tmp)
+	}
+}
