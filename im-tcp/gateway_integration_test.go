@@ -16,6 +16,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-common/usersign"
 )
 
@@ -48,7 +49,7 @@ func TestLoginAndPing_SlowTCPAndWebSocket(t *testing.T) {
 	// Logout removes the device's session and closes.
 	tc.send(command.Logout, map[string]any{})
 	tc.expectClosed()
-	eventually(t, 5*time.Second, "logout removed the session", func() bool {
+	testwait.Until(t, 5*time.Second, "logout removed the session", func() bool {
 		return !rdb.HExists(context.Background(), session.Key(app, "alice"), "3:a1").Val()
 	})
 }
@@ -126,7 +127,7 @@ func TestHeartbeatTimeoutClosesAndRemovesSession(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("closed after %v, timeout 1s", d)
 	}
-	eventually(t, 3*time.Second, "session removed", func() bool {
+	testwait.Until(t, 3*time.Second, "session removed", func() bool {
 		return !rdb.HExists(context.Background(), session.Key(app, "sam"), "5:m").Val()
 	})
 }
@@ -145,7 +146,7 @@ func TestPolicyKicksDeviceOnOtherGateway(t *testing.T) {
 		t.Errorf("kick addressed to %s/%s", f.UserID, f.IMEI)
 	}
 	old.expectClosed()
-	eventually(t, 5*time.Second, "only the new session left", func() bool {
+	testwait.Until(t, 5*time.Second, "only the new session left", func() bool {
 		keys := rdb.HKeys(context.Background(), session.Key(app, "kim")).Val()
 		return len(keys) == 1 && keys[0] == "1:browser"
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-common/usersign"
 )
 
@@ -143,19 +144,8 @@ func startGateway(t *testing.T, root string, extra map[string]string) *gw {
 			t.Errorf("gateway %s: %v", broker, err)
 		}
 	})
-	eventually(t, 10*time.Second, "gateway registered", n.gw.Ready)
+	testwait.Until(t, 10*time.Second, "gateway registered", n.gw.Ready)
 	return g
-}
-
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // client is a test client over TCP or WebSocket.

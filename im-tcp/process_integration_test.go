@@ -17,6 +17,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-tcp/gateway"
 )
 
@@ -45,7 +46,7 @@ func startProcess(t *testing.T, root string) (*exec.Cmd, string, gateway.Node) {
 	t.Cleanup(zc.Close)
 	path := root + "/gateways/" + broker
 	var node gateway.Node
-	eventually(t, 30*time.Second, "process registered", func() bool {
+	testwait.Until(t, 30*time.Second, "process registered", func() bool {
 		data, _, err := zc.Get(path)
 		return err == nil && json.Unmarshal(data, &node) == nil
 	})
@@ -79,9 +80,9 @@ func TestSIGKILL_NodeAndSessionsExpire(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed := time.Now()
-	eventually(t, 10*time.Second, "ZooKeeper node gone", func() bool { return !nodeExists(t, path) })
+	testwait.Until(t, 10*time.Second, "ZooKeeper node gone", func() bool { return !nodeExists(t, path) })
 	t.Logf("node gone %v after SIGKILL (session timeout 4s)", time.Since(killed).Round(100*time.Millisecond))
-	eventually(t, 10*time.Second, "session expired", func() bool {
+	testwait.Until(t, 10*time.Second, "session expired", func() bool {
 		return rdb.Exists(context.Background(), session.Key(app, "kyle")).Val() == 0
 	})
 	t.Logf("session gone %v after SIGKILL (TTL 3s)", time.Since(killed).Round(100*time.Millisecond))
@@ -101,7 +102,7 @@ func TestSIGTERM_ReconnectHintAndDeregister(t *testing.T) {
 	if nodeExists(t, path) {
 		t.Error("node still registered after graceful shutdown")
 	}
-	eventually(t, 5*time.Second, "session removed on shutdown", func() bool {
+	testwait.Until(t, 5*time.Second, "session removed on shutdown", func() bool {
 		return !rdb.HExists(context.Background(), session.Key(app, "tess"), "2:t1").Val()
 	})
 	if err := cmd.Wait(); err != nil {

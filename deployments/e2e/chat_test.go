@@ -11,6 +11,7 @@ import (
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
@@ -52,7 +53,7 @@ func TestChatMultiDevice(t *testing.T) {
 	}
 	t.Logf("%d messages up-ACKed, seqs %d..%d", n, acks[0].Seq, acks[n-1].Seq)
 	for _, d := range []*dev{b1, b2, a2} {
-		eventually(t, 10*time.Second, func() error { return checkStream(d, acks) })
+		testwait.Eventually(t, 10*time.Second, func() error { return checkStream(d, acks) })
 	}
 	if got := a1.messages(command.MessageP2P); len(got) != 0 {
 		t.Fatalf("sending device got its own messages back: %d", len(got))
@@ -65,7 +66,7 @@ func TestChatMultiDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []*dev{a1, a2} {
-		eventually(t, 10*time.Second, func() error {
+		testwait.Eventually(t, 10*time.Second, func() error {
 			for _, r := range received[payload.ReceiveAck](d, command.MessageReceiveAck) {
 				if r.MessageID == last.MessageID && r.MessageSequence == last.Seq && r.FromID == bob {
 					return nil
@@ -89,9 +90,9 @@ func TestChatMultiDevice(t *testing.T) {
 			return fmt.Errorf("%s: no %v with seq %d", d.name, cmd, last.Seq)
 		}
 	}
-	eventually(t, 10*time.Second, hasRead(b1, command.MessageReadNotify))
-	eventually(t, 10*time.Second, hasRead(a1, command.MessageReadReceipt))
-	eventually(t, 10*time.Second, hasRead(a2, command.MessageReadReceipt))
+	testwait.Eventually(t, 10*time.Second, hasRead(b1, command.MessageReadNotify))
+	testwait.Eventually(t, 10*time.Second, hasRead(a1, command.MessageReadReceipt))
+	testwait.Eventually(t, 10*time.Second, hasRead(a2, command.MessageReadReceipt))
 	if len(received[payload.Read](b2, command.MessageReadNotify)) != 0 {
 		t.Fatal("the reading device got its own 1053")
 	}
@@ -114,13 +115,13 @@ func TestResendSameMessageID(t *testing.T) {
 			t.Fatalf("ack %d = %+v, want %+v (success with a seq)", i, ack, acks[0])
 		}
 	}
-	eventually(t, 15*time.Second, func() error {
+	testwait.Eventually(t, 15*time.Second, func() error {
 		if n := count(t, "SELECT COUNT(*) FROM im_message WHERE app_id=%d AND message_id='%s'", cl.appID, m.MessageID); n != 1 {
 			return fmt.Errorf("%d rows for %s, want 1", n, m.MessageID)
 		}
 		return nil
 	})
-	never(t, time.Second, func() error {
+	testwait.Never(t, time.Second, func() error {
 		if n := len(r.messages(command.MessageP2P)); n > 1 {
 			return fmt.Errorf("receiver got %d copies", n)
 		}
@@ -177,7 +178,7 @@ func TestOfflineSync(t *testing.T) {
 	b := connect(t, u[1], 0, false, device.Android)
 	_ = b
 	conv := p2pConv(u[0], u[1])
-	eventually(t, 15*time.Second, func() error {
+	testwait.Eventually(t, 15*time.Second, func() error {
 		got := pullAll(t, u[1], conv)
 		return sameOrder(got, ids)
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
@@ -38,47 +39,75 @@ func stream(d *dev, to string, n int, progress func(i int, a imclient.Ack)) erro
 	return nil
 }
 
+// streamer runs stream in the background and keeps the up-ACKs, so a test
+// can break a service mid-stream.
+type streamer struct {
+	mu   sync.Mutex
+	acks []imclient.Ack
+	done chan error
+}
+
+// startStream streams n messages from d to to in the background.
+func startStream(d *dev, to string, n int) *streamer {
+	s := &streamer{done: make(chan error, 1)}
+	go func() {
+		s.done <- stream(d, to, n, func(_ int, ack imclient.Ack) {
+			s.mu.Lock()
+			s.acks = append(s.acks, ack)
+			s.mu.Unlock()
+		})
+	}()
+	return s
+}
+
+// acked is the number of messages up-ACKed so far.
+func (s *streamer) acked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.acks)
+}
+
+// awaitAcked waits until at least n messages are up-ACKed.
+func (s *streamer) awaitAcked(t *testing.T, n int) {
+	t.Helper()
+	testwait.Eventually(t, 30*time.Second, func() error {
+		if got := s.acked(); got < n {
+			return fmt.Errorf("%d acked, want %d", got, n)
+		}
+		return nil
+	})
+}
+
+// wait waits for the stream to end and returns its up-ACKs in send order.
+func (s *streamer) wait() ([]imclient.Ack, error) {
+	err := <-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acks, err
+}
+
 // TestStoreKilledMidStream: kill -9 of the store while messages flow, then
 // a restart: every up-ACKed message ends up in MySQL exactly once.
 func TestStoreKilledMidStream(t *testing.T) {
 	u := newUsers(t, "crash", 2)
 	a := connect(t, u[0], 0, false, device.Android)
 	const n = 300
-	var mu sync.Mutex
-	var acks []imclient.Ack
-	done := make(chan error, 1)
-	go func() {
-		done <- stream(a, u[1], n, func(_ int, ack imclient.Ack) {
-			mu.Lock()
-			acks = append(acks, ack)
-			mu.Unlock()
-		})
-	}()
-	acked := func() int { mu.Lock(); defer mu.Unlock(); return len(acks) }
-	eventually(t, 30*time.Second, func() error {
-		if acked() < 50 {
-			return fmt.Errorf("%d acked", acked())
-		}
-		return nil
-	})
-	t.Logf("kill -9 store at %d acked", acked())
+	st := startStream(a, u[1], n)
+	st.awaitAcked(t, 50)
+	t.Logf("kill -9 store at %d acked", st.acked())
 	cl.procs["store"].kill()
-	at := acked()
-	eventually(t, 30*time.Second, func() error {
-		if acked() < at+100 {
-			return fmt.Errorf("%d acked while the store is down", acked()-at)
-		}
-		return nil
-	})
-	t.Logf("%d messages up-ACKed while the store was down; restarting it", acked()-at)
+	at := st.acked()
+	st.awaitAcked(t, at+100)
+	t.Logf("%d messages up-ACKed while the store was down; restarting it", st.acked()-at)
 	if err := cl.startStore(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
+	acks, err := st.wait()
+	if err != nil {
 		t.Fatal(err)
 	}
 	conv := p2pConv(u[0], u[1])
-	eventually(t, 60*time.Second, func() error {
+	testwait.Eventually(t, 60*time.Second, func() error {
 		if got := count(t, "SELECT COUNT(*) FROM im_message WHERE app_id=%d AND conversation_id='%s'", cl.appID, conv); got != n {
 			return fmt.Errorf("%d rows, want %d", got, n)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
@@ -36,7 +37,7 @@ func TestGroupFanOut(t *testing.T) {
 	}
 	start := time.Now()
 	for _, d := range devs {
-		eventually(t, 10*time.Second, func() error {
+		testwait.Eventually(t, 10*time.Second, func() error {
 			for _, m := range d.messages(command.GroupMessage) {
 				if m.MessageID == ack.MessageID && m.MessageSequence == ack.Seq && m.GroupID == g && m.FromID == owner {
 					return nil

@@ -20,35 +20,6 @@ import (
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
-// eventually polls fn until it returns nil; after timeout the test fails
-// with fn's last error.
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("eventually (%v): %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// never checks that fn stays nil for the whole window (negative checks).
-func never(t *testing.T, window time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(window)
-	for time.Now().Before(deadline) {
-		if err := fn(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func sign(t *testing.T, identifier string) string {
 	t.Helper()
 	s, err := usersign.Generate([]byte(cl.secret), cl.appID, identifier, time.Now(), time.Hour)

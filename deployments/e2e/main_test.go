@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // cl is the platform every test talks to; TestMain owns it.
@@ -116,7 +118,7 @@ func (c *cluster) startRedis() error {
 		return err
 	}
 	c.redis = p
-	return waitFor(10*time.Second, func() error { return redisPing(c.redisAddr) })
+	return testwait.Poll(10*time.Second, func() error { return redisPing(c.redisAddr) })
 }
 
 func (c *cluster) createDB() error {
@@ -201,7 +203,7 @@ func (c *cluster) mustEnv(p *proc, err error) *proc {
 }
 
 func waitReady(base string) error {
-	return waitFor(60*time.Second, func() error {
+	return testwait.Poll(60*time.Second, func() error {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {
 			return err
@@ -212,19 +214,6 @@ func waitReady(base string) error {
 		}
 		return nil
 	})
-}
-
-// waitFor polls fn until it returns nil or timeout passes (TestMain has
-// no *testing.T for eventually).
-func waitFor(timeout time.Duration, fn func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func (c *cluster) stop() {

@@ -10,6 +10,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
@@ -65,7 +66,7 @@ func TestRefusals(t *testing.T) {
 			if ack.Code != tc.want.Code || ack.MessageID != tc.msg.MessageID {
 				t.Fatalf("ack = %+v, want code %d (%s)", ack, tc.want.Code, tc.want.Message)
 			}
-			never(t, 1500*time.Millisecond, func() error {
+			testwait.Never(t, 1500*time.Millisecond, func() error {
 				if n := count(t, "SELECT COUNT(*) FROM im_message WHERE app_id=%d AND message_id='%s'", cl.appID, tc.msg.MessageID); n != 0 {
 					return fmt.Errorf("%d rows stored", n)
 				}

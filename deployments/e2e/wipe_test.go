@@ -5,11 +5,11 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
@@ -22,28 +22,14 @@ func TestRedisWipeMidStream(t *testing.T) {
 	u := newUsers(t, "wipe", 2)
 	a := connect(t, u[0], 1, true, device.Web)
 	const n = 200
-	var mu sync.Mutex
-	var acks []imclient.Ack
-	done := make(chan error, 1)
-	go func() {
-		done <- stream(a, u[1], n, func(_ int, ack imclient.Ack) {
-			mu.Lock()
-			acks = append(acks, ack)
-			mu.Unlock()
-		})
-	}()
-	acked := func() int { mu.Lock(); defer mu.Unlock(); return len(acks) }
-	eventually(t, 30*time.Second, func() error {
-		if acked() < 80 {
-			return fmt.Errorf("%d acked", acked())
-		}
-		return nil
-	})
+	st := startStream(a, u[1], n)
+	st.awaitAcked(t, 80)
 	if _, err := redisCmd(cl.redisAddr, "FLUSHALL"); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("FLUSHALL at %d acked", acked())
-	if err := <-done; err != nil {
+	t.Logf("FLUSHALL at %d acked", st.acked())
+	acks, err := st.wait()
+	if err != nil {
 		t.Fatalf("stream after the flush: %v", err)
 	}
 	for i := 1; i < len(acks); i++ {
@@ -52,7 +38,7 @@ func TestRedisWipeMidStream(t *testing.T) {
 		}
 	}
 	conv := p2pConv(u[0], u[1])
-	eventually(t, 30*time.Second, func() error {
+	testwait.Eventually(t, 30*time.Second, func() error {
 		rows := count(t, "SELECT COUNT(*) FROM im_message WHERE app_id=%d AND conversation_id='%s'", cl.appID, conv)
 		seqs := count(t, "SELECT COUNT(DISTINCT seq) FROM im_message WHERE app_id=%d AND conversation_id='%s'", cl.appID, conv)
 		if rows != n || seqs != n {
@@ -67,7 +53,7 @@ func TestRedisWipeMidStream(t *testing.T) {
 		t.Fatalf("%d pairs of rows whose seq order differs from their key order", inv)
 	}
 	t.Logf("%d up-ACKs strictly increasing (seq %d..%d) across the flush; MySQL agrees", n, acks[0].Seq, acks[n-1].Seq)
-	eventually(t, 30*time.Second, func() error { return tryLogin(u[1]) })
+	testwait.Eventually(t, 30*time.Second, func() error { return tryLogin(u[1]) })
 	t.Log("a fresh login works after the flush")
 }
 

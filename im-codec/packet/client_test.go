@@ -57,8 +57,8 @@ func TestParseClient_Fields(t *testing.T) {
 	}
 }
 
-// clientErrorCases are the bad uplink frames; the Reader tests reuse them.
-var clientErrorCases = []struct {
+// frameErrorCase is a bad frame and the *FrameError parsing it must give.
+type frameErrorCase struct {
 	name  string
 	frame []byte
 	lim   packet.Limits
@@ -66,7 +66,10 @@ var clientErrorCases = []struct {
 	field string
 	value int64
 	limit int64
-}{
+}
+
+// clientErrorCases are the bad uplink frames; the Reader tests reuse them.
+var clientErrorCases = []frameErrorCase{
 	{"empty", nil, packet.Limits{}, packet.ErrShortHeader, "header", 0, 28},
 	{"27 bytes", header(1, 1, 1, 0, 1, 0, 0)[:27], packet.Limits{}, packet.ErrShortHeader, "header", 27, 28},
 	{"negative imei length", header(9000, 1, 1, 0, 1, 1<<31, 0), packet.Limits{}, packet.ErrNegativeLength, "imeiLength", -1 << 31, 0},

@@ -38,15 +38,7 @@ func TestParseServer_Fields(t *testing.T) {
 }
 
 // serverErrorCases are the bad downlink frames; the Reader tests reuse them.
-var serverErrorCases = []struct {
-	name  string
-	frame []byte
-	lim   packet.Limits
-	want  error
-	field string
-	value int64
-	limit int64
-}{
+var serverErrorCases = []frameErrorCase{
 	{"empty", nil, packet.Limits{}, packet.ErrShortHeader, "header", 0, 8},
 	{"7 bytes", serverHeader(1, 0)[:7], packet.Limits{}, packet.ErrShortHeader, "header", 7, 8},
 	{"2 GiB body length", serverHeader(1103, 1<<31), packet.Limits{}, packet.ErrNegativeLength, "bodyLength", -1 << 31, 0},

@@ -1,55 +1,18 @@
 package payload_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares v's JSON with testdata/<name>.golden.json and checks the
-// file decodes back to v, so any change to a body shape shows in the diff.
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), got) {
-		t.Errorf("%s changed:\n got %s\nwant %s", name, got, want)
-	}
-	back := reflect.New(reflect.TypeOf(v))
-	dec := json.NewDecoder(bytes.NewReader(want))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(back.Interface()); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	// Compare re-encoded, not DeepEqual: a RawMessage keeps the file's indentation.
-	again, err := json.MarshalIndent(back.Interface(), "", "  ")
-	if err != nil || !bytes.Equal(again, got) {
-		t.Errorf("%s does not round-trip: %s (%v)", name, again, err)
-	}
-}
 
 const (
 	msgID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -91,6 +54,6 @@ func TestGolden(t *testing.T) {
 			ClientType: device.IOS, IMEI: "ios-1", Data: json.RawMessage("null")}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, tt.v) })
+		t.Run(tt.name, func(t *testing.T) { golden.JSON(t, *update, tt.name, tt.v) })
 	}
 }

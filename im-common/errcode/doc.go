@@ -13,7 +13,8 @@
 //	6000-6999  messages
 //	7000-7999  connections and gateways
 //	8000-8999  conversations
-//	9000-9999  server side: retryable faults of the platform
+//	9000-9999  server side: retryable faults of the platform (and 9003,
+//	           the app callback's veto, which is final)
 //
 // The edges translate: the REST layer maps a code to an HTTP status, the
 // gateway puts it in an ACK frame. Domain code returns *Error values or wraps

@@ -30,8 +30,12 @@ func (e *Error) With(detail string) *Error {
 	return &Error{Code: e.Code, Message: e.Message + ": " + detail}
 }
 
-// Retryable reports whether the client may resend the same request later.
-func (e *Error) Retryable() bool { return e.Code >= 9000 && e.Code < 10000 }
+// Retryable reports whether the client may resend the same request later:
+// the 9xxx platform faults, except CallbackVeto, which is the app
+// back-end's final answer (a resend would only be vetoed again).
+func (e *Error) Retryable() bool {
+	return e.Code >= 9000 && e.Code < 10000 && e.Code != CallbackVeto.Code
+}
 
 // Of returns the code carried by err, OK for nil, and Internal for an error
 // that carries no code.

@@ -72,7 +72,7 @@ func TestOf(t *testing.T) {
 }
 
 func TestRetryable(t *testing.T) {
-	if !errcode.Unavailable.Retryable() || errcode.NotFriends.Retryable() {
+	if !errcode.Unavailable.Retryable() || errcode.NotFriends.Retryable() || errcode.CallbackVeto.Retryable() {
 		t.Error("retryable range wrong")
 	}
 	if e, ok := errcode.Lookup(5003); !ok || e != errcode.NotGroupMember {

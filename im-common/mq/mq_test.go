@@ -1,69 +1,37 @@
 package mq_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/golden"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), got) {
-		t.Errorf("%s changed:\n got %s\nwant %s", name, got, want)
-	}
-	back := reflect.New(reflect.TypeOf(v)).Interface()
-	if err := json.Unmarshal(want, back); err != nil {
-		t.Fatal(err)
-	}
-	again, err := json.MarshalIndent(back, "", "  ")
-	if err != nil || !bytes.Equal(again, got) {
-		t.Errorf("%s does not round-trip: %s (%v)", name, again, err)
-	}
-}
-
 var from = device.ID{AppID: 10000, UserID: "alice", Type: device.Android, IMEI: "imei-a1"}
 
 func TestGolden_Envelopes(t *testing.T) {
-	golden(t, "uplink", mq.Uplink{
+	golden.JSON(t, *update, "uplink", mq.Uplink{
 		Version: mq.Version, Command: command.MessageP2P, From: from, Broker: "gw-1",
 		TraceID: "t-1", Time: 1764000000000,
 		Payload: json.RawMessage(`{"messageId":"m-1","toId":"bob","messageBody":"hi"}`),
 	})
-	golden(t, "push", mq.Push{
+	golden.JSON(t, *update, "push", mq.Push{
 		Version: mq.Version, Command: command.MessageP2P, AppID: 10000,
 		To:   []device.ID{{AppID: 10000, UserID: "bob", Type: device.IOS, IMEI: "imei-b1"}},
 		ToID: "bob", MessageID: "m-1", Data: json.RawMessage(`{"messageBody":"hi","messageSequence":7}`),
 	})
-	golden(t, "push_kick", mq.Push{
+	golden.JSON(t, *update, "push_kick", mq.Push{
 		Version: mq.Version, Command: command.MutualLogin, AppID: 10000,
 		To: []device.ID{from}, Data: json.RawMessage(`null`), Close: true,
 	})
-	golden(t, "store_record", mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: mq.Message{
+	golden.JSON(t, *update, "store_record", mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: mq.Message{
 		AppID: 10000, Kind: mq.P2P, ConversationID: mq.P2PConversation("alice", "bob"),
 		FromID: "alice", ToID: "bob", MessageID: "m-1", MessageKey: 88, Seq: 7,
 		Body: "hi", Time: 1764000000000,
@@ -71,9 +39,9 @@ func TestGolden_Envelopes(t *testing.T) {
 }
 
 func TestTopology_Golden(t *testing.T) {
-	golden(t, "topology_uplink", mq.UplinkTopology(2, mq.Quorum))
-	golden(t, "topology_downlink", mq.DownlinkTopology("gw-1"))
-	golden(t, "topology_store", mq.StoreTopology(mq.Classic))
+	golden.JSON(t, *update, "topology_uplink", mq.UplinkTopology(2, mq.Quorum))
+	golden.JSON(t, *update, "topology_downlink", mq.DownlinkTopology("gw-1"))
+	golden.JSON(t, *update, "topology_store", mq.StoreTopology(mq.Classic))
 }
 
 func TestShard(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
@@ -128,7 +129,7 @@ func (c *Conn) handleBatch(ctx context.Context, queue string, batch []amqp.Deliv
 		return last.Nack(true, false)
 	}
 	c.log.Warn("rabbit: batch handler failed, requeueing", "queue", queue, "size", len(batch), "err", err)
-	if err := sleep(ctx, o.RetryDelay); err != nil {
+	if err := backoff.Sleep(ctx, o.RetryDelay); err != nil {
 		return err
 	}
 	return retryEach(c, queue, batch, tries, a, o.DeliveryLimit)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // TestPublishFailsFastWhileBrokerBlocks raises a memory alarm on a private
@@ -27,12 +28,15 @@ func TestPublishFailsFastWhileBrokerBlocks(t *testing.T) {
 
 	b.Ctl(t, "set_vm_memory_high_watermark", "0.000001")
 	var last error
-	eventually(t, 20*time.Second, func() bool {
-		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-		defer cancel()
-		last = pub.Publish(ctx, p+".x", q, Message{Body: []byte("during")})
-		return errors.Is(last, ErrBlocked)
-	}, "publish refused with ErrBlocked")
+	testwait.Until(t, 20*time.Second,
+
+		"publish refused with ErrBlocked", func() bool {
+			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+			defer cancel()
+			last = pub.Publish(ctx, p+".x", q, Message{Body: []byte("during")})
+			return errors.Is(last, ErrBlocked)
+		})
+
 	if !c.Blocked() {
 		t.Fatal("Blocked() = false while the broker blocks the connection")
 	}
@@ -42,6 +46,6 @@ func TestPublishFailsFastWhileBrokerBlocks(t *testing.T) {
 	}
 
 	b.Ctl(t, "set_vm_memory_high_watermark", "0.4")
-	eventually(t, 20*time.Second, func() bool { return !c.Blocked() }, "connection unblocked")
+	testwait.Until(t, 20*time.Second, "connection unblocked", func() bool { return !c.Blocked() })
 	publishOK(t, pub, p+".x", q, Message{Body: []byte("after")})
 }

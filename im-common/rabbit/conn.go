@@ -10,6 +10,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
@@ -160,7 +161,7 @@ func (c *Conn) reconnect(ctx context.Context) error {
 			return nil
 		}
 		c.log.Warn("rabbit: connect failed", "attempt", attempt+1, "err", err)
-		if sleep(ctx, backoff(attempt, c.opts.minBackoff, c.opts.maxBackoff)) != nil {
+		if backoff.Sleep(ctx, backoff.Delay(attempt, c.opts.minBackoff, c.opts.maxBackoff)) != nil {
 			return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
@@ -105,7 +106,7 @@ func (c *Conn) handleOne(ctx context.Context, queue string, d amqp.Delivery, a *
 	default:
 		a.fail(d)
 		c.log.Warn("rabbit: handler failed, requeueing", "queue", queue, "message_id", d.MessageId, "attempt", attempt, "err", err)
-		if err := sleep(ctx, o.RetryDelay); err != nil {
+		if err := backoff.Sleep(ctx, o.RetryDelay); err != nil {
 			return err
 		}
 		return d.Nack(false, true)
@@ -133,7 +134,7 @@ func (c *Conn) consumeLoop(ctx context.Context, queue string, prefetch int, serv
 			return err
 		}
 		c.log.Warn("rabbit: consumer interrupted, subscribing again", "queue", queue, "err", err)
-		if sleep(ctx, backoff(attempt, c.opts.minBackoff, c.opts.maxBackoff)) != nil {
+		if backoff.Sleep(ctx, backoff.Delay(attempt, c.opts.minBackoff, c.opts.maxBackoff)) != nil {
 			return nil
 		}
 		attempt++

@@ -14,6 +14,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 var queueTypes = []mq.QueueType{mq.Classic, mq.Quorum}
@@ -40,14 +41,14 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 				})
 			}
 			stopA := consume(&a)
-			eventually(t, 5*time.Second, func() bool { return consumers() == 1 }, "consumer A registered")
+			testwait.Until(t, 5*time.Second, "consumer A registered", func() bool { return consumers() == 1 })
 			consume(&b)
-			eventually(t, 5*time.Second, func() bool { return consumers() == 2 }, "consumer B registered")
+			testwait.Until(t, 5*time.Second, "consumer B registered", func() bool { return consumers() == 2 })
 
 			for i := range 20 {
 				publishOK(t, pub, p+".x", q, Message{MessageID: fmt.Sprint(i)})
 			}
-			eventually(t, 5*time.Second, func() bool { return a.len()+b.len() == 20 }, "first 20 consumed")
+			testwait.Until(t, 5*time.Second, "first 20 consumed", func() bool { return a.len()+b.len() == 20 })
 			if a.len() != 20 || b.len() != 0 {
 				t.Fatalf("active consumer got %d, standby got %d; want 20 and 0", a.len(), b.len())
 			}
@@ -56,7 +57,7 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 			for i := 20; i < 40; i++ {
 				publishOK(t, pub, p+".x", q, Message{MessageID: fmt.Sprint(i)})
 			}
-			eventually(t, 10*time.Second, func() bool { return b.len() == 20 }, "standby took over")
+			testwait.Until(t, 10*time.Second, "standby took over", func() bool { return b.len() == 20 })
 			if a.len() != 20 {
 				t.Fatalf("stopped consumer received %d, want 20", a.len())
 			}
@@ -152,7 +153,7 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 		t.Fatalf("first batch has %d deliveries, want %d", size, opts.MaxBatch)
 	}
 	stop()
-	eventually(t, 5*time.Second, func() bool { m, _ := queueState(t, ac, q); return m == n }, "unacked batch requeued")
+	testwait.Until(t, 5*time.Second, "unacked batch requeued", func() bool { m, _ := queueState(t, ac, q); return m == n })
 
 	// 2. A failing batch is retried; then every delivery is acked once.
 	var rec recorder
@@ -174,7 +175,7 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 			return nil
 		})
 	})
-	eventually(t, 10*time.Second, func() bool { return rec.len() >= n }, "all deliveries handled")
+	testwait.Until(t, 10*time.Second, "all deliveries handled", func() bool { return rec.len() >= n })
 	ids := map[string]bool{}
 	for _, d := range rec.snapshot() {
 		ids[d.MessageID] = true
@@ -192,7 +193,7 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 	publishOK(t, pub, p+".x", q, Message{MessageID: "sentinel", Persistent: true})
 	<-sentinel
 	stop()
-	eventually(t, 5*time.Second, func() bool { m, _ := queueState(t, ac, q); return m > 0 }, "sentinel requeued")
+	testwait.Until(t, 5*time.Second, "sentinel requeued", func() bool { m, _ := queueState(t, ac, q); return m > 0 })
 	if m, _ := queueState(t, ac, q); m != 1 {
 		t.Fatalf("%d messages left, want only the unacked sentinel (batch sizes %v)", m, sizes)
 	}
@@ -224,17 +225,19 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 	old := c.ac
 	c.mu.Unlock()
 	old.Close() // test hook: drop the connection under the publisher and consumer
-	eventually(t, 10*time.Second, func() bool {
-		c.mu.Lock()
-		current := c.ac
-		c.mu.Unlock()
-		return current != nil && current != old && c.Ready()
-	}, "reconnected")
+	testwait.Until(t, 10*time.Second,
+
+		"reconnected", func() bool {
+			c.mu.Lock()
+			current := c.ac
+			c.mu.Unlock()
+			return current != nil && current != old && c.Ready()
+		})
 
 	for _, q := range []string{q1, q2} {
 		publishEventually(t, pub, p+".x", q, Message{MessageID: "after-" + q})
 	}
-	eventually(t, 10*time.Second, func() bool { return rec.len() >= 1 }, "consumer resubscribed")
+	testwait.Until(t, 10*time.Second, "consumer resubscribed", func() bool { return rec.len() >= 1 })
 	if got := rec.snapshot()[0].MessageID; got != "after-"+q1 {
 		t.Fatalf("consumer got %q, want after-%s", got, q1)
 	}
@@ -245,12 +248,15 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 func publishEventually(t *testing.T, pub *Publisher, exchange, key string, msg Message) {
 	t.Helper()
 	var last error
-	eventually(t, 10*time.Second, func() bool {
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
-		defer cancel()
-		last = pub.Publish(ctx, exchange, key, msg)
-		return last == nil
-	}, "publish to "+key+" succeeds")
+	testwait.Until(t, 10*time.Second,
+
+		"publish to "+key+" succeeds", func() bool {
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			defer cancel()
+			last = pub.Publish(ctx, exchange, key, msg)
+			return last == nil
+		})
+
 	_ = last
 }
 
@@ -262,14 +268,17 @@ func waitDeadLetter(t *testing.T, queue string) amqp.Delivery {
 		t.Fatal(err)
 	}
 	var d amqp.Delivery
-	eventually(t, 10*time.Second, func() bool {
-		var ok bool
-		d, ok, err = ch.Get(queue, true)
-		if err != nil {
-			t.Fatalf("get %s: %v", queue, err)
-		}
-		return ok
-	}, "a dead letter in "+queue)
+	testwait.Until(t, 10*time.Second,
+
+		"a dead letter in "+queue, func() bool {
+			var ok bool
+			d, ok, err = ch.Get(queue, true)
+			if err != nil {
+				t.Fatalf("get %s: %v", queue, err)
+			}
+			return ok
+		})
+
 	return d
 }
 

@@ -120,18 +120,6 @@ func queueState(t testing.TB, ac *amqp.Connection, queue string) (messages, cons
 	return q.Messages, q.Consumers
 }
 
-// eventually polls cond until it holds or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // flow is a direct exchange with queues bound to it, each under its own key.
 func flow(p string, queues ...mq.Queue) mq.Topology {
 	t := mq.Topology{Exchanges: []mq.Exchange{{Name: p + ".x", Kind: "direct"}}}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 func TestConfirmedPublishThenConsume(t *testing.T) {
@@ -55,7 +56,7 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 			return nil
 		})
 	})
-	eventually(t, 10*time.Second, func() bool { return rec.len() == n }, "all messages consumed")
+	testwait.Until(t, 10*time.Second, "all messages consumed", func() bool { return rec.len() == n })
 	seen := map[string]bool{}
 	for _, d := range rec.snapshot() {
 		if seen[d.MessageID] {
@@ -79,7 +80,7 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 	<-sentinel
 	stop()
 	ac := admin(t, testURL())
-	eventually(t, 5*time.Second, func() bool { m, _ := queueState(t, ac, q); return m > 0 }, "unacked sentinel requeued")
+	testwait.Until(t, 5*time.Second, "unacked sentinel requeued", func() bool { m, _ := queueState(t, ac, q); return m > 0 })
 	if m, _ := queueState(t, ac, q); m != 1 {
 		t.Fatalf("%d messages left after stopping the consumer, want only the unacked sentinel", m)
 	}

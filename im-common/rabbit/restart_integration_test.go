@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // TestBrokerRestartLosesNoConfirmedMessage SIGKILLs a private broker in the
@@ -40,14 +42,17 @@ func TestBrokerRestartLosesNoConfirmedMessage(t *testing.T) {
 	const perPhase = 3000
 	// Publish for at least QuorumSettle before the crash: a younger quorum
 	// queue does not survive SIGKILL on RabbitMQ 3.10 (see rabbittest).
-	eventually(t, 30*time.Second, func() bool {
-		return l.count() >= perPhase && time.Since(declared) >= rabbittest.QuorumSettle
-	}, "confirms before the crash")
+	testwait.Until(t, 30*time.Second,
+
+		"confirms before the crash", func() bool {
+			return l.count() >= perPhase && time.Since(declared) >= rabbittest.QuorumSettle
+		})
+
 	b.Kill()
 	atKill := l.count()
 	t.Logf("broker SIGKILLed after %d confirmed publishes", atKill)
 	b.Restart(t)
-	eventually(t, 60*time.Second, func() bool { return l.count() >= atKill+perPhase }, "confirms after the restart")
+	testwait.Until(t, 60*time.Second, "confirms after the restart", func() bool { return l.count() >= atKill+perPhase })
 	stop()
 
 	confirmed, retried := l.snapshot()
@@ -129,7 +134,7 @@ func publishStream(ctx context.Context, pub *Publisher, exchange, key string, wo
 						break
 					}
 					l.retry()
-					_ = sleep(ctx, 20*time.Millisecond)
+					_ = backoff.Sleep(ctx, 20*time.Millisecond)
 				}
 			}
 		})

@@ -114,22 +114,6 @@ func deleteTree(conn *zk.Conn, p string) error {
 	return nil
 }
 
-// eventually polls fn until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // awaitMembers reads lists from ch until one satisfies ok, and returns it.
 func awaitMembers(t *testing.T, ch <-chan []Member, timeout time.Duration, what string, ok func([]Member) bool) []Member {
 	t.Helper()

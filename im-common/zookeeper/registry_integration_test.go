@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 func TestRegister_DataReadableExclusiveAndDeregistered(t *testing.T) {
@@ -254,7 +256,7 @@ func TestRegistration_RecreatedAfterSessionExpiry(t *testing.T) {
 
 	restored := time.Now()
 	px.restore()
-	eventually(t, 20*time.Second, func() error {
+	testwait.Eventually(t, 20*time.Second, func() error {
 		ok, st, err := obs.conn.Exists(path)
 		switch {
 		case err != nil || !ok:
@@ -273,7 +275,7 @@ func TestRegistration_RecreatedAfterSessionExpiry(t *testing.T) {
 	}
 	awaitMembers(t, obsCh, 5*time.Second, "gw-1 back", exactly("gw-1", "gw-2"))
 	awaitMembers(t, ownCh, 5*time.Second, "both after expiry", exactly("gw-1", "gw-2"))
-	eventually(t, 5*time.Second, func() error {
+	testwait.Eventually(t, 5*time.Second, func() error {
 		if !reg.Ready() {
 			return errors.New("Ready() = false")
 		}

@@ -29,6 +29,10 @@ type Config struct {
 	AdminSignMaxAge time.Duration // IM_ADMIN_SIGN_MAX_AGE, default 24h; 0 = only the sign's own expiry
 	SessionTTL      time.Duration // IM_SESSION_TTL: a device session not refreshed for this long is offline (default 3m, the gateway default: 3x its 60s heartbeat timeout)
 	AppCacheTTL     time.Duration // IM_APP_CACHE_TTL: in-memory app cache (default 10s)
+	// AppRepublish: how often every app is rewritten to the gateways' Redis
+	// cache; 0 means every AppCacheTTL, negative never (tests sharing one
+	// Redis, where it would re-create the keys of finished tests' apps).
+	AppRepublish    time.Duration
 	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
 }
 

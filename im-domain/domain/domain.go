@@ -8,6 +8,7 @@
 package domain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -114,17 +115,19 @@ func New(ctx context.Context, cfg Config, deps Deps) (n *Node, err error) {
 	if err := apps.Bootstrap(ctx, cfg.AppID, cfg.AppSecret, cfg.AppAdmins); err != nil {
 		return nil, err
 	}
-	n.runners = append(n.runners, func(ctx context.Context) error {
-		return republishApps(ctx, apps, cfg.AppCacheTTL, deps.Log)
-	})
+	if cfg.AppRepublish >= 0 {
+		n.runners = append(n.runners, func(ctx context.Context) error {
+			return republishApps(ctx, apps, cmp.Or(cfg.AppRepublish, cfg.AppCacheTTL), deps.Log)
+		})
+	}
 	hooks := webhook.New(apps, webhook.Config{}, deps.Log)
 	n.runners = append(n.runners, hooks.Run)
 	users := user.NewService(db, rdb, notify.New(rdb, pub), hooks, deps.Log)
-	friends := friend.NewService(db, db, notify.New(rdb, pub), 0, deps.Log) // one instance: its Relation cache is invalidated by its own changes
+	friends := friend.NewService(db, db, notify.New(rdb, pub), hooks, 0, deps.Log) // one instance: its Relation cache is invalidated by its own changes
 	// One group service per node: its membership cache is invalidated by its own changes
 	// (and across nodes via Redis); the message core uses this same instance.
-	groups := group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, notify.New(rdb, pub), deps.Log)
-	msgs, err := n.messaging(ctx, db, rdb, pub, apps, users, friends, groups)
+	groups := group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, notify.New(rdb, pub), hooks, deps.Log)
+	msgs, err := n.messaging(ctx, db, rdb, pub, apps, users, friends, groups, hooks)
 	if err != nil {
 		return nil, err
 	}

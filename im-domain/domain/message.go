@@ -24,7 +24,7 @@ import (
 // per uplink shard under Run. With an injected Publisher (the standalone
 // binary's in-process queue, tests) store records go through it too.
 func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher,
-	apps *app.Service, users *user.Service, friends *friend.Service, groups *group.Service) (*message.Service, error) {
+	apps *app.Service, users *user.Service, friends *friend.Service, groups *group.Service, hooks message.Callbacks) (*message.Service, error) {
 	notifier := notify.New(rdb, pub)
 	var storePub message.Publisher = pub
 	if n.rabbit != nil {
@@ -37,6 +37,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
 		Store: db, StorePub: storePub, Pushes: pub, Notifier: notifier, Presence: rdb,
 		Conversations: conversationsPort{conversation.NewService(db, notifier, n.log)},
+		Callbacks:     hooks,
 		Log:           n.log,
 	})
 	if n.rabbit == nil {
@@ -76,6 +77,11 @@ func (c conversationsPort) OnMessage(ctx context.Context, m mq.Message, owners [
 	}
 	last := conversation.LastMessage{MessageKey: m.MessageKey, FromID: m.FromID, Preview: m.Body, Time: m.Time}
 	return c.s.OnMessage(ctx, m.AppID, m.ConversationID, m.Kind, owners, peer, m.Seq, last)
+}
+
+func (c conversationsPort) MarkRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) error {
+	_, err := c.s.MarkRead(ctx, appID, owner, conversationID, seq)
+	return err
 }
 
 // friendsPort adapts friend.Service to message.FriendChecker.

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // BenchmarkMySQLWrite measures batch inserts of new messages into a real
@@ -81,7 +82,7 @@ func TestStore_Throughput(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	start = time.Now()
 	startStore(t, cfg, Deps{Log: testLog(t), Metrics: reg})
-	eventually(t, 120*time.Second, "backlog drained", func() bool { return countRows(t, db, "") == n })
+	testwait.Until(t, 120*time.Second, "backlog drained", func() bool { return countRows(t, db, "") == n })
 	drained := time.Since(start)
 	t.Logf("throughput: published %d confirmed records in %v (%.0f/s); store drained them in %v (%.0f rows/s, batch %d)",
 		n, published.Round(time.Millisecond), n/published.Seconds(), drained.Round(time.Millisecond), n/drained.Seconds(), cfg.Batch)

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 )
@@ -129,7 +129,7 @@ func (c *consumer) retry(ctx context.Context, recs []mq.StoreRecord) (result, er
 		if attempt == 0 {
 			c.log.Warn("store: write failed, retrying in process", "size", len(recs), "budget", c.budget, "err", err)
 		}
-		if sleep(ctx, pause) != nil {
+		if backoff.Sleep(ctx, pause) != nil {
 			return result{}, err
 		}
 	}
@@ -170,21 +170,7 @@ func refusalKind(err error) string {
 }
 
 // retryPause is the pause before in-process retry attempt+1: 50ms doubling
-// to 5s, drawn from [ceiling/2, ceiling] so that restarted stores do not
-// retry in lockstep.
+// to 5s, jittered so that restarted stores do not retry in lockstep.
 func retryPause(attempt int) time.Duration {
-	ceiling := 50 * time.Millisecond << min(attempt, 7)
-	ceiling = min(ceiling, 5*time.Second)
-	return ceiling/2 + rand.N(ceiling/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Delay(attempt, 50*time.Millisecond, 5*time.Second)
 }

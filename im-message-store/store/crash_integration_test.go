@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // storeProcess is the im-message-store binary run as a child process.
@@ -51,7 +52,7 @@ func (p *storeProcess) start(t *testing.T) {
 	}
 	p.done = make(chan struct{})
 	go func() { _ = p.cmd.Wait(); f.Close(); close(p.done) }()
-	eventually(t, 30*time.Second, "store process ready", func() bool {
+	testwait.Until(t, 30*time.Second, "store process ready", func() bool {
 		select {
 		case <-p.done:
 			out, _ := os.ReadFile(p.log)
@@ -93,7 +94,7 @@ func TestStore_KillNineLosesAndDuplicatesNothing(t *testing.T) {
 	const n = 20000
 	stream := publishStream(t, pub, n, 8)
 	for _, at := range []int{n / 4, n / 2} {
-		eventually(t, 60*time.Second, fmt.Sprintf("%d rows before kill", at), func() bool { return countRows(t, db, "") >= at })
+		testwait.Until(t, 60*time.Second, fmt.Sprintf("%d rows before kill", at), func() bool { return countRows(t, db, "") >= at })
 		p.kill()
 		t.Logf("kill -9 at %d rows (%d confirmed so far)", countRows(t, db, ""), stream.confirmedN.Load())
 		time.Sleep(300 * time.Millisecond) // publishing goes on while the store is down
@@ -101,7 +102,7 @@ func TestStore_KillNineLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	stream.wg.Wait()
 	confirmed := int(stream.confirmedN.Load())
-	eventually(t, 120*time.Second, "every confirmed record stored", func() bool { return countRows(t, db, "") >= confirmed })
+	testwait.Until(t, 120*time.Second, "every confirmed record stored", func() bool { return countRows(t, db, "") >= confirmed })
 	total, duplicates, missing := checkStored(t, db, &stream.confirmed)
 	t.Logf("store kill -9: confirmed=%d rows=%d duplicates=%d missing=%d unconfirmed=%d (last process ignored %s redelivered records)",
 		confirmed, total, duplicates, missing, stream.failed.Load(), scrape(t, "http://"+addr+"/metrics", "im_store_duplicates_total"))

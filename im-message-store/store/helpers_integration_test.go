@@ -225,18 +225,6 @@ func recall(m mq.Message) mq.StoreRecord {
 	return mq.StoreRecord{Version: 1, Op: mq.OpRecall, Message: m}
 }
 
-// eventually polls cond every 50ms until it holds or timeout passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func countRows(t testing.TB, db *sql.DB, where string, args ...any) int {
 	t.Helper()
 	var n int

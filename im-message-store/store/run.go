@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
+	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/messagedb"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 )
@@ -122,7 +123,7 @@ func database(ctx context.Context, cfg Config, injected *gorm.DB, log *slog.Logg
 			return db, nil
 		}
 		log.Warn("store: mysql unavailable, retrying", "attempt", attempt+1, "err", err)
-		if sleep(ctx, retryPause(attempt)) != nil {
+		if backoff.Sleep(ctx, retryPause(attempt)) != nil {
 			return nil, fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err)
 		}
 	}

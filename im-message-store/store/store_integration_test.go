@@ -16,6 +16,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/messagedb"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // lostAcks wraps the real queue and turns the first n successful batches
@@ -80,9 +81,9 @@ func TestStore_ExactlyOneRowPerMessage(t *testing.T) {
 	q.n.Store(3)
 	startStore(t, cfg, Deps{Log: testLog(t), Queue: q, Metrics: reg})
 
-	eventually(t, 60*time.Second, "all messages stored", func() bool { return countRows(t, db, "") >= n })
+	testwait.Until(t, 60*time.Second, "all messages stored", func() bool { return countRows(t, db, "") >= n })
 	m := newMetricsProbe(t, reg)
-	eventually(t, 30*time.Second, "queue drained", func() bool {
+	testwait.Until(t, 30*time.Second, "queue drained", func() bool {
 		return m.get("im_store_rows_inserted_total")+m.get("im_store_duplicates_total") >= n+n/5+n/20+float64(q.lost.Load())
 	})
 	if got := countRows(t, db, ""); got != n {
@@ -133,7 +134,7 @@ func TestStore_Recall(t *testing.T) {
 	group := mq.Message{AppID: 10001, Kind: mq.Group, ConversationID: mq.GroupConversation("g1"), GroupID: "g1",
 		FromID: "u1", MessageID: "group-1", MessageKey: 77, Seq: 1, Body: "to the group", Time: 1}
 	pub.mustSend(t, insert(message(1)), insert(message(2)), insert(group))
-	eventually(t, 20*time.Second, "inserts stored", func() bool { return countRows(t, db, "") == 3 })
+	testwait.Until(t, 20*time.Second, "inserts stored", func() bool { return countRows(t, db, "") == 3 })
 
 	early := message(3)
 	pub.mustSend(t,
@@ -141,7 +142,7 @@ func TestStore_Recall(t *testing.T) {
 		recall(group),
 		recall(early), insert(early), // the recall overtook its insert
 	)
-	eventually(t, 20*time.Second, "recalls applied", func() bool { return countRows(t, db, "recalled = 1") == 3 })
+	testwait.Until(t, 20*time.Second, "recalls applied", func() bool { return countRows(t, db, "recalled = 1") == 3 })
 	if got := countRows(t, db, ""); got != 4 {
 		t.Fatalf("rows = %d, want 4 (recall must never add a second row)", got)
 	}
@@ -152,7 +153,7 @@ func TestStore_Recall(t *testing.T) {
 	want.Recalled = true
 	assertRow(t, db, want) // stored complete, and recalled, although the recall came first
 	m := newMetricsProbe(t, reg)
-	eventually(t, 10*time.Second, "metrics", func() bool { return m.get("im_store_recalled_total") == 3 })
+	testwait.Until(t, 10*time.Second, "metrics", func() bool { return m.get("im_store_recalled_total") == 3 })
 }
 
 func TestStore_PoisonGoesToDeadLetters(t *testing.T) {
@@ -163,7 +164,7 @@ func TestStore_PoisonGoesToDeadLetters(t *testing.T) {
 	startStore(t, cfg, Deps{Log: testLog(t)})
 
 	pub.mustSend(t, insert(message(1)))
-	eventually(t, 20*time.Second, "first message stored", func() bool { return countRows(t, db, "") == 1 })
+	testwait.Until(t, 20*time.Second, "first message stored", func() bool { return countRows(t, db, "") == 1 })
 	taken := message(1)
 	taken.MessageID, taken.MessageKey = "another-message", 99 // same conversation and seq as message 1: a seq reuse upstream
 	invalid := message(3)
@@ -184,13 +185,13 @@ func TestStore_PoisonGoesToDeadLetters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 20*time.Second, "good message stored", func() bool { return countRows(t, db, "") == 2 })
+	testwait.Until(t, 20*time.Second, "good message stored", func() bool { return countRows(t, db, "") == 2 })
 	want := map[string]string{
 		"poison-json": kindUndecodable, "poison-version": kindUnsupported, "poison-op": kindUnsupported,
 		"poison-invalid": kindInvalid, "poison-conflict": kindConflict,
 	}
 	var dead []string
-	eventually(t, 20*time.Second, "5 dead letters", func() bool {
+	testwait.Until(t, 20*time.Second, "5 dead letters", func() bool {
 		for _, d := range deadLetters(t, url, newNames(prefix, mq.Quorum)) {
 			reason, _ := d.Headers[HeaderReason].(string)
 			if k, ok := want[d.MessageId]; !ok || !strings.HasPrefix(reason, k) {
@@ -217,7 +218,7 @@ func TestStore_DatabaseOutageDelaysButLosesNothing(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	startStore(t, cfg, Deps{Log: testLog(t), Metrics: reg})
 	pub.mustSend(t, insert(message(0)))
-	eventually(t, 20*time.Second, "store running", func() bool { return countRows(t, db, "") == 1 })
+	testwait.Until(t, 20*time.Second, "store running", func() bool { return countRows(t, db, "") == 1 })
 
 	if _, err := db.Exec("RENAME TABLE im_message TO im_message_away"); err != nil {
 		t.Fatal(err)
@@ -226,11 +227,11 @@ func TestStore_DatabaseOutageDelaysButLosesNothing(t *testing.T) {
 		pub.mustSend(t, insert(message(i)))
 	}
 	m := newMetricsProbe(t, reg)
-	eventually(t, 20*time.Second, "a failed batch handed back", func() bool { return m.get(`im_store_batches_total{result="failed"}`) >= 1 })
+	testwait.Until(t, 20*time.Second, "a failed batch handed back", func() bool { return m.get(`im_store_batches_total{result="failed"}`) >= 1 })
 	if _, err := db.Exec("RENAME TABLE im_message_away TO im_message"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "all stored after the outage", func() bool { return countRows(t, db, "") == 101 })
+	testwait.Until(t, 30*time.Second, "all stored after the outage", func() bool { return countRows(t, db, "") == 101 })
 	if d := deadLetters(t, url, newNames(prefix, mq.Classic)); len(d) != 0 {
 		t.Errorf("%d records dead-lettered by a database outage", len(d))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
 // fakeSessions is an in-memory Sessions. Touch records its calls and
@@ -187,23 +188,11 @@ func testGateway(t *testing.T, p device.Policy) (*Gateway, *fakePublisher, *fake
 	return g, pub, ss
 }
 
-// eventually polls cond until it holds or the test times out.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // lastData decodes the data of the last frame written with cmd.
 func lastData(t *testing.T, tr *fakeTransport, cmd command.Code) map[string]any {
 	t.Helper()
 	var out map[string]any
-	eventually(t, "frame "+cmd.String(), func() bool {
+	testwait.Until(t, 5*time.Second, "frame "+cmd.String(), func() bool {
 		for _, f := range tr.written() {
 			if f.Command == cmd {
 				var env struct{ Data map[string]any }
@@ -215,5 +204,6 @@ func lastData(t *testing.T, tr *fakeTransport, cmd command.Code) map[string]any 
 		}
 		return out != nil
 	})
+
 	return out
 }

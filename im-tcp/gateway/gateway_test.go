@@ -15,6 +15,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-common/usersign"
 )
 
@@ -151,7 +152,7 @@ func TestDispatch(t *testing.T) {
 			if !c.handle(t.Context(), tt.p) {
 				t.Fatal("connection ended")
 			}
-			eventually(t, "reply", func() bool { return len(tr.written()) > before })
+			testwait.Until(t, 5*time.Second, "reply", func() bool { return len(tr.written()) > before })
 			if d := lastData(t, tr, tt.cmd); d["code"] != tt.code {
 				t.Errorf("reply %v code = %v, want %v", tt.cmd, d["code"], tt.code)
 			}
@@ -177,7 +178,7 @@ func TestDispatch(t *testing.T) {
 		pub.fail = errors.New("broker down")
 		n := len(tr.written())
 		c.handle(t.Context(), msg(`{"messageId":"m9","toId":"bob"}`))
-		eventually(t, "ack", func() bool { return len(tr.written()) > n })
+		testwait.Until(t, 5*time.Second, "ack", func() bool { return len(tr.written()) > n })
 		d := lastData(t, tr, command.MessageAck)
 		if d["code"] != float64(errcode.Unavailable.Code) || d["data"].(map[string]any)["messageId"] != "m9" {
 			t.Errorf("ack = %v", d)
@@ -185,7 +186,7 @@ func TestDispatch(t *testing.T) {
 		pub.fail = context.DeadlineExceeded
 		n = len(tr.written())
 		c.handle(t.Context(), msg(`{"messageId":"m10","toId":"bob"}`))
-		eventually(t, "ack", func() bool { return len(tr.written()) > n })
+		testwait.Until(t, 5*time.Second, "ack", func() bool { return len(tr.written()) > n })
 		if d := lastData(t, tr, command.MessageAck); d["code"] != float64(errcode.Timeout.Code) {
 			t.Errorf("ack = %v", d)
 		}
@@ -212,7 +213,7 @@ func TestDispatchBeforeLogin(t *testing.T) {
 	if d := lastData(t, tr, command.LoginAck); d["code"] != float64(errcode.SignExpired.Code) {
 		t.Errorf("login ack = %v", d)
 	}
-	eventually(t, "close after the ack", tr.isClosed)
+	testwait.Until(t, 5*time.Second, "close after the ack", tr.isClosed)
 	if len(pub.got) != 0 {
 		t.Fatal("published before login")
 	}
@@ -225,7 +226,7 @@ func TestPolicyKicksLocalDevice(t *testing.T) {
 	if d := lastData(t, oldTr, command.MutualLogin); d["code"] != float64(errcode.Kicked.Code) {
 		t.Errorf("kick data = %v", d)
 	}
-	eventually(t, "kicked connection closed", oldTr.isClosed)
+	testwait.Until(t, 5*time.Second, "kicked connection closed", oldTr.isClosed)
 	if _, ok := ss.m[session.Key(7, "u")][old.id.Field()]; ok {
 		t.Error("displaced session still stored")
 	}
@@ -250,11 +251,12 @@ func TestWriterBackpressure(t *testing.T) {
 	}
 	// Wait until the writer took the first frame and blocks on it, so the
 	// queue is empty and its capacity is exact.
-	eventually(t, "writer blocked", func() bool {
+	testwait.Until(t, 5*time.Second, "writer blocked", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return len(c.queue) == 0
 	})
+
 	sent := 0
 	for range g.cfg.WriteQueue + 1 { // WriteQueue fit, one too many
 		if c.send(pingFrame, false) {
@@ -264,7 +266,7 @@ func TestWriterBackpressure(t *testing.T) {
 	if sent != g.cfg.WriteQueue {
 		t.Fatalf("queued %d frames with a queue of %d", sent, g.cfg.WriteQueue)
 	}
-	eventually(t, "slow consumer closed", tr.isClosed)
+	testwait.Until(t, 5*time.Second, "slow consumer closed", tr.isClosed)
 	if c.send(pingFrame, false) {
 		t.Error("send accepted after close")
 	}
@@ -280,11 +282,12 @@ func TestWriterExitsWhenIdle(t *testing.T) {
 	tr := newFakeTransport()
 	c := newConn(g, tr, "ip", time.Now())
 	c.send(pingFrame, false)
-	eventually(t, "writer idle", func() bool {
+	testwait.Until(t, 5*time.Second, "writer idle", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return !c.writing && len(tr.written()) == 1
 	})
+
 }
 
 // TestRefusedSendEchoesMessageID: a refused send is answered with its
@@ -305,7 +308,7 @@ func TestRefusedSendEchoesMessageID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			n := len(tr.written())
 			c.handle(t.Context(), packet.Client{Command: command.MessageP2P, AppID: 7, Body: []byte(tt.body)})
-			eventually(t, "ack", func() bool { return len(tr.written()) > n })
+			testwait.Until(t, 5*time.Second, "ack", func() bool { return len(tr.written()) > n })
 			var env payload.Envelope
 			var ack payload.MessageAck
 			f := tr.written()[n]

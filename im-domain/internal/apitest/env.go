@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"testing"
@@ -20,6 +20,8 @@ import (
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-domain/domain"
+	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 )
 
 // Env is one running domain node with its own random app.
@@ -38,29 +40,73 @@ type Env struct {
 // Logs returns everything the node logged so far (to assert on redaction).
 func (e *Env) Logs() string { return e.log.String() }
 
-// Start runs a node for t (closed at cleanup) with a new app.
-func Start(t *testing.T) *Env {
+// Option changes the new app before the node serves.
+type Option func(*app.Settings)
+
+// WithSettings changes the app's settings (callbacks, send checks...).
+func WithSettings(fn func(*app.Settings)) Option { return Option(fn) }
+
+// Start runs a node for t with a new app. The node runs as in production
+// (Node.Run: HTTP plus its background runners, so after-callbacks are
+// delivered) and is stopped at cleanup.
+func Start(t *testing.T, opts ...Option) *Env {
 	t.Helper()
 	e := &Env{T: t, AppID: RandomAppID(), Secret: "secret-" + randomHex(12), Admin: "admin",
 		Pushes: &Pushes{}, Gateways: &Gateways{}, Redis: Redis(t), log: &syncWriter{}}
+	// AppRepublish off: the package's apps share one Redis, and a running
+	// node would re-create the app keys of tests that already cleaned up.
 	cfg := domain.Config{AppID: e.AppID, AppSecret: e.Secret, AppAdmins: []string{e.Admin},
-		AdminSignMaxAge: time.Hour, SessionTTL: time.Minute, AppCacheTTL: time.Second, ShutdownTimeout: time.Second}
+		AdminSignMaxAge: time.Hour, SessionTTL: time.Minute, AppCacheTTL: time.Second, AppRepublish: -1,
+		ShutdownTimeout: time.Second}
 	cfg.MySQL.DSN, cfg.MySQL.MaxConns = DSN(t), 5
 	cfg.Redis.Addr = RedisAddr()
 	log := slog.New(slog.NewJSONHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug,
 		ReplaceAttr: redactAttr}))
-	node, err := domain.New(t.Context(), cfg, domain.Deps{Publisher: e.Pushes, Gateways: e.Gateways, Log: log})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		t.Fatalf("apitest: listen: %v", err)
+	}
+	node, err := domain.New(t.Context(), cfg, domain.Deps{Publisher: e.Pushes, Gateways: e.Gateways, Listener: ln, Log: log})
+	if err != nil {
+		ln.Close()
 		t.Fatalf("apitest: start domain: %v", err)
 	}
-	srv := httptest.NewServer(node.Handler())
-	e.URL = srv.URL
+	e.URL = "http://" + ln.Addr().String()
+	// Settings are written before the first request: the node has not
+	// cached the app yet, so it reads them on first use.
+	e.configure(opts)
+	ctx, stop := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan error, 1)
+	go func() { done <- node.Run(ctx) }()
 	t.Cleanup(func() {
-		srv.Close()
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("apitest: node run: %v", err)
+		}
 		node.Close()
 		e.cleanRedis()
 	})
 	return e
+}
+
+func (e *Env) configure(opts []Option) {
+	if len(opts) == 0 {
+		return
+	}
+	db, err := mariadb.Wrap(e.T.Context(), OpenDB(e.T), 2)
+	if err != nil {
+		e.T.Fatalf("apitest: %v", err)
+	}
+	a, err := db.App(e.T.Context(), e.AppID)
+	if err != nil {
+		e.T.Fatalf("apitest: load app: %v", err)
+	}
+	for _, o := range opts {
+		o(&a.Settings)
+	}
+	if err := db.SaveApp(e.T.Context(), a); err != nil {
+		e.T.Fatalf("apitest: save app: %v", err)
+	}
 }
 
 // redactAttr applies the production redaction rule to the test log.

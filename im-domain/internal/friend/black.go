@@ -7,6 +7,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Block puts to on from's blacklist (from->to black 2), creating a
@@ -36,6 +37,7 @@ func (s *Service) Block(ctx context.Context, appID uint32, from, to string, dev 
 	}
 	s.cache.invalidate(appID, from, to)
 	s.toOwner(ctx, appID, from, command.FriendBlackAdd, dev, p.AB)
+	s.afterPair(ctx, appID, webhook.BlackAddAfter, from, to)
 	return p.AB, nil
 }
 
@@ -58,6 +60,7 @@ func (s *Service) Unblock(ctx context.Context, appID uint32, from, to string, de
 	}
 	s.cache.invalidate(appID, from, to)
 	s.toOwner(ctx, appID, from, command.FriendBlackDelete, dev, p.AB)
+	s.afterPair(ctx, appID, webhook.BlackDeleteAfter, from, to)
 	return p.AB, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Added is the outcome of Add: the new friendship (direct add) or the
@@ -40,6 +41,9 @@ func (s *Service) Add(ctx context.Context, appID uint32, from string, it Item, d
 	if err != nil {
 		return Added{}, err
 	}
+	if err := s.vetoAdd(ctx, appID, from, it); err != nil {
+		return Added{}, err
+	}
 	needRequest := false
 	p, err := s.store.UpdateFriendPair(ctx, appID, from, it.ToID, func(p *Pair) error {
 		if err := addable(p); err != nil {
@@ -61,6 +65,7 @@ func (s *Service) Add(ctx context.Context, appID uint32, from string, it Item, d
 	}
 	s.cache.invalidate(appID, from, it.ToID)
 	s.notifyAdded(ctx, appID, p, dev)
+	s.afterItem(ctx, appID, webhook.FriendAddAfter, from, it)
 	return Added{Friendship: &p.AB}, nil
 }
 
@@ -117,6 +122,7 @@ func (s *Service) Update(ctx context.Context, appID uint32, from string, it Item
 		return Friendship{}, err
 	}
 	s.toOwner(ctx, appID, from, command.FriendUpdate, dev, p.AB)
+	s.afterItem(ctx, appID, webhook.FriendUpdateAfter, from, it)
 	return p.AB, nil
 }
 
@@ -140,6 +146,7 @@ func (s *Service) Delete(ctx context.Context, appID uint32, from, to string, dev
 	}
 	s.cache.invalidate(appID, from, to)
 	s.toOwner(ctx, appID, from, command.FriendDelete, dev, p.AB)
+	s.afterPair(ctx, appID, webhook.FriendDeleteAfter, from, to)
 	return p.AB, nil
 }
 
@@ -158,6 +165,7 @@ func (s *Service) DeleteAll(ctx context.Context, appID uint32, from string, dev 
 	for _, r := range rows {
 		s.cache.invalidate(appID, from, r.ToID)
 		res.SuccessID = append(res.SuccessID, r.ToID)
+		s.afterPair(ctx, appID, webhook.FriendDeleteAfter, from, r.ToID)
 	}
 	s.toOwner(ctx, appID, from, command.FriendDeleteAll, dev, map[string]any{"fromId": from})
 	return res, nil

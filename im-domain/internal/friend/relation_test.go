@@ -47,7 +47,7 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 func newRelationService(st *edgesStore, c *clock) *Service {
-	s := NewService(st, nil, nil, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := NewService(st, nil, nil, nil, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.cache = newRelationCache(time.Second, c.now)
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Approve statuses of a Request.
@@ -149,6 +150,9 @@ func (s *Service) Approve(ctx context.Context, appID uint32, approver string, id
 		// on its other devices.
 		s.notify(ctx, notify.Event{AppID: appID, Command: command.FriendAdd, To: []string{r.FromID}, Data: p.AB})
 		s.toOwner(ctx, appID, approver, command.FriendAdd, dev, p.BA)
+		// WhaleShark's approval ran doAddFriend, which called friend.add.after.
+		s.afterItem(ctx, appID, webhook.FriendAddAfter, r.FromID,
+			Item{ToID: r.ToID, Remark: r.Remark, AddSource: r.AddSource})
 	}
 	return r, nil
 }

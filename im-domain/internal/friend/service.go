@@ -51,21 +51,25 @@ type Notifier interface {
 
 // Service implements the friendship use cases.
 type Service struct {
-	store    Store
-	users    Users
-	notifier Notifier
-	cache    *relationCache
-	log      *slog.Logger
+	store     Store
+	users     Users
+	notifier  Notifier
+	callbacks Callbacks
+	cache     *relationCache
+	log       *slog.Logger
 }
 
 // NewService returns a Service whose Relation answers are cached for ttl
-// (DefaultRelationTTL when 0).
-func NewService(store Store, users Users, notifier Notifier, ttl time.Duration, log *slog.Logger) *Service {
+// (DefaultRelationTTL when 0); nil callbacks call nothing.
+func NewService(store Store, users Users, notifier Notifier, callbacks Callbacks, ttl time.Duration, log *slog.Logger) *Service {
 	if ttl <= 0 {
 		ttl = DefaultRelationTTL
 	}
-	return &Service{store: store, users: users, notifier: notifier, cache: newRelationCache(ttl, time.Now),
-		log: log.With("feature", "friend")}
+	if callbacks == nil {
+		callbacks = noCallbacks{}
+	}
+	return &Service{store: store, users: users, notifier: notifier, callbacks: callbacks,
+		cache: newRelationCache(ttl, time.Now), log: log.With("feature", "friend")}
 }
 
 // notify pushes best-effort: the change is committed and devices catch up

@@ -49,7 +49,7 @@ func (s *Service) Join(ctx context.Context, appID uint32, a Actor, groupID, mess
 	case err != nil:
 		return JoinResult{}, err
 	case res.Status == JoinJoined:
-		s.notifyAdded(ctx, appID, a, st, []string{a.UserID}, seq)
+		s.notifyAdded(ctx, appID, a, st, []string{a.UserID}, seq, JoinedByApply)
 	default:
 		data := map[string]any{"groupId": groupID, "userId": a.UserID, "message": message, "status": RequestPending}
 		s.notify(ctx, appID, a, command.GroupJoinRequest, admins(st.Members), data)
@@ -121,7 +121,7 @@ func (s *Service) HandleJoin(ctx context.Context, appID uint32, a Actor, groupID
 	case err != nil:
 		return err
 	case admitted:
-		s.notifyAdded(ctx, appID, a, st, []string{userID}, seq)
+		s.notifyAdded(ctx, appID, a, st, []string{userID}, seq, JoinedByApply)
 	case !approve:
 		data := map[string]any{"groupId": groupID, "userId": userID, "status": RequestRejected}
 		s.notify(ctx, appID, a, command.GroupJoinRequest, []string{userID}, data)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // MemberInput is an initial member of a new group.
@@ -51,6 +52,7 @@ func (s *Service) Create(ctx context.Context, appID uint32, a Actor, req CreateR
 	s.cache.invalidate(ctx, appID, g.ID) // a cached "not found"
 	info := Info{Group: g, MemberList: members}
 	s.notify(ctx, appID, a, command.GroupCreated, ids, info)
+	s.after(ctx, appID, webhook.GroupCreateAfter, info)
 	return info, nil
 }
 
@@ -185,6 +187,7 @@ func (s *Service) Update(ctx context.Context, appID uint32, a Actor, groupID str
 		return Group{}, err
 	}
 	s.notify(ctx, appID, a, command.GroupUpdated, current(st.Members), st.Group)
+	s.after(ctx, appID, webhook.GroupUpdateAfter, st.Group)
 	return st.Group, nil
 }
 
@@ -204,6 +207,7 @@ func (s *Service) Destroy(ctx context.Context, appID uint32, a Actor, groupID st
 	}
 	data := map[string]any{"groupId": groupID, "sequence": seq}
 	s.notify(ctx, appID, a, command.GroupDestroyed, current(st.Members), data)
+	s.after(ctx, appID, webhook.GroupDestroyAfter, st.Group)
 	return nil
 }
 
@@ -240,6 +244,7 @@ func (s *Service) Transfer(ctx context.Context, appID uint32, a Actor, groupID, 
 	}
 	data := map[string]any{"groupId": groupID, "ownerId": ownerID, "oldOwnerId": old, "sequence": seq}
 	s.notify(ctx, appID, a, command.GroupTransferred, current(st.Members), data)
+	s.after(ctx, appID, webhook.GroupTransferAfter, data)
 	return nil
 }
 

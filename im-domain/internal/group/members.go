@@ -2,10 +2,12 @@ package group
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Add results per member (WhaleShark's AddMemberResp.result).
@@ -24,11 +26,19 @@ type AddResult struct {
 // owner and managers of a public one; WhaleShark refused every public group
 // and let anyone add to a private one). Unknown users or exceeding the
 // group's max size change nothing. Pushes 2001 ADDED_MEMBER to every
-// member, the new ones included.
+// member, the new ones included. The app's group.member.add.before
+// callback may veto the add or replace the list; it is called only for a
+// caller allowed to add.
 func (s *Service) AddMembers(ctx context.Context, appID uint32, a Actor, groupID string, ids []string) ([]AddResult, error) {
 	ids, err := checkBatch(ids)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.mayAdd(ctx, appID, a, groupID); err != nil {
+		return nil, err
+	}
+	if ids, err = s.rewriteMembers(ctx, appID, a, groupID, ids); err != nil || len(ids) == 0 {
+		return []AddResult{}, err
 	}
 	if err := s.checkUsers(ctx, appID, ids); err != nil {
 		return nil, err
@@ -54,9 +64,23 @@ func (s *Service) AddMembers(ctx context.Context, appID uint32, a Actor, groupID
 		return nil, err
 	}
 	if seq != 0 {
-		s.notifyAdded(ctx, appID, a, st, addedOf(out), seq)
+		s.notifyAdded(ctx, appID, a, st, addedOf(out), seq, JoinedByInvite)
 	}
 	return out, nil
+}
+
+// mayAdd checks ActAdd without locking, so that a caller who may not add
+// never reaches the app's before-callback (AddMembers checks again under
+// the lock).
+func (s *Service) mayAdd(ctx context.Context, appID uint32, a Actor, groupID string) error {
+	st, err := s.load(ctx, appID, groupID)
+	if err != nil {
+		return err
+	}
+	if st.Group.Status == StatusDestroyed {
+		return errcode.GroupDestroyed
+	}
+	return Check(ActAdd, st.Group.Type, roleOf(&st, a), RoleNone)
 }
 
 func addedOf(results []AddResult) []string {
@@ -69,9 +93,12 @@ func addedOf(results []AddResult) []string {
 	return ids
 }
 
-func (s *Service) notifyAdded(ctx context.Context, appID uint32, a Actor, st State, added []string, seq int64) {
+// notifyAdded pushes 2001 ADDED_MEMBER and queues group.member.add.after.
+func (s *Service) notifyAdded(ctx context.Context, appID uint32, a Actor, st State, added []string, seq int64, how string) {
 	data := map[string]any{"groupId": st.Group.ID, "members": added, "operater": a.UserID, "sequence": seq}
 	s.notify(ctx, appID, a, command.GroupAddedMember, current(st.Members), data)
+	ev := membersEvent{GroupID: st.Group.ID, Operater: a.UserID, Members: added, JoinType: how}
+	s.after(ctx, appID, webhook.GroupMemberAddAfter, ev)
 }
 
 // admit makes ids members (new rows or re-joins of left ones) after the
@@ -135,6 +162,7 @@ func (s *Service) RemoveMember(ctx context.Context, appID uint32, a Actor, group
 	}
 	data := map[string]any{"groupId": groupID, "member": memberID, "operater": a.UserID, "sequence": seq}
 	s.notify(ctx, appID, a, command.GroupDeletedMember, to, data)
+	s.after(ctx, appID, webhook.GroupMemberDeleteAfter, memberEvent{GroupID: groupID, Operater: a.UserID, MemberID: memberID})
 	return nil
 }
 
@@ -159,6 +187,7 @@ func (s *Service) Quit(ctx context.Context, appID uint32, a Actor, groupID strin
 	}
 	data := map[string]any{"groupId": groupID, "memberId": a.UserID, "sequence": seq}
 	s.notify(ctx, appID, a, command.GroupExit, to, data)
+	s.after(ctx, appID, webhook.GroupMemberDeleteAfter, memberEvent{GroupID: groupID, Operater: a.UserID, MemberID: a.UserID})
 	return nil
 }
 
@@ -227,6 +256,9 @@ func (s *Service) UpdateMember(ctx context.Context, appID uint32, a Actor, group
 	data := map[string]any{"groupId": groupID, "memberId": memberID, "alias": m.Alias, "role": m.Role,
 		"extra": m.Extra, "sequence": seq}
 	s.notify(ctx, appID, a, command.GroupUpdatedMember, current(st.Members), data)
+	ev := maps.Clone(data)
+	ev["operater"] = a.UserID
+	s.after(ctx, appID, webhook.GroupMemberUpdateAfter, ev)
 	return m, nil
 }
 

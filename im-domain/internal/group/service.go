@@ -94,20 +94,25 @@ type Actor struct {
 
 // Service implements the group use cases.
 type Service struct {
-	store    Store
-	users    Users
-	apps     Apps
-	notifier Notifier
-	cache    *cache
-	log      *slog.Logger
-	now      func() time.Time
+	store     Store
+	users     Users
+	apps      Apps
+	notifier  Notifier
+	callbacks Callbacks
+	cache     *cache
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // NewService returns a Service. versions tells the membership cache of
-// every node when a group changed (redisdb.Client).
-func NewService(store Store, users Users, apps Apps, versions Versions, notifier Notifier, log *slog.Logger) *Service {
+// every node when a group changed (redisdb.Client); nil callbacks call
+// nothing.
+func NewService(store Store, users Users, apps Apps, versions Versions, notifier Notifier, callbacks Callbacks, log *slog.Logger) *Service {
 	log = log.With("feature", "group")
-	s := &Service{store: store, users: users, apps: apps, notifier: notifier, log: log, now: time.Now}
+	if callbacks == nil {
+		callbacks = noCallbacks{}
+	}
+	s := &Service{store: store, users: users, apps: apps, notifier: notifier, callbacks: callbacks, log: log, now: time.Now}
 	s.cache = newCache(versions, s.loadSnapshot, log)
 	return s
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -26,12 +25,12 @@ type ConversationService interface {
 // the rows of one owner: fromId when given (the caller itself, or anyone for
 // an admin), else the acting user.
 func (s *Server) conversationRoutes() {
-	s.api("POST /v1/conversation/getConversationList", s.listConversations)
-	s.api("POST /v1/conversation/updateConversation", s.updateConversation)
-	s.api("POST /v1/conversation/deleteConversation", s.deleteConversation)
-	s.api("POST /v1/conversation/readConversation", s.readConversation)
-	s.api("POST /v1/conversation/getUnreadCount", s.unreadCount)
-	s.api("POST /v1/conversation/syncConversationList", s.syncConversations)
+	s.api("POST /v1/conversation/getConversationList", acting(s, s.listConversations))
+	s.api("POST /v1/conversation/updateConversation", acting(s, s.updateConversation))
+	s.api("POST /v1/conversation/deleteConversation", acting(s, s.deleteConversation))
+	s.api("POST /v1/conversation/readConversation", acting(s, s.readConversation))
+	s.api("POST /v1/conversation/getUnreadCount", acting(s, s.unreadCount))
+	s.api("POST /v1/conversation/syncConversationList", acting(s, s.syncConversations))
 }
 
 // convOwnerReq names the owner of the rows a request acts on.
@@ -47,8 +46,9 @@ func (q *convOwnerReq) validate() error {
 	return nil
 }
 
-// owner checks the caller may act on the owner's rows and returns it.
-func (q *convOwnerReq) owner(c *Caller) (string, error) {
+// acting checks the caller may act on the owner's rows and returns the
+// owner.
+func (q *convOwnerReq) acting(c *Caller) (string, error) {
 	actor, err := q.actor(c)
 	if err != nil || q.FromID == "" {
 		return actor, err
@@ -84,16 +84,8 @@ type conversationList struct {
 	DataList []conversation.Conversation `json:"dataList"`
 }
 
-func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q listConversationsReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	list, total, err := s.svc.Conversations.List(r.Context(), c.App.ID, owner, q.Offset, q.Limit)
+func (s *Server) listConversations(ctx context.Context, c *Caller, owner string, q *listConversationsReq) (any, error) {
+	list, total, err := s.svc.Conversations.List(ctx, c.App.ID, owner, q.Offset, q.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -112,28 +104,12 @@ func (q *updateConversationReq) validate() error {
 	return q.Patch.Validate()
 }
 
-func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q updateConversationReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Conversations.Update(r.Context(), c.App.ID, owner, q.ConversationID, q.Patch, q.from(c, owner))
+func (s *Server) updateConversation(ctx context.Context, c *Caller, owner string, q *updateConversationReq) (any, error) {
+	return s.svc.Conversations.Update(ctx, c.App.ID, owner, q.ConversationID, q.Patch, q.from(c, owner))
 }
 
-func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q conversationReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.svc.Conversations.Delete(r.Context(), c.App.ID, owner, q.ConversationID, q.from(c, owner))
+func (s *Server) deleteConversation(ctx context.Context, c *Caller, owner string, q *conversationReq) (any, error) {
+	return nil, s.svc.Conversations.Delete(ctx, c.App.ID, owner, q.ConversationID, q.from(c, owner))
 }
 
 type readConversationReq struct {
@@ -148,28 +124,12 @@ func (q *readConversationReq) validate() error {
 	return q.conversationReq.validate()
 }
 
-func (s *Server) readConversation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q readConversationReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Conversations.Read(r.Context(), c.App.ID, owner, q.ConversationID, *q.ReadSequence, q.from(c, owner))
+func (s *Server) readConversation(ctx context.Context, c *Caller, owner string, q *readConversationReq) (any, error) {
+	return s.svc.Conversations.Read(ctx, c.App.ID, owner, q.ConversationID, *q.ReadSequence, q.from(c, owner))
 }
 
-func (s *Server) unreadCount(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q convOwnerReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Conversations.UnreadCount(r.Context(), c.App.ID, owner)
+func (s *Server) unreadCount(ctx context.Context, c *Caller, owner string, _ *convOwnerReq) (any, error) {
+	return s.svc.Conversations.UnreadCount(ctx, c.App.ID, owner)
 }
 
 // convSyncReq is WhaleShark's SyncReq.
@@ -189,14 +149,6 @@ func (q *convSyncReq) validate() error {
 	return q.convOwnerReq.validate()
 }
 
-func (s *Server) syncConversations(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q convSyncReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Conversations.Sync(r.Context(), c.App.ID, owner, *q.LastSequence, q.MaxLimit)
+func (s *Server) syncConversations(ctx context.Context, c *Caller, owner string, q *convSyncReq) (any, error) {
+	return s.svc.Conversations.Sync(ctx, c.App.ID, owner, *q.LastSequence, q.MaxLimit)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -64,6 +65,47 @@ func decodeError(err error) error {
 	return errcode.MalformedJSON.With(strings.TrimPrefix(err.Error(), "json: "))
 }
 
+// actingRequest is a request body that resolves the user it acts for.
+type actingRequest interface {
+	request
+	acting(c *Caller) (string, error)
+}
+
+// acting adapts h into an endpoint: the body is decoded and validated into a
+// fresh Q, the user it acts for is resolved (refusing callers who may not),
+// and only then is h called. Every endpoint thus checks identity before it
+// touches a service, and a handler holds only its own logic.
+func acting[Q any, P interface {
+	*Q
+	actingRequest
+}](s *Server, h func(ctx context.Context, c *Caller, user string, q P) (any, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
+		q := P(new(Q))
+		if err := s.decode(w, r, q); err != nil {
+			return nil, err
+		}
+		u, err := q.acting(c)
+		if err != nil {
+			return nil, err
+		}
+		return h(r.Context(), c, u, q)
+	}
+}
+
+// adminOnly is acting for the endpoints only the app back-end may call: the
+// caller must hold an app admin sign as well.
+func adminOnly[Q any, P interface {
+	*Q
+	actingRequest
+}](s *Server, h func(ctx context.Context, c *Caller, user string, q P) (any, error)) handlerFunc {
+	return acting(s, func(ctx context.Context, c *Caller, u string, q P) (any, error) {
+		if err := c.RequireAdmin(); err != nil {
+			return nil, err
+		}
+		return h(ctx, c, u, q)
+	})
+}
+
 // base is WhaleShark's RequestBase, embedded in every request body.
 type base struct {
 	AppID *uint32 `json:"appId"`
@@ -86,6 +128,9 @@ func (b *base) actor(c *Caller) (string, error) {
 	}
 	return c.ActAs(op)
 }
+
+// acting is the operator, for bodies that name no other user.
+func (b *base) acting(c *Caller) (string, error) { return b.actor(c) }
 
 // checkIDs validates a batch of ids: present, within max and non-empty.
 func checkIDs(field string, ids []string, max int) error {

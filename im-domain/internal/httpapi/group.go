@@ -27,6 +27,8 @@ type GroupService interface {
 	Quit(ctx context.Context, appID uint32, a group.Actor, groupID string) error
 	JoinRequests(ctx context.Context, appID uint32, a group.Actor, groupID string) ([]group.JoinRequest, error)
 	HandleJoin(ctx context.Context, appID uint32, a group.Actor, groupID, userID string, approve bool) error
+	Import(ctx context.Context, appID uint32, a group.Actor, req group.CreateRequest) (group.Imported, error)
+	ImportMembers(ctx context.Context, appID uint32, a group.Actor, groupID string, in []group.MemberInput) ([]group.ImportResult, error)
 }
 
 // groupRoutes: WhaleShark's ImGroupController (/v1/group) and
@@ -50,6 +52,8 @@ func (s *Server) groupRoutes() {
 	s.api("POST /v1/group/member/exit", s.groupExit)
 	s.api("POST /v1/group/member/getJoinRequests", s.groupJoinRequests)
 	s.api("POST /v1/group/member/handleJoinRequest", s.groupHandleJoin)
+	s.api("POST /v1/group/importGroup", s.groupImport)
+	s.api("POST /v1/group/member/importGroupMember", s.groupImportMembers)
 }
 
 // groupActor is the acting user: an app admin acting as itself gets every

@@ -130,7 +130,7 @@ func TestGroupSendCheckCachedAcrossNodes(t *testing.T) {
 	store := &countingStore{GroupStore: mariadb.NewGroupStore(db)}
 	a := &app.App{ID: env.AppID, Settings: app.DefaultSettings()}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	node2 := group.NewService(store, db, oneApp{a}, redisdb.Wrap(env.Redis, time.Minute), notify.New(redisdb.Wrap(env.Redis, time.Minute), notify.Discard{}), log)
+	node2 := group.NewService(store, db, oneApp{a}, redisdb.Wrap(env.Redis, time.Minute), notify.New(redisdb.Wrap(env.Redis, time.Minute), notify.Discard{}), nil, log)
 	ctx := t.Context()
 	check := func(groupID, user string, want *errcode.Error) []string {
 		t.Helper()

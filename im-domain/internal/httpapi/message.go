@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -25,12 +24,12 @@ type MessageService interface {
 // and the history and sync queries. A user reads only conversations it
 // belongs to now.
 func (s *Server) messageRoutes() {
-	s.api("POST /v1/message/send", s.sendMessage)
-	s.api("POST /v1/message/getMaxSequences", s.maxSequences)
-	s.api("POST /v1/message/pull", s.pullMessages)
-	s.api("POST /v1/message/history", s.messageHistory)
-	s.api("POST /v1/message/syncOffline", s.syncOffline)
-	s.api("POST /v1/message/groupReadCount", s.groupReadCount)
+	s.api("POST /v1/message/send", adminOnly(s, s.sendMessage))
+	s.api("POST /v1/message/getMaxSequences", acting(s, s.maxSequences))
+	s.api("POST /v1/message/pull", acting(s, s.pullMessages))
+	s.api("POST /v1/message/history", acting(s, s.messageHistory))
+	s.api("POST /v1/message/syncOffline", acting(s, s.syncOffline))
+	s.api("POST /v1/message/groupReadCount", acting(s, s.groupReadCount))
 }
 
 type sendReq struct {
@@ -55,21 +54,11 @@ func (q *sendReq) validate() error {
 
 // sendMessage is admin-only. Without a messageId one is generated; with
 // one, a repeated call is deduplicated like a client resend.
-func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q sendReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	if err := c.RequireAdmin(); err != nil {
-		return nil, err
-	}
+func (s *Server) sendMessage(ctx context.Context, c *Caller, _ string, q *sendReq) (any, error) {
 	if q.MessageID == "" {
 		q.MessageID = newMessageID()
 	}
-	return s.svc.Messages.Send(r.Context(), message.Send{AppID: c.App.ID, FromID: q.FromID, Group: q.GroupID != "",
+	return s.svc.Messages.Send(ctx, message.Send{AppID: c.App.ID, FromID: q.FromID, Group: q.GroupID != "",
 		Msg: payload.Message{MessageID: q.MessageID, ToID: q.ToID, GroupID: q.GroupID, MessageBody: q.MessageBody, Extra: q.Extra}})
 }
 
@@ -86,8 +75,8 @@ type userReq struct {
 
 func (q *userReq) validate() error { return nil }
 
-// who returns the user a read request is about: userId, else the operator.
-func (q *userReq) who(c *Caller) (string, error) {
+// acting returns the user a read request is about: userId, else the operator.
+func (q *userReq) acting(c *Caller) (string, error) {
 	u, err := q.actor(c)
 	if err != nil || q.UserID == "" {
 		return u, err
@@ -95,16 +84,8 @@ func (q *userReq) who(c *Caller) (string, error) {
 	return q.UserID, c.Owns(q.UserID)
 }
 
-func (s *Server) maxSequences(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q userReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	u, err := q.who(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Messages.MaxSeqs(r.Context(), c.App.ID, u)
+func (s *Server) maxSequences(ctx context.Context, c *Caller, u string, _ *userReq) (any, error) {
+	return s.svc.Messages.MaxSeqs(ctx, c.App.ID, u)
 }
 
 type convReq struct {
@@ -125,28 +106,12 @@ func (q *convReq) validate() error {
 	return nil
 }
 
-func (s *Server) pullMessages(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q convReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	u, err := q.who(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Messages.Pull(r.Context(), c.App.ID, u, q.ConversationID, q.LastSequence, q.MaxLimit)
+func (s *Server) pullMessages(ctx context.Context, c *Caller, u string, q *convReq) (any, error) {
+	return s.svc.Messages.Pull(ctx, c.App.ID, u, q.ConversationID, q.LastSequence, q.MaxLimit)
 }
 
-func (s *Server) messageHistory(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q convReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	u, err := q.who(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Messages.History(r.Context(), c.App.ID, u, q.ConversationID, q.BeforeSequence, q.MaxLimit)
+func (s *Server) messageHistory(ctx context.Context, c *Caller, u string, q *convReq) (any, error) {
+	return s.svc.Messages.History(ctx, c.App.ID, u, q.ConversationID, q.BeforeSequence, q.MaxLimit)
 }
 
 type offlineReq struct {
@@ -162,16 +127,8 @@ func (q *offlineReq) validate() error {
 	return nil
 }
 
-func (s *Server) syncOffline(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q offlineReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	u, err := q.who(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Messages.Offline(r.Context(), c.App.ID, u, q.Conversations, q.MaxLimit)
+func (s *Server) syncOffline(ctx context.Context, c *Caller, u string, q *offlineReq) (any, error) {
+	return s.svc.Messages.Offline(ctx, c.App.ID, u, q.Conversations, q.MaxLimit)
 }
 
 type readCountReq struct {
@@ -188,15 +145,7 @@ func (q *readCountReq) validate() error {
 }
 
 // groupReadCount answers "read by N of M" for a group message.
-func (s *Server) groupReadCount(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q readCountReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	u, err := q.who(c)
-	if err != nil {
-		return nil, err
-	}
-	n, m, err := s.svc.Messages.ReadBy(r.Context(), c.App.ID, u, q.GroupID, q.MessageSequence)
+func (s *Server) groupReadCount(ctx context.Context, c *Caller, u string, q *readCountReq) (any, error) {
+	n, m, err := s.svc.Messages.ReadBy(ctx, c.App.ID, u, q.GroupID, q.MessageSequence)
 	return map[string]int{"readCount": n, "memberCount": m}, err
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -24,13 +23,13 @@ type UserService interface {
 // userRoutes: WhaleShark's ImUserController (/v1/user) and
 // ImUserDataController (/v1/user/data).
 func (s *Server) userRoutes() {
-	s.api("POST /v1/user/importUser", s.importUser)
-	s.api("POST /v1/user/deleteUser", s.deleteUser)
-	s.api("POST /v1/user/getUserSequence", s.getUserSequence)
-	s.api("POST /v1/user/queryUserOnlineStatus", s.queryOnline)
-	s.api("POST /v1/user/data/getUserInfo", s.getUserInfo)
-	s.api("POST /v1/user/data/getSingleUserInfo", s.getSingleUserInfo)
-	s.api("POST /v1/user/data/modifyUserInfo", s.modifyUserInfo)
+	s.api("POST /v1/user/importUser", adminOnly(s, s.importUser))
+	s.api("POST /v1/user/deleteUser", adminOnly(s, s.deleteUser))
+	s.api("POST /v1/user/getUserSequence", acting(s, s.getUserSequence))
+	s.api("POST /v1/user/queryUserOnlineStatus", acting(s, s.queryOnline))
+	s.api("POST /v1/user/data/getUserInfo", acting(s, s.getUserInfo))
+	s.api("POST /v1/user/data/getSingleUserInfo", acting(s, s.getSingleUserInfo))
+	s.api("POST /v1/user/data/modifyUserInfo", acting(s, s.modifyUserInfo))
 }
 
 type importUserReq struct {
@@ -49,18 +48,8 @@ func (q *importUserReq) validate() error {
 }
 
 // importUser is admin-only: only the app back-end creates users.
-func (s *Server) importUser(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q importUserReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	if err := c.RequireAdmin(); err != nil {
-		return nil, err
-	}
-	return s.svc.Users.Import(r.Context(), c.App.ID, q.UserData)
+func (s *Server) importUser(ctx context.Context, c *Caller, _ string, q *importUserReq) (any, error) {
+	return s.svc.Users.Import(ctx, c.App.ID, q.UserData)
 }
 
 type userIDsReq struct {
@@ -71,18 +60,8 @@ type userIDsReq struct {
 func (q *userIDsReq) validate() error { return checkIDs("userId", q.UserID, user.MaxBatch) }
 
 // deleteUser is admin-only; it soft-deletes.
-func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q userIDsReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	if err := c.RequireAdmin(); err != nil {
-		return nil, err
-	}
-	return s.svc.Users.Delete(r.Context(), c.App.ID, q.UserID)
+func (s *Server) deleteUser(ctx context.Context, c *Caller, _ string, q *userIDsReq) (any, error) {
+	return s.svc.Users.Delete(ctx, c.App.ID, q.UserID)
 }
 
 type oneUserReq struct {
@@ -92,16 +71,20 @@ type oneUserReq struct {
 
 func (q *oneUserReq) validate() error { return user.ValidID(q.UserID) }
 
+// ownUserReq is a body about userId, which the caller must own: its own
+// identifier, or any for an admin.
+type ownUserReq struct {
+	oneUserReq
+}
+
+// acting returns userId once the caller may act as it.
+func (q *ownUserReq) acting(c *Caller) (string, error) {
+	return q.UserID, ownedBy(&q.base, c, q.UserID)
+}
+
 // getUserSequence returns the caller's own per-module sync sequences.
-func (s *Server) getUserSequence(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q oneUserReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if err := ownedBy(&q.base, c, q.UserID); err != nil {
-		return nil, err
-	}
-	return s.svc.Users.Sequences(r.Context(), c.App.ID, q.UserID)
+func (s *Server) getUserSequence(ctx context.Context, c *Caller, u string, _ *ownUserReq) (any, error) {
+	return s.svc.Users.Sequences(ctx, c.App.ID, u)
 }
 
 type onlineReq struct {
@@ -115,15 +98,8 @@ type onlineStatus struct {
 	Session []user.Device `json:"session"`
 }
 
-func (s *Server) queryOnline(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q onlineReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	online, err := s.svc.Users.Online(r.Context(), c.App.ID, q.UserList)
+func (s *Server) queryOnline(ctx context.Context, c *Caller, _ string, q *onlineReq) (any, error) {
+	online, err := s.svc.Users.Online(ctx, c.App.ID, q.UserList)
 	if err != nil {
 		return nil, err
 	}
@@ -147,15 +123,8 @@ type getUserInfoResp struct {
 }
 
 // getUserInfo: unknown users are listed in failUser, not an error.
-func (s *Server) getUserInfo(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q getUserInfoReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	found, missing, err := s.svc.Users.Get(r.Context(), c.App.ID, q.UserIDs)
+func (s *Server) getUserInfo(ctx context.Context, c *Caller, _ string, q *getUserInfoReq) (any, error) {
+	found, missing, err := s.svc.Users.Get(ctx, c.App.ID, q.UserIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -165,42 +134,24 @@ func (s *Server) getUserInfo(w http.ResponseWriter, r *http.Request, c *Caller) 
 	return getUserInfoResp{UserDataItem: found, FailUser: missing}, nil
 }
 
-func (s *Server) getSingleUserInfo(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q oneUserReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	return s.svc.Users.One(r.Context(), c.App.ID, q.UserID)
+func (s *Server) getSingleUserInfo(ctx context.Context, c *Caller, _ string, q *oneUserReq) (any, error) {
+	return s.svc.Users.One(ctx, c.App.ID, q.UserID)
 }
 
 type modifyUserReq struct {
-	base
-	UserID string `json:"userId"`
+	ownUserReq
 	user.Patch
 }
 
-func (q *modifyUserReq) validate() error { return user.ValidID(q.UserID) }
-
 // modifyUserInfo: a user modifies its own profile, an admin anyone's;
 // forbiddenFlag and silentFlag only by an admin.
-func (s *Server) modifyUserInfo(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q modifyUserReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if err := ownedBy(&q.base, c, q.UserID); err != nil {
-		return nil, err
-	}
+func (s *Server) modifyUserInfo(ctx context.Context, c *Caller, u string, q *modifyUserReq) (any, error) {
 	if q.AdminOnly() {
 		if err := c.RequireAdmin(); err != nil {
 			return nil, err
 		}
 	}
-	from := c.Device(q.UserID, q.ClientType, q.IMEI)
-	return s.svc.Users.Modify(r.Context(), c.App.ID, q.UserID, q.Patch, from)
+	return s.svc.Users.Modify(ctx, c.App.ID, u, q.Patch, c.Device(u, q.ClientType, q.IMEI))
 }
 
 // ownedBy checks the body's operator and that the acting user may act as

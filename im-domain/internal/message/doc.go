@@ -16,6 +16,9 @@
 //     group mute and member mute. A refusal is answered with an up-ACK
 //     carrying the code; nothing is stored or delivered and the dedup claim
 //     is released, so a later resend is judged again.
+//     Then the app's before-callback (message.send.before or
+//     group.message.send.before, when enabled): a veto is a refusal
+//     (errcode.CallbackVeto) answered the same way.
 //  3. seq (per conversation, Sequencer) and messageKey (Keys): assigned once
 //     and remembered in the dedup entry, so a redelivery after a failure
 //     re-publishes the same seq instead of burning a new one.
@@ -24,7 +27,8 @@
 //  5. only then the up-ACK (1046/2047) goes to the sending device, then the
 //     fan-out to the receivers' and the sender's other devices, the 1107
 //     serverSend notice for an offline 1:1 receiver, and the conversation
-//     update. These later steps are best effort: sync repairs a lost push.
+//     update, and the app's after-callback (queued, never blocking). These
+//     later steps are best effort: sync repairs a lost push.
 //
 // A transient failure (Redis, MySQL or the broker) is returned as an error
 // without an up-ACK: the uplink consumer nacks and requeues, and a resend

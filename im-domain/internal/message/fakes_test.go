@@ -196,6 +196,11 @@ func (f *fakeConvs) OnMessage(context.Context, mq.Message, []string) error {
 	return nil
 }
 
+func (f *fakeConvs) MarkRead(context.Context, uint32, string, string, int64) error {
+	(*world)(f).note("conversation read")
+	return nil
+}
+
 // fakeStore is a Store with nothing persisted.
 type fakeStore struct {
 	Store

@@ -131,6 +131,10 @@ type Presence interface {
 type Conversations interface {
 	// owners are the users whose conversation lists show it.
 	OnMessage(ctx context.Context, m mq.Message, owners []string) error
+	// MarkRead moves owner's read position in conversation forward to seq
+	// (a 1106/2106 read), so the list's unread count follows reads;
+	// errcode.ConversationNotFound when owner has no row.
+	MarkRead(ctx context.Context, appID uint32, owner, conversation string, seq int64) error
 }
 
 // Store is the message core's MySQL state (mariadb.DB): the messages the

@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"errors"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
@@ -42,6 +43,9 @@ func (s *Service) Read(ctx context.Context, from device.ID, r payload.Read, grou
 			return err
 		}
 	}
+	if err := s.markConversationRead(ctx, from, conv, r.MessageSequence); err != nil {
+		return err
+	}
 	r.FromID = from.UserID
 	s.notify(ctx, notify.Event{AppID: from.AppID, Command: notice, To: []string{from.UserID},
 		ExcludeDevice: &from, ToID: from.UserID, Data: r})
@@ -49,6 +53,20 @@ func (s *Service) Read(ctx context.Context, from device.ID, r payload.Read, grou
 		s.notify(ctx, notify.Event{AppID: from.AppID, Command: receipt, To: []string{r.ToID}, ToID: r.ToID, Data: r})
 	}
 	return nil
+}
+
+// markConversationRead moves the reader's conversation-list row. A missing
+// row (its best-effort update was lost) has nothing to move; any other
+// failure is transient and the read is retried.
+func (s *Service) markConversationRead(ctx context.Context, from device.ID, conv string, seq int64) error {
+	if s.d.Conversations == nil {
+		return nil
+	}
+	err := s.d.Conversations.MarkRead(ctx, from.AppID, from.UserID, conv, seq)
+	if errors.Is(err, errcode.ConversationNotFound) {
+		return nil
+	}
+	return err
 }
 
 func (s *Service) readTarget(ctx context.Context, from device.ID, r *payload.Read, group bool) (string, command.Code, command.Code, error) {

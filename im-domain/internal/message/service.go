@@ -32,6 +32,7 @@ type Deps struct {
 	Notifier      Notifier
 	Presence      Presence
 	Conversations Conversations // optional
+	Callbacks     Callbacks     // optional: the app's send webhooks
 	Log           *slog.Logger
 }
 
@@ -112,6 +113,7 @@ func (s *Service) Send(ctx context.Context, in Send) (payload.AckData, error) {
 	}
 	s.upAck(ctx, &in, &e, nil)
 	s.deliver(ctx, &in, &e)
+	s.afterSend(ctx, &in, &e)
 	return ackData(&in, &e), nil
 }
 
@@ -146,13 +148,26 @@ func (s *Service) admit(ctx context.Context, in *Send) (Entry, error) {
 	if err := s.check(ctx, in); err != nil {
 		if refusal(err) {
 			s.upAck(ctx, in, nil, err)
-			if rerr := s.d.Dedup.Release(ctx, in.AppID, in.FromID, in.Msg.MessageID); rerr != nil {
-				s.log.WarnContext(ctx, "dedup release failed", "err", rerr)
-			}
+			s.release(ctx, in)
 		}
 		return Entry{}, err
 	}
+	if err := s.vetoSend(ctx, in); err != nil {
+		// Nothing is assigned yet: the claim goes in every case, so a
+		// resend after a failed (fail-closed) callback is judged again.
+		if refusal(err) {
+			s.upAck(ctx, in, nil, err)
+		}
+		s.release(ctx, in)
+		return Entry{}, err
+	}
 	return s.assign(ctx, in)
+}
+
+func (s *Service) release(ctx context.Context, in *Send) {
+	if err := s.d.Dedup.Release(ctx, in.AppID, in.FromID, in.Msg.MessageID); err != nil {
+		s.log.WarnContext(ctx, "dedup release failed", "err", err)
+	}
 }
 
 func (s *Service) assign(ctx context.Context, in *Send) (Entry, error) {

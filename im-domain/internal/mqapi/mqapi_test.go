@@ -61,6 +61,7 @@ func TestHandle_DispatchAndAckPolicy(t *testing.T) {
 		{"group read", delivery(command.GroupRead, `{}`), nil, "groupRead", false, false},
 		{"recall", delivery(command.MessageRecall, `{}`), nil, "recall", false, false},
 		{"refusal is acked", delivery(command.MessageP2P, `{}`), errcode.NotFriends, "send::gw", false, false},
+		{"callback veto is acked", delivery(command.MessageP2P, `{}`), errcode.CallbackVeto.With("no"), "send::gw", false, false},
 		{"transient is requeued", delivery(command.MessageP2P, `{}`), errors.New("redis down"), "send::gw", true, false},
 		{"retryable code is requeued", delivery(command.MessageP2P, `{}`), errcode.Unavailable, "send::gw", true, false},
 		{"unknown command is dropped", delivery(command.Code(1999), `{}`), nil, "", false, false},

@@ -28,7 +28,9 @@
 // {"code": 200, "msg": "", "data": ...}. Code 200 lets the action proceed;
 // any other code vetoes it, and the caller gets errcode.CallbackVeto (9003)
 // with msg. For group.member.add.before, a non-null data is the member list
-// to add instead (the rewrite). A transport error, a timeout (the app's
+// to add instead (the rewrite): an array of user ids or of
+// {"memberId": id} objects (WhaleShark's GroupMemberDto); an empty array
+// adds nobody. A transport error, a timeout (the app's
 // CallbackTimeout), a non-2xx status or an unreadable reply is a failure:
 // fail-open apps proceed, fail-closed apps refuse with errcode.Unavailable
 // (9001, retryable).

@@ -18,6 +18,7 @@ const (
 	GroupMemberAddBefore   = "group.member.add.before"
 	GroupMemberAddAfter    = "group.member.add.after"
 	GroupMemberDeleteAfter = "group.member.delete.after"
+	GroupMemberUpdateAfter = "group.member.update.after" // not in WhaleShark: alias, role or extra changed
 	MessageSendBefore      = "message.send.before"
 	MessageSendAfter       = "message.send.after"
 	GroupMessageSendBefore = "group.message.send.before"

@@ -135,6 +135,8 @@ func (c *Client) dispatch(env payload.Envelope) {
 		return
 	case command.MessageAck, command.GroupMessageAck:
 		c.upAck(decodeAck(env))
+	case command.MessageRecallAck:
+		c.recallAck(decodeAck(env))
 	}
 	select {
 	case c.events <- env:

@@ -1,4 +1,4 @@
-package rabbit
+package backoff
 
 import (
 	"context"
@@ -20,9 +20,9 @@ func TestBackoffStaysInJitterWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for range 200 {
-			d := backoff(tt.attempt, lo, hi)
+			d := Delay(tt.attempt, lo, hi)
 			if d < tt.min || d > tt.max {
-				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", tt.attempt, d, tt.min, tt.max)
+				t.Fatalf("Delay(%d) = %v, want in [%v, %v]", tt.attempt, d, tt.min, tt.max)
 			}
 		}
 	}
@@ -31,7 +31,7 @@ func TestBackoffStaysInJitterWindow(t *testing.T) {
 func TestBackoffJitters(t *testing.T) {
 	seen := map[time.Duration]bool{}
 	for range 50 {
-		seen[backoff(4, 100*time.Millisecond, 5*time.Second)] = true
+		seen[Delay(4, 100*time.Millisecond, 5*time.Second)] = true
 	}
 	if len(seen) < 10 {
 		t.Fatalf("only %d distinct pauses in 50 draws: no jitter", len(seen))
@@ -39,21 +39,21 @@ func TestBackoffJitters(t *testing.T) {
 }
 
 func TestBackoffDegenerateBounds(t *testing.T) {
-	if d := backoff(3, 0, 0); d <= 0 || d > time.Millisecond {
-		t.Fatalf("backoff with zero bounds = %v, want (0, 1ms]", d)
+	if d := Delay(3, 0, 0); d <= 0 || d > time.Millisecond {
+		t.Fatalf("Delay with zero bounds = %v, want (0, 1ms]", d)
 	}
-	if d := backoff(2, time.Second, 10*time.Millisecond); d < 500*time.Millisecond || d > time.Second {
-		t.Fatalf("backoff with hi < lo = %v, want within [lo/2, lo]", d)
+	if d := Delay(2, time.Second, 10*time.Millisecond); d < 500*time.Millisecond || d > time.Second {
+		t.Fatalf("Delay with hi < lo = %v, want within [lo/2, lo]", d)
 	}
 }
 
 func TestSleepStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := sleep(ctx, time.Hour); err != context.Canceled {
-		t.Fatalf("sleep = %v, want context.Canceled", err)
+	if err := Sleep(ctx, time.Hour); err != context.Canceled {
+		t.Fatalf("Sleep = %v, want context.Canceled", err)
 	}
-	if err := sleep(t.Context(), time.Millisecond); err != nil {
-		t.Fatalf("sleep = %v", err)
+	if err := Sleep(t.Context(), time.Millisecond); err != nil {
+		t.Fatalf("Sleep = %v", err)
 	}
 }
