@@ -79,7 +79,10 @@ func TestConversationsFollowMessages(t *testing.T) {
 	gacks := []imclient.Ack{send(t, c1, imclient.Message{GroupID: g, Body: "hi all 0"}), send(t, c1, imclient.Message{GroupID: g, Body: "hi all 1"})}
 	testwait.Eventually(t, 10*time.Second, convIs(t, bob, p2p, acks[2], alice, "hi bob 2", 3))
 	testwait.Eventually(t, 10*time.Second, convIs(t, bob, grp, gacks[1], carol, "hi all 1", 2))
-	t.Log("1:1 and group rows: last message, max seq, unread = max - read")
+	// Regression: the sender's own messages showed as unread in its list.
+	testwait.Eventually(t, 10*time.Second, convIs(t, alice, p2p, acks[2], alice, "hi bob 2", 0))
+	testwait.Eventually(t, 10*time.Second, convIs(t, carol, grp, gacks[1], carol, "hi all 1", 0))
+	t.Log("1:1 and group rows: last message, max seq, unread = max - read; own messages are read")
 
 	if err := b1.Read(payload.Read{ToID: alice, MessageSequence: acks[1].Seq}); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func recall(t *testing.T, d *dev, r payload.Recall) imclient.Ack {
 }
 
 // sendOK sends m from d, requires success and waits until the store wrote
-// it: the domain finds a message to recall only in MySQL.
+// it (the tests below check history as well).
 func sendOK(t *testing.T, d *dev, m imclient.Message) imclient.Ack {
 	t.Helper()
 	ack := send(t, d, m)
@@ -206,4 +206,41 @@ func TestRecallGroup(t *testing.T) {
 		testwait.Eventually(t, 15*time.Second, recalledIn(t, other, conv, key, true))
 	}
 	t.Log("manager, owner and sender recalls: 1052 on every other member, recalled in history/pull/sync")
+}
+
+// TestRecallRightAfterSend: regression for a recall sent right after the
+// up-ACK, before the store wrote the message, refused with 6000 (16 of 20
+// pairs failed): every immediate send-then-recall succeeds and history
+// shows all of them recalled once the store caught up.
+func TestRecallRightAfterSend(t *testing.T) {
+	u := newUsers(t, "rcn", 3)
+	alice, bob, carol := u[0], u[1], u[2]
+	g := createGroup(t, alice, []string{bob, carol})
+	a1 := connect(t, alice, 0, false, device.Android)
+	const pairs = 20
+	var keys []int64
+	for i := range pairs {
+		m := imclient.Message{ToID: bob, Body: fmt.Sprint("oops ", i)}
+		if i%2 == 1 {
+			m = imclient.Message{GroupID: g, Body: fmt.Sprint("group oops ", i)}
+		}
+		ack := send(t, a1, m)
+		if ack.Err() != nil {
+			t.Fatalf("send %d refused: %v", i, ack.Err())
+		}
+		r := recall(t, a1, payload.Recall{MessageKey: ack.Key, ToID: m.ToID, GroupID: m.GroupID})
+		if r.Err() != nil || r.Key != ack.Key {
+			t.Fatalf("immediate recall %d of %d: %+v (%v)", i+1, pairs, r, r.Err())
+		}
+		keys = append(keys, ack.Key)
+	}
+	t.Logf("%d of %d immediate recalls accepted", pairs, pairs)
+	for i, key := range keys {
+		conv := p2pConv(alice, bob)
+		if i%2 == 1 {
+			conv = "group:" + g
+		}
+		testwait.Eventually(t, 20*time.Second, recalledIn(t, bob, conv, key, true))
+	}
+	t.Log("history, pull and sync show all of them recalled")
 }

@@ -38,6 +38,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		Store: db, StorePub: storePub, Pushes: pub, Notifier: notifier, Presence: rdb,
 		Conversations: conversationsPort{conversation.NewService(db, notifier, n.log)},
 		Callbacks:     hooks,
+		Recent:        rdb.NewRecent(0),
 		Log:           n.log,
 	})
 	if n.rabbit == nil {
@@ -82,6 +83,14 @@ func (c conversationsPort) OnMessage(ctx context.Context, m mq.Message, owners [
 func (c conversationsPort) MarkRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) error {
 	_, err := c.s.MarkRead(ctx, appID, owner, conversationID, seq)
 	return err
+}
+
+func (c conversationsPort) ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error) {
+	return c.s.ReadSeqs(ctx, appID, owner)
+}
+
+func (c conversationsPort) ReadCount(ctx context.Context, appID uint32, conversationID string, seq int64, owners []string) (int, error) {
+	return c.s.ReadCount(ctx, appID, conversationID, seq, owners)
 }
 
 // friendsPort adapts friend.Service to message.FriendChecker.

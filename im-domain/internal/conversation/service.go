@@ -19,6 +19,9 @@ type Touch struct {
 	Owners         []Owner
 	Seq            int64
 	Last           LastMessage
+	// Reader is the owner whose read position moves to Seq: the sender has
+	// read its own message, so unread counts only others' messages.
+	Reader string
 }
 
 // Owner is one row to upsert: its owner and the peer as the owner sees it.
@@ -47,6 +50,10 @@ type Store interface {
 	ConversationsAfter(ctx context.Context, appID uint32, owner string, after int64, limit int) ([]Conversation, error)
 	// MaxConversationSequence is the owner's largest row sequence (0: none).
 	MaxConversationSequence(ctx context.Context, appID uint32, owner string) (int64, error)
+	// ReadSeqs returns the owner's read_seq of each of its rows.
+	ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error)
+	// ReadCount counts the rows of conversationID among owners with read_seq >= seq.
+	ReadCount(ctx context.Context, appID uint32, conversationID string, seq int64, owners []string) (int, error)
 }
 
 // Notifier pushes events to devices (notify.Notifier).
@@ -71,7 +78,9 @@ func NewService(store Store, notifier Notifier, log *slog.Logger) *Service {
 // message seq never goes down and its summary follows the newest message.
 // peerOrGroupID is the receiver (toId) of a 1:1 message, whose sender is
 // last.FromID, or the group id. Owners of a 1:1 conversation must be its two
-// users. Idempotent: replaying a message changes only the sync sequence.
+// users. The sender's (last.FromID) read position moves to seq in the same
+// upsert: one's own message is never unread. Idempotent: replaying a
+// message changes only the sync sequence.
 func (s *Service) OnMessage(ctx context.Context, appID uint32, conversationID string, kind mq.ConversationKind,
 	owners []string, peerOrGroupID string, seq int64, last LastMessage) error {
 	t, err := touch(conversationID, kind, owners, peerOrGroupID, seq, last)
@@ -94,7 +103,7 @@ func touch(conversationID string, kind mq.ConversationKind, owners []string, pee
 		return Touch{}, errcode.BadRequest.With("conversationId is not fromId and toId's")
 	}
 	last.Preview = preview(last.Preview)
-	t := Touch{ConversationID: conversationID, Type: typ, Seq: seq, Last: last}
+	t := Touch{ConversationID: conversationID, Type: typ, Seq: seq, Last: last, Reader: last.FromID}
 	// Sorted owners also make concurrent upserts lock rows in one order.
 	for _, o := range dedup(owners) {
 		if o == "" || len(o) > 64 {
@@ -138,6 +147,21 @@ func (s *Service) markRead(ctx context.Context, appID uint32, owner, conversatio
 		c.ReadSeq = seq
 		return true
 	})
+}
+
+// ReadSeqs returns the owner's read position in each of its conversations
+// (hidden ones too): the one read position the message core reports.
+func (s *Service) ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error) {
+	return s.store.ReadSeqs(ctx, appID, owner)
+}
+
+// ReadCount counts the owners whose read position in conversationID is at
+// or past seq ("read by N of M"; the caller chooses the owners).
+func (s *Service) ReadCount(ctx context.Context, appID uint32, conversationID string, seq int64, owners []string) (int, error) {
+	if len(owners) == 0 {
+		return 0, nil
+	}
+	return s.store.ReadCount(ctx, appID, conversationID, seq, owners)
 }
 
 // Read is MarkRead for the REST API: it returns the row and, when the read

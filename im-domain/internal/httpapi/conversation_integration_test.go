@@ -102,18 +102,23 @@ func TestConversationListAndUnread(t *testing.T) {
 	}
 	ab := list[1]
 	if ab.ConversationID != mq.P2PConversation("alice", "bob") || ab.Type != conversation.P2P || ab.OwnerID != "bob" ||
-		ab.MaxSeq != 3 || ab.Unread != 3 || ab.Last.FromID != "alice" || ab.Last.MessageKey != 1003 ||
+		ab.MaxSeq != 3 || ab.ReadSeq != 2 || ab.Unread != 1 || ab.Last.FromID != "alice" || ab.Last.MessageKey != 1003 ||
 		ab.Last.Preview != strings.Repeat("🐳", 100) {
 		t.Errorf("alice-bob for bob = %+v", ab)
 	}
+	// Regression: the sender's own messages counted as unread in its list.
+	// Sending moves the sender's read position: bob sent seq 2, alice 3.
+	if _, al := listOf(t, env, "alice"); len(al) != 1 || al[0].ReadSeq != 3 || al[0].Unread != 0 {
+		t.Errorf("alice's list = %+v", al)
+	}
 	var unread conversation.Unread
 	env.Call("bob", "/v1/conversation/getUnreadCount", map[string]any{}).WantCode(t, 200).Decode(t, &unread)
-	if unread.Total != 4 || len(unread.Conversations) != 2 {
+	if unread.Total != 2 || len(unread.Conversations) != 2 {
 		t.Errorf("unread = %+v", unread)
 	}
 	var got conversation.Conversation
-	env.Call("bob", "/v1/conversation/readConversation", map[string]any{"conversationId": ab.ConversationID, "readSequence": 2}).WantCode(t, 200).Decode(t, &got)
-	if got.ReadSeq != 2 || got.Unread != 1 {
+	env.Call("bob", "/v1/conversation/readConversation", map[string]any{"conversationId": ab.ConversationID, "readSequence": 3}).WantCode(t, 200).Decode(t, &got)
+	if got.ReadSeq != 3 || got.Unread != 0 {
 		t.Errorf("after read = %+v", got)
 	}
 	// Paging.

@@ -151,3 +151,41 @@ func TestMessageSync_ReadsOnlyOwnConversations(t *testing.T) {
 	env.Call("bob", "/v1/message/pull", map[string]any{"conversationId": "nonsense"}).WantCode(t, 1002)
 	env.Call("bob", "/v1/message/groupReadCount", map[string]any{"groupId": "nope", "messageSequence": 1}).WantCode(t, 5000)
 }
+
+// Regression: the message core kept a read cursor of its own, so a REST
+// readConversation was not counted in "read by N of M". M is the members
+// other than the sender, N those of them whose read position reached the
+// seq. The message is not in im_message yet (no store runs here): the
+// sender is found in the recent-message record.
+func TestGroupReadCount_CountsRESTReadsExcludesSender(t *testing.T) {
+	env := apitest.Start(t)
+	env.ImportUsers("alice", "bob", "carol", "dave")
+	g := privateGroup(t, env)
+	var ack ackData
+	env.Call(env.Admin, "/v1/message/send", map[string]any{"fromId": "bob", "groupId": g, "messageBody": "read me"}).
+		WantCode(t, 200).Decode(t, &ack)
+	readBy := func(as string, seq int64) (n, m int) {
+		t.Helper()
+		var out struct{ ReadCount, MemberCount int }
+		env.Call(as, "/v1/message/groupReadCount", map[string]any{"groupId": g, "messageSequence": seq}).WantCode(t, 200).Decode(t, &out)
+		return out.ReadCount, out.MemberCount
+	}
+	if n, m := readBy("alice", ack.MessageSequence); n != 0 || m != 2 {
+		t.Fatalf("before reads: %d of %d, want 0 of 2 (the sender bob is not counted)", n, m)
+	}
+	conv := mq.GroupConversation(g)
+	env.Call("carol", "/v1/conversation/readConversation", map[string]any{"conversationId": conv, "readSequence": ack.MessageSequence}).WantCode(t, 200)
+	if n, m := readBy("bob", ack.MessageSequence); n != 1 || m != 2 {
+		t.Fatalf("after carol's REST read: %d of %d, want 1 of 2", n, m)
+	}
+	var maxes []struct {
+		ConversationID string `json:"conversationId"`
+		ReadSequence   int64  `json:"readSequence"`
+	}
+	env.Call("carol", "/v1/message/getMaxSequences", map[string]any{}).WantCode(t, 200).Decode(t, &maxes)
+	if len(maxes) != 1 || maxes[0].ConversationID != conv || maxes[0].ReadSequence != ack.MessageSequence {
+		t.Fatalf("carol's max seqs %+v: the read position is the conversation's", maxes)
+	}
+	env.Call("alice", "/v1/message/groupReadCount", map[string]any{"groupId": g, "messageSequence": ack.MessageSequence + 1}).WantCode(t, 6000)
+	env.Call("dave", "/v1/message/groupReadCount", map[string]any{"groupId": g, "messageSequence": ack.MessageSequence}).WantCode(t, 5003)
+}

@@ -67,6 +67,9 @@ func (d *DB) TouchConversations(ctx context.Context, appID uint32, t conversatio
 				ConversationType: int(t.Type), PeerID: o.PeerID, MaxSeq: t.Seq, LastMsgKey: t.Last.MessageKey,
 				LastMsgFrom: t.Last.FromID, LastMsgPreview: t.Last.Preview, LastMsgTime: t.Last.Time,
 				Sequence: seq, CreatedAt: now, UpdatedAt: now}
+			if o.UserID == t.Reader {
+				rows[i].ReadSeq = t.Seq
+			}
 			owners[i] = o.UserID
 		}
 		if err := tx.Clauses(clause.OnConflict{DoUpdates: touchAssignments(t, seq, now)}).CreateInBatches(&rows, batchRows).Error; err != nil {
@@ -91,6 +94,8 @@ func touchAssignments(t conversation.Touch, seq, now int64) []clause.Assignment 
 		newer("last_msg_preview", t.Last.Preview),
 		newer("last_msg_time", t.Last.Time),
 		newer("max_seq", t.Seq), // last: the columns above read the old max_seq
+		{Column: clause.Column{Name: "read_seq"},
+			Value: gorm.Expr("CASE WHEN owner_id = ? AND read_seq < ? THEN ? ELSE read_seq END", t.Reader, t.Seq, t.Seq)},
 		{Column: clause.Column{Name: "deleted"}, Value: 0},
 		{Column: clause.Column{Name: "sequence"}, Value: seq},
 		{Column: clause.Column{Name: "updated_at"}, Value: now},
@@ -215,6 +220,38 @@ func (d *DB) MaxConversationSequence(ctx context.Context, appID uint32, owner st
 		return 0, fmt.Errorf("mariadb: max conversation sequence: %w", err)
 	}
 	return seq, nil
+}
+
+// ReadSeqs implements conversation.Store.
+func (d *DB) ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error) {
+	var rows []conversationRow
+	err := d.Gorm.WithContext(ctx).Select("conversation_id", "read_seq").
+		Where("app_id = ? AND owner_id = ?", appID, owner).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: read seqs: %w", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.ConversationID] = r.ReadSeq
+	}
+	return out, nil
+}
+
+// ReadCount implements conversation.Store: primary-key lookups of the
+// owners' rows.
+func (d *DB) ReadCount(ctx context.Context, appID uint32, conversationID string, seq int64, owners []string) (int, error) {
+	var n int
+	for start := 0; start < len(owners); start += batchRows {
+		var part int
+		err := d.Gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM conversations
+			WHERE app_id = ? AND owner_id IN ? AND conversation_id = ? AND read_seq >= ?`,
+			appID, owners[start:min(start+batchRows, len(owners))], conversationID, seq).Scan(&part).Error
+		if err != nil {
+			return 0, fmt.Errorf("mariadb: read count: %w", err)
+		}
+		n += part
+	}
+	return n, nil
 }
 
 func conversations(rows []conversationRow) []conversation.Conversation {

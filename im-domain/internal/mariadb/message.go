@@ -109,6 +109,11 @@ func (d *DB) ByKey(ctx context.Context, appID uint32, key int64) (mq.Message, bo
 	return d.oneMessage(ctx, "app_id = ? AND message_key = ?", appID, key)
 }
 
+// BySeq implements message.Store: a primary-key lookup.
+func (d *DB) BySeq(ctx context.Context, appID uint32, conversation string, seq int64) (mq.Message, bool, error) {
+	return d.oneMessage(ctx, "app_id = ? AND conversation_id = ? AND seq = ?", appID, conversation, seq)
+}
+
 // Range implements message.Store: an ascending primary-key range scan.
 func (d *DB) Range(ctx context.Context, appID uint32, conversation string, after, upto int64, limit int) ([]mq.Message, error) {
 	return d.messages(ctx, "app_id = ? AND conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?",

@@ -19,12 +19,23 @@ func (d *DB) Touch(ctx context.Context, appID uint32, conversation string, users
 	return nil
 }
 
+// Touched implements message.Store.
+func (d *DB) Touched(ctx context.Context, appID uint32, userID, conversation string) (bool, error) {
+	var n int
+	err := d.Gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM im_message_user_conv
+		WHERE app_id = ? AND user_id = ? AND conversation_id = ?`, appID, userID, conversation).Scan(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("mariadb: touched: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Forward implements message.Store. The guard is on the cursor's own
 // column (WhaleShark compared the wrong one and let read marks go back).
 func (d *DB) Forward(ctx context.Context, appID uint32, userID, conversation string, c message.Cursor, seq int64) error {
 	col := string(c)
 	switch c {
-	case message.CursorRead, message.CursorReceive, message.CursorCleared:
+	case message.CursorReceive, message.CursorCleared:
 	default:
 		return fmt.Errorf("mariadb: unknown cursor %q", c)
 	}
@@ -40,33 +51,17 @@ func (d *DB) Forward(ctx context.Context, appID uint32, userID, conversation str
 // Cursors implements message.Store.
 func (d *DB) Cursors(ctx context.Context, appID uint32, userID string) ([]message.UserConversation, error) {
 	var rows []struct {
-		ConversationID               string
-		RecvSeq, ReadSeq, ClearedSeq int64
+		ConversationID      string
+		RecvSeq, ClearedSeq int64
 	}
-	err := d.Gorm.WithContext(ctx).Raw(`SELECT conversation_id, recv_seq, read_seq, cleared_seq
+	err := d.Gorm.WithContext(ctx).Raw(`SELECT conversation_id, recv_seq, cleared_seq
 		FROM im_message_user_conv WHERE app_id = ? AND user_id = ?`, appID, userID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("mariadb: cursors: %w", err)
 	}
 	out := make([]message.UserConversation, len(rows))
 	for i, r := range rows {
-		out[i] = message.UserConversation{Conversation: r.ConversationID, ReceiveSeq: r.RecvSeq,
-			ReadSeq: r.ReadSeq, ClearedSeq: r.ClearedSeq}
+		out[i] = message.UserConversation{Conversation: r.ConversationID, ReceiveSeq: r.RecvSeq, ClearedSeq: r.ClearedSeq}
 	}
 	return out, nil
-}
-
-// ReadCount implements message.Store.
-func (d *DB) ReadCount(ctx context.Context, appID uint32, conversation string, seq int64, members []string) (int, error) {
-	if len(members) == 0 {
-		return 0, nil
-	}
-	var n int
-	err := d.Gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM im_message_user_conv
-		WHERE app_id = ? AND conversation_id = ? AND read_seq >= ? AND user_id IN ?`,
-		appID, conversation, seq, members).Scan(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("mariadb: read count: %w", err)
-	}
-	return n, nil
 }

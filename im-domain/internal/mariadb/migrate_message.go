@@ -37,4 +37,16 @@ var messageMigrations = []Migration{
 	PRIMARY KEY (app_id, user_id, conversation_id),
 	KEY idx_im_message_user_conv_read (app_id, conversation_id, read_seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`}},
+
+	// One read position per user and conversation: conversations.read_seq
+	// (the REST read, the unread counts and "read by N of M" all use it).
+	// The message core's former read cursor is folded into it (forward
+	// only, so no read is lost) and then dropped. Conversation migrations
+	// (300..) ran before.
+	{Version: 404, Name: "im_message_user_conv_drop_read_seq", Statements: []string{
+		`UPDATE conversations c JOIN im_message_user_conv u
+	ON c.app_id = u.app_id AND c.owner_id = u.user_id COLLATE utf8mb4_bin AND c.conversation_id = u.conversation_id COLLATE utf8mb4_bin
+	SET c.read_seq = u.read_seq WHERE u.read_seq > c.read_seq`,
+		`ALTER TABLE im_message_user_conv DROP INDEX idx_im_message_user_conv_read, DROP COLUMN read_seq`,
+	}},
 }

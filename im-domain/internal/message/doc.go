@@ -22,8 +22,11 @@
 //  3. seq (per conversation, Sequencer) and messageKey (Keys): assigned once
 //     and remembered in the dedup entry, so a redelivery after a failure
 //     re-publishes the same seq instead of burning a new one.
-//  4. the store record is published with a publisher confirm: a confirmed
-//     persistent publish to a durable queue is the durability point.
+//  4. the message's identity (no body) is remembered in Redis for a few
+//     minutes (Recent): the store writes MySQL asynchronously, and a recall
+//     or a read right after the up-ACK must find the message. Then the store
+//     record is published with a publisher confirm: a confirmed persistent
+//     publish to a durable queue is the durability point.
 //  5. only then the up-ACK (1046/2047) goes to the sending device, then the
 //     fan-out to the receivers' and the sender's other devices, the 1107
 //     serverSend notice for an offline 1:1 receiver, and the conversation
@@ -33,4 +36,13 @@
 // A transient failure (Redis, MySQL or the broker) is returned as an error
 // without an up-ACK: the uplink consumer nacks and requeues, and a resend
 // with the same messageId is deduplicated.
+//
+// # Read position
+//
+// A user has ONE read position per conversation: its conversation row's
+// (Conversations.MarkRead; REST readConversation moves the same one).
+// Sending moves the sender's own to the new seq. Receipts go to a receiver
+// the server determines (1:1: the peer of a conversation the reader is part
+// of; group: the sender of the message at the seq). "Read by N of M"
+// counts the members other than the message's sender.
 package message

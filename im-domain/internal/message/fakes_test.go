@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -37,10 +38,12 @@ type world struct {
 	online  map[string][]session.Session
 	app     app.App
 	failPub error
+	recent  []mq.Message
+	read    map[string]int64 // "owner|conversation" -> conversation read position
 }
 
 func newWorld() *world {
-	return &world{dedup: map[string]Entry{}, seq: map[string]int64{},
+	return &world{dedup: map[string]Entry{}, seq: map[string]int64{}, read: map[string]int64{},
 		users:  map[string]user.User{"alice": {ID: "alice"}, "bob": {ID: "bob"}, "carol": {ID: "carol"}},
 		rel:    Relation{Friends: true},
 		online: map[string][]session.Session{},
@@ -54,7 +57,7 @@ func (w *world) service(t *testing.T) *Service {
 	return NewService(Deps{Apps: (*fakeApps)(w), Users: (*fakeUsers)(w), Friends: (*fakeFriends)(w),
 		Groups: (*fakeGroups)(w), Dedup: (*fakeDedup)(w), Seqs: (*fakeSeqs)(w), Keys: NewKeys((*fakeKeys)(w), 10),
 		Store: &fakeStore{}, StorePub: (*storePub)(w), Pushes: (*pushPub)(w), Notifier: (*fakeNotifier)(w),
-		Presence: (*fakePresence)(w), Conversations: (*fakeConvs)(w), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Presence: (*fakePresence)(w), Conversations: (*fakeConvs)(w), Recent: (*fakeRecent)(w), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 
 type fakeApps world
@@ -196,21 +199,105 @@ func (f *fakeConvs) OnMessage(context.Context, mq.Message, []string) error {
 	return nil
 }
 
-func (f *fakeConvs) MarkRead(context.Context, uint32, string, string, int64) error {
-	(*world)(f).note("conversation read")
+func (f *fakeConvs) MarkRead(_ context.Context, _ uint32, owner, conv string, seq int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.read[owner+"|"+conv] = max(f.read[owner+"|"+conv], seq)
+	f.log = append(f.log, "conversation read")
 	return nil
 }
 
-// fakeStore is a Store with nothing persisted.
+func (f *fakeConvs) ReadSeqs(_ context.Context, _ uint32, owner string) (map[string]int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range f.read {
+		if o, conv, _ := strings.Cut(k, "|"); o == owner {
+			out[conv] = v
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeConvs) ReadCount(_ context.Context, _ uint32, conv string, seq int64, owners []string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, o := range owners {
+		if f.read[o+"|"+conv] >= seq {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// fakeRecent is an in-memory message.Recent.
+type fakeRecent world
+
+func (f *fakeRecent) Remember(_ context.Context, m mq.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.recent = append(f.recent, m)
+	f.log = append(f.log, "recent")
+	return nil
+}
+
+func (f *fakeRecent) find(match func(mq.Message) bool) (mq.Message, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.recent {
+		if match(m) {
+			return m, true, nil
+		}
+	}
+	return mq.Message{}, false, nil
+}
+
+func (f *fakeRecent) ByKey(_ context.Context, _ uint32, key int64) (mq.Message, bool, error) {
+	return f.find(func(m mq.Message) bool { return m.MessageKey == key })
+}
+
+func (f *fakeRecent) BySeq(_ context.Context, _ uint32, conv string, seq int64) (mq.Message, bool, error) {
+	return f.find(func(m mq.Message) bool { return m.ConversationID == conv && m.Seq == seq })
+}
+
+// fakeStore is a Store with nothing persisted; touched lists the
+// "user|conversation" pairs Touch recorded.
 type fakeStore struct {
 	Store
-	msgs map[int64]mq.Message
+	msgs    map[int64]mq.Message
+	mu      sync.Mutex
+	touched map[string]bool
 }
 
 func (f *fakeStore) Stored(context.Context, uint32, string, string) (mq.Message, bool, error) {
 	return mq.Message{}, false, nil
 }
-func (f *fakeStore) Touch(context.Context, uint32, string, ...string) error { return nil }
+func (f *fakeStore) Touch(_ context.Context, _ uint32, conv string, users ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.touched == nil {
+		f.touched = map[string]bool{}
+	}
+	for _, u := range users {
+		f.touched[u+"|"+conv] = true
+	}
+	return nil
+}
+func (f *fakeStore) Touched(_ context.Context, _ uint32, user, conv string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.touched[user+"|"+conv], nil
+}
+func (f *fakeStore) Forward(context.Context, uint32, string, string, Cursor, int64) error { return nil }
+func (f *fakeStore) BySeq(_ context.Context, _ uint32, conv string, seq int64) (mq.Message, bool, error) {
+	for _, m := range f.msgs {
+		if m.ConversationID == conv && m.Seq == seq {
+			return m, true, nil
+		}
+	}
+	return mq.Message{}, false, nil
+}
 func (f *fakeStore) ByKey(_ context.Context, _ uint32, k int64) (mq.Message, bool, error) {
 	m, ok := f.msgs[k]
 	return m, ok, nil

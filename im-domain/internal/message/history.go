@@ -81,7 +81,26 @@ func (s *Service) MaxSeqs(ctx context.Context, appID uint32, userID string) ([]C
 			mine[conv] = c
 		}
 	}
+	if err := s.withRead(ctx, appID, userID, mine); err != nil {
+		return nil, err
+	}
 	return s.withMax(ctx, appID, mine)
+}
+
+// withRead fills in the read positions, kept by the conversation rows.
+func (s *Service) withRead(ctx context.Context, appID uint32, userID string, mine map[string]UserConversation) error {
+	if s.d.Conversations == nil {
+		return nil
+	}
+	read, err := s.d.Conversations.ReadSeqs(ctx, appID, userID)
+	if err != nil {
+		return err
+	}
+	for conv, c := range mine {
+		c.ReadSeq = read[conv]
+		mine[conv] = c
+	}
+	return nil
 }
 
 func (s *Service) withMax(ctx context.Context, appID uint32, mine map[string]UserConversation) ([]ConversationSeq, error) {

@@ -132,26 +132,47 @@ type Conversations interface {
 	// owners are the users whose conversation lists show it.
 	OnMessage(ctx context.Context, m mq.Message, owners []string) error
 	// MarkRead moves owner's read position in conversation forward to seq
-	// (a 1106/2106 read), so the list's unread count follows reads;
-	// errcode.ConversationNotFound when owner has no row.
+	// (a 1106/2106 read). The conversation row's read position is the ONE
+	// read position of a user: unread counts and "read by N of M" both
+	// follow it. errcode.ConversationNotFound when owner has no row.
 	MarkRead(ctx context.Context, appID uint32, owner, conversation string, seq int64) error
+	// ReadSeqs returns owner's read position in each of its conversations.
+	ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error)
+	// ReadCount counts the owners whose read position in conversation is >= seq.
+	ReadCount(ctx context.Context, appID uint32, conversation string, seq int64, owners []string) (int, error)
+}
+
+// Recent remembers the identity (no body) of every accepted message for a
+// few minutes (redisdb.Recent). The store writes MySQL asynchronously after
+// the up-ACK, so a recall or a read right after a send finds the message
+// here before im_message has it.
+type Recent interface {
+	// Remember records m; it is called before the up-ACK.
+	Remember(ctx context.Context, m mq.Message) error
+	ByKey(ctx context.Context, appID uint32, key int64) (mq.Message, bool, error)
+	BySeq(ctx context.Context, appID uint32, conversation string, seq int64) (mq.Message, bool, error)
 }
 
 // Store is the message core's MySQL state (mariadb.DB): the messages the
-// store wrote (im_message) and the per-user cursors.
+// store wrote (im_message) and the per-user delivery and cleared cursors
+// (the read position lives in the conversation rows, see Conversations).
 type Store interface {
 	// Stored finds an already persisted message by its sender key: the
 	// final dedup guard once the Redis entry is gone.
 	Stored(ctx context.Context, appID uint32, fromID, messageID string) (mq.Message, bool, error)
 	// ByKey finds a message by its server key.
 	ByKey(ctx context.Context, appID uint32, key int64) (mq.Message, bool, error)
+	// BySeq finds the message of conversation at seq.
+	BySeq(ctx context.Context, appID uint32, conversation string, seq int64) (mq.Message, bool, error)
 	// Touch records that users take part in conversation (1:1 lists).
 	Touch(ctx context.Context, appID uint32, conversation string, users ...string) error
+	// Touched reports whether Touch recorded userID in conversation: the
+	// proof that a 1:1 conversation exists for its user.
+	Touched(ctx context.Context, appID uint32, userID, conversation string) (bool, error)
 	// Forward moves a cursor of a user forward only.
 	Forward(ctx context.Context, appID uint32, userID, conversation string, c Cursor, seq int64) error
+	// Cursors returns userID's delivery and cleared cursors (ReadSeq unset).
 	Cursors(ctx context.Context, appID uint32, userID string) ([]UserConversation, error)
-	// ReadCount counts users among members whose read cursor is >= seq.
-	ReadCount(ctx context.Context, appID uint32, conversation string, seq int64, members []string) (int, error)
 	// MaxSeqs returns the highest stored seq of each conversation.
 	MaxSeqs(ctx context.Context, appID uint32, conversations []string) (map[string]int64, error)
 	// Range returns messages with seq in (after, upto], ascending, at most limit.
@@ -163,10 +184,10 @@ type Store interface {
 // Cursor names a per-user cursor.
 type Cursor string
 
-// Cursors: delivery, read, and cleared (history hidden up to it).
+// Cursors: delivery, and cleared (history hidden up to it). The read
+// position is not one of them: it is the conversation row's.
 const (
 	CursorReceive Cursor = "recv_seq"
-	CursorRead    Cursor = "read_seq"
 	CursorCleared Cursor = "cleared_seq"
 )
 
@@ -174,6 +195,6 @@ const (
 type UserConversation struct {
 	Conversation string `json:"conversationId"`
 	ReceiveSeq   int64  `json:"receiveSequence"`
-	ReadSeq      int64  `json:"readSequence"`
+	ReadSeq      int64  `json:"readSequence"` // the conversation row's read position
 	ClearedSeq   int64  `json:"clearedSequence"`
 }

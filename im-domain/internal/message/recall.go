@@ -49,7 +49,7 @@ func (s *Service) recallable(ctx context.Context, from device.ID, r *payload.Rec
 	if r.MessageKey <= 0 || r.MessageID == "" {
 		return mq.Message{}, nil, errcode.MissingField.With("messageKey and messageId")
 	}
-	m, ok, err := s.d.Store.ByKey(ctx, from.AppID, r.MessageKey)
+	m, ok, err := s.byKey(ctx, from.AppID, r.MessageKey)
 	if err != nil {
 		return m, nil, err
 	}

@@ -32,6 +32,7 @@ type Deps struct {
 	Notifier      Notifier
 	Presence      Presence
 	Conversations Conversations // optional
+	Recent        Recent        // optional: recall and read right after a send
 	Callbacks     Callbacks     // optional: the app's send webhooks
 	Log           *slog.Logger
 }
@@ -190,10 +191,19 @@ func (s *Service) assign(ctx context.Context, in *Send) (Entry, error) {
 	return e, s.d.Dedup.Save(ctx, in.AppID, in.FromID, in.Msg.MessageID, e)
 }
 
-// persist publishes the store record and waits for the confirm, then marks
-// the entry done: from here on a resend gets this ack.
+// persist remembers the message's identity (Recent), publishes the store
+// record and waits for the confirm, then marks the entry done: from here on
+// a resend gets this ack, and a recall or read of it finds the message even
+// before the store wrote it.
 func (s *Service) persist(ctx context.Context, in *Send, e *Entry) error {
 	rec := mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: record(in, e)}
+	if s.d.Recent != nil {
+		id := rec.Message
+		id.Body, id.Extra = "", ""
+		if err := s.d.Recent.Remember(ctx, id); err != nil {
+			return fmt.Errorf("message: remember: %w", err)
+		}
+	}
 	body, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("message: marshal store record: %w", err)

@@ -27,7 +27,7 @@ func TestSend_OrderStorePublishBeforeUpAckBeforeFanOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"claim", "dedup:assigned", "store:insert", "dedup:done", "push:1046", "push:1107", "notify:1103", "conversation"}
+	want := []string{"claim", "dedup:assigned", "recent", "store:insert", "dedup:done", "push:1046", "push:1107", "notify:1103", "conversation"}
 	if !slices.Equal(w.log, want) {
 		t.Fatalf("steps = %v, want %v", w.log, want)
 	}
