@@ -14,14 +14,6 @@ type Callbacks interface {
 	After(ctx context.Context, appID uint32, event string, payload any)
 }
 
-// noCallbacks is used when NewService gets nil callbacks (unit tests).
-type noCallbacks struct{}
-
-func (noCallbacks) Before(context.Context, uint32, string, any) (json.RawMessage, error) {
-	return nil, nil
-}
-func (noCallbacks) After(context.Context, uint32, string, any) {}
-
 // itemEvent is the payload of friend.add.* and friend.update.after
 // (WhaleShark's {fromId, toItem}).
 type itemEvent struct {

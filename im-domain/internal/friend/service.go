@@ -10,6 +10,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Friendships persists friendship rows (mariadb.DB).
@@ -66,7 +67,7 @@ func NewService(store Store, users Users, notifier Notifier, callbacks Callbacks
 		ttl = DefaultRelationTTL
 	}
 	if callbacks == nil {
-		callbacks = noCallbacks{}
+		callbacks = webhook.Disabled{}
 	}
 	return &Service{store: store, users: users, notifier: notifier, callbacks: callbacks,
 		cache: newRelationCache(ttl, time.Now), log: log.With("feature", "friend")}

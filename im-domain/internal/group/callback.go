@@ -16,14 +16,6 @@ type Callbacks interface {
 	After(ctx context.Context, appID uint32, event string, payload any)
 }
 
-// noCallbacks is used when NewService gets nil callbacks.
-type noCallbacks struct{}
-
-func (noCallbacks) Before(context.Context, uint32, string, any) (json.RawMessage, error) {
-	return nil, nil
-}
-func (noCallbacks) After(context.Context, uint32, string, any) {}
-
 // membersEvent is the payload of group.member.add.before/after.
 type membersEvent struct {
 	GroupID  string   `json:"groupId"`

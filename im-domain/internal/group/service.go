@@ -16,6 +16,7 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // State is a group as EditGroup hands it to the service, under the group's
@@ -110,7 +111,7 @@ type Service struct {
 func NewService(store Store, users Users, apps Apps, versions Versions, notifier Notifier, callbacks Callbacks, log *slog.Logger) *Service {
 	log = log.With("feature", "group")
 	if callbacks == nil {
-		callbacks = noCallbacks{}
+		callbacks = webhook.Disabled{}
 	}
 	s := &Service{store: store, users: users, apps: apps, notifier: notifier, callbacks: callbacks, log: log, now: time.Now}
 	s.cache = newCache(versions, s.loadSnapshot, log)

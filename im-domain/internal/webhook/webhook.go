@@ -271,3 +271,15 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Disabled is a callback sink that vetoes nothing and sends nothing, for
+// services built without an app back-end (unit tests, embedded runs).
+type Disabled struct{}
+
+// Before implements the features' Callbacks ports: never a veto.
+func (Disabled) Before(context.Context, uint32, string, any) (json.RawMessage, error) {
+	return nil, nil
+}
+
+// After implements the features' Callbacks ports: nothing is sent.
+func (Disabled) After(context.Context, uint32, string, any) {}
