@@ -132,6 +132,10 @@ func (b *base) actor(c *Caller) (string, error) {
 // acting is the operator, for bodies that name no other user.
 func (b *base) acting(c *Caller) (string, error) { return b.actor(c) }
 
+// device is the calling device when the body names one (clientType and
+// imei), so the notifications of u, the user acted as, skip it.
+func (b *base) device(c *Caller, u string) *device.ID { return c.Device(u, b.ClientType, b.IMEI) }
+
 // checkIDs validates a batch of ids: present, within max and non-empty.
 func checkIDs(field string, ids []string, max int) error {
 	switch {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -31,20 +30,20 @@ type FriendService interface {
 // ImFriendShipGroupController (/v1/friendship/group), plus the sync
 // endpoints WhaleShark lacked for requests and groups.
 func (s *Server) friendRoutes() {
-	s.api("POST /v1/friendship/importFriendShip", s.importFriendShip)
-	s.api("POST /v1/friendship/addFriend", s.addFriend)
-	s.api("POST /v1/friendship/updateFriend", s.updateFriend)
-	s.api("POST /v1/friendship/deleteFriend", s.deleteFriend)
-	s.api("POST /v1/friendship/deleteAllFriend", s.deleteAllFriend)
-	s.api("POST /v1/friendship/getAllFriendShip", s.getAllFriendShip)
-	s.api("POST /v1/friendship/getRelation", s.getRelation)
-	s.api("POST /v1/friendship/checkFriend", s.checkFriend)
-	s.api("POST /v1/friendship/addBlack", s.addBlack)
-	s.api("POST /v1/friendship/deleteBlack", s.deleteBlack)
-	s.api("POST /v1/friendship/checkBlck", s.checkBlack)
-	s.api("POST /v1/friendship/checkBlack", s.checkBlack)
-	s.api("POST /v1/friendship/syncFriendShipList", s.syncFriendships)
-	s.api("POST /v1/friendship/syncFriendshipList", s.syncFriendships)
+	s.api("POST /v1/friendship/importFriendShip", adminOnly(s, s.importFriendShip))
+	s.api("POST /v1/friendship/addFriend", acting(s, s.addFriend))
+	s.api("POST /v1/friendship/updateFriend", acting(s, s.updateFriend))
+	s.api("POST /v1/friendship/deleteFriend", acting(s, s.deleteFriend))
+	s.api("POST /v1/friendship/deleteAllFriend", acting(s, s.deleteAllFriend))
+	s.api("POST /v1/friendship/getAllFriendShip", acting(s, s.getAllFriendShip))
+	s.api("POST /v1/friendship/getRelation", acting(s, s.getRelation))
+	s.api("POST /v1/friendship/checkFriend", acting(s, s.checkFriend))
+	s.api("POST /v1/friendship/addBlack", acting(s, s.addBlack))
+	s.api("POST /v1/friendship/deleteBlack", acting(s, s.deleteBlack))
+	s.api("POST /v1/friendship/checkBlck", acting(s, s.checkBlack))
+	s.api("POST /v1/friendship/checkBlack", acting(s, s.checkBlack))
+	s.api("POST /v1/friendship/syncFriendShipList", acting(s, s.syncFriendships))
+	s.api("POST /v1/friendship/syncFriendshipList", acting(s, s.syncFriendships))
 	s.friendRequestRoutes()
 	s.friendGroupRoutes()
 }
@@ -57,13 +56,9 @@ type fromReq struct {
 
 func (q *fromReq) validate() error { return friend.ValidID(q.FromID) }
 
-// owner checks that the caller may act as fromId and returns the device
-// to leave out of notifications.
-func (q *fromReq) owner(c *Caller) (*device.ID, error) {
-	if err := ownedBy(&q.base, c, q.FromID); err != nil {
-		return nil, err
-	}
-	return c.Device(q.FromID, q.ClientType, q.IMEI), nil
+// acting returns fromId once the caller may act as it.
+func (q *fromReq) acting(c *Caller) (string, error) {
+	return q.FromID, ownedBy(&q.base, c, q.FromID)
 }
 
 type importFriendReq struct {
@@ -81,19 +76,14 @@ func (q *importFriendReq) validate() error {
 	return q.fromReq.validate()
 }
 
+// acting checks only the operator: an admin imports for any fromId, and a
+// non-admin is refused as such (Forbidden) rather than for naming another
+// fromId.
+func (q *importFriendReq) acting(c *Caller) (string, error) { return q.actor(c) }
+
 // importFriendShip is admin-only (app back-ends migrating relations).
-func (s *Server) importFriendShip(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q importFriendReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.actor(c); err != nil {
-		return nil, err
-	}
-	if err := c.RequireAdmin(); err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.Import(r.Context(), c.App.ID, q.FromID, q.FriendItem)
+func (s *Server) importFriendShip(ctx context.Context, c *Caller, _ string, q *importFriendReq) (any, error) {
+	return s.svc.Friends.Import(ctx, c.App.ID, q.FromID, q.FriendItem)
 }
 
 type toItemReq struct {
@@ -111,28 +101,12 @@ func (q *toItemReq) validate() error {
 	return q.fromReq.validate()
 }
 
-func (s *Server) addFriend(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q toItemReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.Add(r.Context(), c.App.ID, q.FromID, *q.ToItem, dev)
+func (s *Server) addFriend(ctx context.Context, c *Caller, u string, q *toItemReq) (any, error) {
+	return s.svc.Friends.Add(ctx, c.App.ID, u, *q.ToItem, q.device(c, u))
 }
 
-func (s *Server) updateFriend(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q toItemReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.Update(r.Context(), c.App.ID, q.FromID, *q.ToItem, dev)
+func (s *Server) updateFriend(ctx context.Context, c *Caller, u string, q *toItemReq) (any, error) {
+	return s.svc.Friends.Update(ctx, c.App.ID, u, *q.ToItem, q.device(c, u))
 }
 
 type fromToReq struct {
@@ -147,64 +121,28 @@ func (q *fromToReq) validate() error {
 	return friend.ValidID(q.ToID)
 }
 
-// pairRoute is the shape of deleteFriend, addBlack and deleteBlack.
-func (s *Server) pairRoute(w http.ResponseWriter, r *http.Request, c *Caller,
-	op func(ctx context.Context, appID uint32, from, to string, dev *device.ID) (friend.Friendship, error)) (any, error) {
-	var q fromToReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return op(r.Context(), c.App.ID, q.FromID, q.ToID, dev)
+func (s *Server) deleteFriend(ctx context.Context, c *Caller, u string, q *fromToReq) (any, error) {
+	return s.svc.Friends.Delete(ctx, c.App.ID, u, q.ToID, q.device(c, u))
 }
 
-func (s *Server) deleteFriend(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.pairRoute(w, r, c, s.svc.Friends.Delete)
+func (s *Server) addBlack(ctx context.Context, c *Caller, u string, q *fromToReq) (any, error) {
+	return s.svc.Friends.Block(ctx, c.App.ID, u, q.ToID, q.device(c, u))
 }
 
-func (s *Server) addBlack(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.pairRoute(w, r, c, s.svc.Friends.Block)
+func (s *Server) deleteBlack(ctx context.Context, c *Caller, u string, q *fromToReq) (any, error) {
+	return s.svc.Friends.Unblock(ctx, c.App.ID, u, q.ToID, q.device(c, u))
 }
 
-func (s *Server) deleteBlack(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.pairRoute(w, r, c, s.svc.Friends.Unblock)
+func (s *Server) deleteAllFriend(ctx context.Context, c *Caller, u string, q *fromReq) (any, error) {
+	return s.svc.Friends.DeleteAll(ctx, c.App.ID, u, q.device(c, u))
 }
 
-func (s *Server) deleteAllFriend(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q fromReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.DeleteAll(r.Context(), c.App.ID, q.FromID, dev)
+func (s *Server) getAllFriendShip(ctx context.Context, c *Caller, u string, _ *fromReq) (any, error) {
+	return s.svc.Friends.All(ctx, c.App.ID, u)
 }
 
-func (s *Server) getAllFriendShip(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q fromReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.owner(c); err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.All(r.Context(), c.App.ID, q.FromID)
-}
-
-func (s *Server) getRelation(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q fromToReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.owner(c); err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.Get(r.Context(), c.App.ID, q.FromID, q.ToID)
+func (s *Server) getRelation(ctx context.Context, c *Caller, u string, q *fromToReq) (any, error) {
+	return s.svc.Friends.Get(ctx, c.App.ID, u, q.ToID)
 }
 
 type checkReq struct {
@@ -223,23 +161,12 @@ func (q *checkReq) validate() error {
 	return q.fromReq.validate()
 }
 
-func (s *Server) check(w http.ResponseWriter, r *http.Request, c *Caller, black bool) (any, error) {
-	var q checkReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.owner(c); err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.Check(r.Context(), c.App.ID, q.FromID, q.ToIDs, q.CheckType, black)
+func (s *Server) checkFriend(ctx context.Context, c *Caller, u string, q *checkReq) (any, error) {
+	return s.svc.Friends.Check(ctx, c.App.ID, u, q.ToIDs, q.CheckType, false)
 }
 
-func (s *Server) checkFriend(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.check(w, r, c, false)
-}
-
-func (s *Server) checkBlack(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.check(w, r, c, true)
+func (s *Server) checkBlack(ctx context.Context, c *Caller, u string, q *checkReq) (any, error) {
+	return s.svc.Friends.Check(ctx, c.App.ID, u, q.ToIDs, q.CheckType, true)
 }
 
 // syncReq is WhaleShark's SyncReq; the list owner is the acting user
@@ -260,20 +187,6 @@ func (q *syncReq) validate() error {
 	return nil
 }
 
-// syncRoute decodes a syncReq and runs op for the acting user.
-func syncRoute[T any](s *Server, w http.ResponseWriter, r *http.Request, c *Caller,
-	op func(ctx context.Context, appID uint32, owner string, last int64, limit int) (friend.Page[T], error)) (any, error) {
-	var q syncReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.actor(c)
-	if err != nil {
-		return nil, err
-	}
-	return op(r.Context(), c.App.ID, owner, *q.LastSequence, q.MaxLimit)
-}
-
-func (s *Server) syncFriendships(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return syncRoute(s, w, r, c, s.svc.Friends.Sync)
+func (s *Server) syncFriendships(ctx context.Context, c *Caller, u string, q *syncReq) (any, error) {
+	return s.svc.Friends.Sync(ctx, c.App.ID, u, *q.LastSequence, q.MaxLimit)
 }

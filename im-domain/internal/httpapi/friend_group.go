@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -19,11 +18,11 @@ type FriendGroups interface {
 }
 
 func (s *Server) friendGroupRoutes() {
-	s.api("POST /v1/friendship/group/add", s.addFriendGroup)
-	s.api("POST /v1/friendship/group/del", s.deleteFriendGroups)
-	s.api("POST /v1/friendship/group/member/add", s.addFriendGroupMembers)
-	s.api("POST /v1/friendship/group/member/del", s.removeFriendGroupMembers)
-	s.api("POST /v1/friendship/group/syncFriendShipGroupList", s.syncFriendGroups)
+	s.api("POST /v1/friendship/group/add", acting(s, s.addFriendGroup))
+	s.api("POST /v1/friendship/group/del", acting(s, s.deleteFriendGroups))
+	s.api("POST /v1/friendship/group/member/add", acting(s, s.addFriendGroupMembers))
+	s.api("POST /v1/friendship/group/member/del", acting(s, s.removeFriendGroupMembers))
+	s.api("POST /v1/friendship/group/syncFriendShipGroupList", acting(s, s.syncFriendGroups))
 }
 
 type friendGroupReq struct {
@@ -42,16 +41,8 @@ func (q *friendGroupReq) validate() error {
 	return q.fromReq.validate()
 }
 
-func (s *Server) addFriendGroup(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q friendGroupReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.CreateGroup(r.Context(), c.App.ID, q.FromID, q.GroupName, q.ToIDs, dev)
+func (s *Server) addFriendGroup(ctx context.Context, c *Caller, u string, q *friendGroupReq) (any, error) {
+	return s.svc.Friends.CreateGroup(ctx, c.App.ID, u, q.GroupName, q.ToIDs, q.device(c, u))
 }
 
 type deleteFriendGroupsReq struct {
@@ -66,16 +57,8 @@ func (q *deleteFriendGroupsReq) validate() error {
 	return q.fromReq.validate()
 }
 
-func (s *Server) deleteFriendGroups(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q deleteFriendGroupsReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.DeleteGroups(r.Context(), c.App.ID, q.FromID, q.GroupName, dev)
+func (s *Server) deleteFriendGroups(ctx context.Context, c *Caller, u string, q *deleteFriendGroupsReq) (any, error) {
+	return s.svc.Friends.DeleteGroups(ctx, c.App.ID, u, q.GroupName, q.device(c, u))
 }
 
 type friendGroupMembersReq struct{ friendGroupReq }
@@ -87,27 +70,14 @@ func (q *friendGroupMembersReq) validate() error {
 	return q.friendGroupReq.validate()
 }
 
-func (s *Server) memberRoute(w http.ResponseWriter, r *http.Request, c *Caller,
-	op func(ctx context.Context, appID uint32, from, name string, toIDs []string, dev *device.ID) (friend.Result, error)) (any, error) {
-	var q friendGroupMembersReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	return op(r.Context(), c.App.ID, q.FromID, q.GroupName, q.ToIDs, dev)
+func (s *Server) addFriendGroupMembers(ctx context.Context, c *Caller, u string, q *friendGroupMembersReq) (any, error) {
+	return s.svc.Friends.AddGroupMembers(ctx, c.App.ID, u, q.GroupName, q.ToIDs, q.device(c, u))
 }
 
-func (s *Server) addFriendGroupMembers(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.memberRoute(w, r, c, s.svc.Friends.AddGroupMembers)
+func (s *Server) removeFriendGroupMembers(ctx context.Context, c *Caller, u string, q *friendGroupMembersReq) (any, error) {
+	return s.svc.Friends.RemoveGroupMembers(ctx, c.App.ID, u, q.GroupName, q.ToIDs, q.device(c, u))
 }
 
-func (s *Server) removeFriendGroupMembers(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return s.memberRoute(w, r, c, s.svc.Friends.RemoveGroupMembers)
-}
-
-func (s *Server) syncFriendGroups(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return syncRoute(s, w, r, c, s.svc.Friends.SyncGroups)
+func (s *Server) syncFriendGroups(ctx context.Context, c *Caller, u string, q *syncReq) (any, error) {
+	return s.svc.Friends.SyncGroups(ctx, c.App.ID, u, *q.LastSequence, q.MaxLimit)
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
@@ -19,23 +18,16 @@ type FriendRequests interface {
 }
 
 func (s *Server) friendRequestRoutes() {
-	s.api("POST /v1/friendshipRequest/getFriendRequest", s.getFriendRequest)
-	s.api("POST /v1/friendshipRequest/getFriendRequestById", s.getFriendRequestByID)
-	s.api("POST /v1/friendshipRequest/readFriendShipRequestReq", s.readFriendRequests)
-	s.api("POST /v1/friendshipRequest/approveFriendRequest", s.approveFriendRequest)
-	s.api("POST /v1/friendshipRequest/syncFriendShipRequestList", s.syncFriendRequests)
+	s.api("POST /v1/friendshipRequest/getFriendRequest", acting(s, s.getFriendRequest))
+	s.api("POST /v1/friendshipRequest/getFriendRequestById", acting(s, s.getFriendRequestByID))
+	s.api("POST /v1/friendshipRequest/readFriendShipRequestReq", acting(s, s.readFriendRequests))
+	s.api("POST /v1/friendshipRequest/approveFriendRequest", acting(s, s.approveFriendRequest))
+	s.api("POST /v1/friendshipRequest/syncFriendShipRequestList", acting(s, s.syncFriendRequests))
 }
 
 // getFriendRequest lists the requests fromId received.
-func (s *Server) getFriendRequest(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q fromReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	if _, err := q.owner(c); err != nil {
-		return nil, err
-	}
-	return s.svc.Friends.ReceivedRequests(r.Context(), c.App.ID, q.FromID)
+func (s *Server) getFriendRequest(ctx context.Context, c *Caller, u string, _ *fromReq) (any, error) {
+	return s.svc.Friends.ReceivedRequests(ctx, c.App.ID, u)
 }
 
 type requestIDReq struct {
@@ -53,50 +45,25 @@ func (q *requestIDReq) validate() error {
 
 // getFriendRequestByID returns a request the acting user sent or
 // received; an admin not acting as a user sees any.
-func (s *Server) getFriendRequestByID(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q requestIDReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	owner, err := q.actor(c)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) getFriendRequestByID(ctx context.Context, c *Caller, owner string, q *requestIDReq) (any, error) {
 	if c.Admin && q.Operater == "" && q.Operator == "" {
 		owner = ""
 	}
-	return s.svc.Friends.RequestByID(r.Context(), c.App.ID, owner, q.ID)
+	return s.svc.Friends.RequestByID(ctx, c.App.ID, owner, q.ID)
 }
 
 // readFriendRequests marks every request fromId received read.
-func (s *Server) readFriendRequests(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q fromReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	dev, err := q.owner(c)
-	if err != nil {
-		return nil, err
-	}
-	n, err := s.svc.Friends.ReadRequests(r.Context(), c.App.ID, q.FromID, dev)
+func (s *Server) readFriendRequests(ctx context.Context, c *Caller, u string, q *fromReq) (any, error) {
+	n, err := s.svc.Friends.ReadRequests(ctx, c.App.ID, u, q.device(c, u))
 	return map[string]int{"read": n}, err
 }
 
 // approveFriendRequest: status 1 approves, 2 rejects; only the recipient
 // (the acting user) decides.
-func (s *Server) approveFriendRequest(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q requestIDReq
-	if err := s.decode(w, r, &q); err != nil {
-		return nil, err
-	}
-	approver, err := q.actor(c)
-	if err != nil {
-		return nil, err
-	}
-	dev := c.Device(approver, q.ClientType, q.IMEI)
-	return s.svc.Friends.Approve(r.Context(), c.App.ID, approver, q.ID, q.Status, dev)
+func (s *Server) approveFriendRequest(ctx context.Context, c *Caller, approver string, q *requestIDReq) (any, error) {
+	return s.svc.Friends.Approve(ctx, c.App.ID, approver, q.ID, q.Status, q.device(c, approver))
 }
 
-func (s *Server) syncFriendRequests(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	return syncRoute(s, w, r, c, s.svc.Friends.SyncRequests)
+func (s *Server) syncFriendRequests(ctx context.Context, c *Caller, u string, q *syncReq) (any, error) {
+	return s.svc.Friends.SyncRequests(ctx, c.App.ID, u, *q.LastSequence, q.MaxLimit)
 }

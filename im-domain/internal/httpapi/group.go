@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
+	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/group"
 )
@@ -35,50 +35,44 @@ type GroupService interface {
 // ImGroupMemberController (/v1/group/member), plus members, join, exit and
 // join requests, which WhaleShark lacked.
 func (s *Server) groupRoutes() {
-	s.api("POST /v1/group/createGroup", s.groupCreate)
-	s.api("POST /v1/group/getGroupInfo", s.groupInfo)
-	s.api("POST /v1/group/update", s.groupUpdate)
-	s.api("POST /v1/group/destroyGroup", s.groupDestroy)
-	s.api("POST /v1/group/transferGroup", s.groupTransfer)
-	s.api("POST /v1/group/forbidSendMessage", s.groupMute)
-	s.api("POST /v1/group/getJoinedGroup", s.groupJoined)
-	s.api("POST /v1/group/syncJoinedGroup", s.groupSync)
-	s.api("POST /v1/group/member/add", s.groupAddMembers)
-	s.api("POST /v1/group/member/remove", s.groupRemoveMember)
-	s.api("POST /v1/group/member/update", s.groupUpdateMember)
-	s.api("POST /v1/group/member/speak", s.groupSpeak)
-	s.api("POST /v1/group/member/getMembers", s.groupMembers)
-	s.api("POST /v1/group/member/join", s.groupJoin)
-	s.api("POST /v1/group/member/exit", s.groupExit)
-	s.api("POST /v1/group/member/getJoinRequests", s.groupJoinRequests)
-	s.api("POST /v1/group/member/handleJoinRequest", s.groupHandleJoin)
-	s.api("POST /v1/group/importGroup", s.groupImport)
-	s.api("POST /v1/group/member/importGroupMember", s.groupImportMembers)
+	s.api("POST /v1/group/createGroup", groupRoute(s, s.groupCreate))
+	s.api("POST /v1/group/getGroupInfo", groupRoute(s, s.groupInfo))
+	s.api("POST /v1/group/update", groupRoute(s, s.groupUpdate))
+	s.api("POST /v1/group/destroyGroup", groupRoute(s, s.groupDestroy))
+	s.api("POST /v1/group/transferGroup", groupRoute(s, s.groupTransfer))
+	s.api("POST /v1/group/forbidSendMessage", groupRoute(s, s.groupMute))
+	s.api("POST /v1/group/getJoinedGroup", groupRoute(s, s.groupJoined))
+	s.api("POST /v1/group/syncJoinedGroup", groupRoute(s, s.groupSync))
+	s.api("POST /v1/group/member/add", groupRoute(s, s.groupAddMembers))
+	s.api("POST /v1/group/member/remove", groupRoute(s, s.groupRemoveMember))
+	s.api("POST /v1/group/member/update", groupRoute(s, s.groupUpdateMember))
+	s.api("POST /v1/group/member/speak", groupRoute(s, s.groupSpeak))
+	s.api("POST /v1/group/member/getMembers", groupRoute(s, s.groupMembers))
+	s.api("POST /v1/group/member/join", groupRoute(s, s.groupJoin))
+	s.api("POST /v1/group/member/exit", groupRoute(s, s.groupExit))
+	s.api("POST /v1/group/member/getJoinRequests", groupRoute(s, s.groupJoinRequests))
+	s.api("POST /v1/group/member/handleJoinRequest", groupRoute(s, s.groupHandleJoin))
+	s.api("POST /v1/group/importGroup", groupRoute(s, s.groupImport))
+	s.api("POST /v1/group/member/importGroupMember", groupRoute(s, s.groupImportMembers))
 }
 
-// groupActor is the acting user: an app admin acting as itself gets every
-// permission; naming a user in operater acts with that user's role.
-func groupActor(b *base, c *Caller) (group.Actor, error) {
-	id, err := b.actor(c)
-	if err != nil {
-		return group.Actor{}, err
-	}
-	return group.Actor{UserID: id, Admin: c.Admin && id == c.Identifier, Device: c.Device(id, b.ClientType, b.IMEI)}, nil
+// groupRequest is a group endpoint's body: it acts as the operator and
+// names the calling device.
+type groupRequest interface {
+	actingRequest
+	device(c *Caller, u string) *device.ID
 }
 
-// groupCall decodes q, resolves the actor and runs fn.
-func (s *Server) groupCall(w http.ResponseWriter, r *http.Request, c *Caller, q interface {
-	request
-	groupBase() *base
-}, fn func(a group.Actor) (any, error)) (any, error) {
-	if err := s.decode(w, r, q); err != nil {
-		return nil, err
-	}
-	a, err := groupActor(q.groupBase(), c)
-	if err != nil {
-		return nil, err
-	}
-	return fn(a)
+// groupRoute is acting for the group endpoints, which take the acting user
+// as a group.Actor: an app admin acting as itself gets every permission;
+// naming a user in operater acts with that user's role.
+func groupRoute[Q any, P interface {
+	*Q
+	groupRequest
+}](s *Server, h func(ctx context.Context, c *Caller, a group.Actor, q P) (any, error)) handlerFunc {
+	return acting(s, func(ctx context.Context, c *Caller, u string, q P) (any, error) {
+		return h(ctx, c, group.Actor{UserID: u, Admin: c.Admin && u == c.Identifier, Device: q.device(c, u)}, q)
+	})
 }
 
 type groupIDReq struct {
@@ -86,7 +80,6 @@ type groupIDReq struct {
 	GroupID string `json:"groupId"`
 }
 
-func (q *groupIDReq) groupBase() *base { return &q.base }
 func (q *groupIDReq) validate() error  { return group.ValidID("groupId", q.GroupID) }
 func groupDone(err error) (any, error) { return nil, err }
 func groupNonNil[T any](v []T) []T {
@@ -102,7 +95,6 @@ type groupCreateReq struct {
 	Member []group.MemberInput `json:"member"`
 }
 
-func (q *groupCreateReq) groupBase() *base { return &q.base }
 func (q *groupCreateReq) validate() error {
 	if q.Type == 0 || q.Name == "" {
 		return errcode.MissingField.With("groupType and groupName are required")
@@ -110,26 +102,17 @@ func (q *groupCreateReq) validate() error {
 	return nil
 }
 
-func (s *Server) groupCreate(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupCreateReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.Create(r.Context(), c.App.ID, a, group.CreateRequest{Group: q.Group, Members: q.Member})
-	})
+func (s *Server) groupCreate(ctx context.Context, c *Caller, a group.Actor, q *groupCreateReq) (any, error) {
+	return s.svc.Groups.Create(ctx, c.App.ID, a, group.CreateRequest{Group: q.Group, Members: q.Member})
 }
 
-func (s *Server) groupInfo(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupIDReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.Info(r.Context(), c.App.ID, a, q.GroupID)
-	})
+func (s *Server) groupInfo(ctx context.Context, c *Caller, a group.Actor, q *groupIDReq) (any, error) {
+	return s.svc.Groups.Info(ctx, c.App.ID, a, q.GroupID)
 }
 
-func (s *Server) groupMembers(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupIDReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		m, err := s.svc.Groups.MemberList(r.Context(), c.App.ID, a, q.GroupID)
-		return groupNonNil(m), err
-	})
+func (s *Server) groupMembers(ctx context.Context, c *Caller, a group.Actor, q *groupIDReq) (any, error) {
+	m, err := s.svc.Groups.MemberList(ctx, c.App.ID, a, q.GroupID)
+	return groupNonNil(m), err
 }
 
 type groupUpdateReq struct {
@@ -137,18 +120,12 @@ type groupUpdateReq struct {
 	group.Patch
 }
 
-func (s *Server) groupUpdate(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupUpdateReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.Update(r.Context(), c.App.ID, a, q.GroupID, q.Patch)
-	})
+func (s *Server) groupUpdate(ctx context.Context, c *Caller, a group.Actor, q *groupUpdateReq) (any, error) {
+	return s.svc.Groups.Update(ctx, c.App.ID, a, q.GroupID, q.Patch)
 }
 
-func (s *Server) groupDestroy(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupIDReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return groupDone(s.svc.Groups.Destroy(r.Context(), c.App.ID, a, q.GroupID))
-	})
+func (s *Server) groupDestroy(ctx context.Context, c *Caller, a group.Actor, q *groupIDReq) (any, error) {
+	return groupDone(s.svc.Groups.Destroy(ctx, c.App.ID, a, q.GroupID))
 }
 
 type groupTransferReq struct {
@@ -156,11 +133,8 @@ type groupTransferReq struct {
 	OwnerID string `json:"ownerId"`
 }
 
-func (s *Server) groupTransfer(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupTransferReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return groupDone(s.svc.Groups.Transfer(r.Context(), c.App.ID, a, q.GroupID, q.OwnerID))
-	})
+func (s *Server) groupTransfer(ctx context.Context, c *Caller, a group.Actor, q *groupTransferReq) (any, error) {
+	return groupDone(s.svc.Groups.Transfer(ctx, c.App.ID, a, q.GroupID, q.OwnerID))
 }
 
 type groupMuteReq struct {
@@ -175,9 +149,6 @@ func (q *groupMuteReq) validate() error {
 	return q.groupIDReq.validate()
 }
 
-func (s *Server) groupMute(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupMuteReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return groupDone(s.svc.Groups.MuteAll(r.Context(), c.App.ID, a, q.GroupID, *q.Mute))
-	})
+func (s *Server) groupMute(ctx context.Context, c *Caller, a group.Actor, q *groupMuteReq) (any, error) {
+	return groupDone(s.svc.Groups.MuteAll(ctx, c.App.ID, a, q.GroupID, *q.Mute))
 }

@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/group"
@@ -9,14 +9,11 @@ import (
 
 // groupImport is WhaleShark's /v1/group/importGroup, app admin only and
 // idempotent by groupId.
-func (s *Server) groupImport(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupCreateReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		if err := c.RequireAdmin(); err != nil {
-			return nil, err
-		}
-		return s.svc.Groups.Import(r.Context(), c.App.ID, a, group.CreateRequest{Group: q.Group, Members: q.Member})
-	})
+func (s *Server) groupImport(ctx context.Context, c *Caller, a group.Actor, q *groupCreateReq) (any, error) {
+	if err := c.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	return s.svc.Groups.Import(ctx, c.App.ID, a, group.CreateRequest{Group: q.Group, Members: q.Member})
 }
 
 type groupImportMembersReq struct {
@@ -32,12 +29,9 @@ func (q *groupImportMembersReq) validate() error {
 }
 
 // groupImportMembers is WhaleShark's /v1/group/member/importGroupMember.
-func (s *Server) groupImportMembers(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupImportMembersReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		if err := c.RequireAdmin(); err != nil {
-			return nil, err
-		}
-		return s.svc.Groups.ImportMembers(r.Context(), c.App.ID, a, q.GroupID, q.Members)
-	})
+func (s *Server) groupImportMembers(ctx context.Context, c *Caller, a group.Actor, q *groupImportMembersReq) (any, error) {
+	if err := c.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	return s.svc.Groups.ImportMembers(ctx, c.App.ID, a, q.GroupID, q.Members)
 }

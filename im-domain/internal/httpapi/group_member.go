@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/group"
@@ -15,22 +15,18 @@ type groupJoinedReq struct {
 	Offset    int          `json:"offset"`
 }
 
-func (q *groupJoinedReq) groupBase() *base { return &q.base }
-func (q *groupJoinedReq) validate() error  { return nil }
+func (q *groupJoinedReq) validate() error { return nil }
 
 // groupJoined lists memberId's groups (default: the acting user); a user
 // sees only its own list, an admin anyone's.
-func (s *Server) groupJoined(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupJoinedReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		if q.MemberID == "" {
-			q.MemberID = a.UserID
-		}
-		if err := ownedBy(&q.base, c, q.MemberID); err != nil {
-			return nil, err
-		}
-		return s.svc.Groups.Joined(r.Context(), c.App.ID, q.MemberID, q.GroupType, q.Limit, q.Offset)
-	})
+func (s *Server) groupJoined(ctx context.Context, c *Caller, a group.Actor, q *groupJoinedReq) (any, error) {
+	if q.MemberID == "" {
+		q.MemberID = a.UserID
+	}
+	if err := ownedBy(&q.base, c, q.MemberID); err != nil {
+		return nil, err
+	}
+	return s.svc.Groups.Joined(ctx, c.App.ID, q.MemberID, q.GroupType, q.Limit, q.Offset)
 }
 
 type groupSyncReq struct {
@@ -39,15 +35,11 @@ type groupSyncReq struct {
 	MaxLimit     int   `json:"maxLimit"`
 }
 
-func (q *groupSyncReq) groupBase() *base { return &q.base }
-func (q *groupSyncReq) validate() error  { return nil }
+func (q *groupSyncReq) validate() error { return nil }
 
 // groupSync syncs the acting user's joined groups.
-func (s *Server) groupSync(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupSyncReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.Sync(r.Context(), c.App.ID, a.UserID, q.LastSequence, q.MaxLimit)
-	})
+func (s *Server) groupSync(ctx context.Context, c *Caller, a group.Actor, q *groupSyncReq) (any, error) {
+	return s.svc.Groups.Sync(ctx, c.App.ID, a.UserID, q.LastSequence, q.MaxLimit)
 }
 
 type groupAddReq struct {
@@ -62,11 +54,8 @@ func (q *groupAddReq) validate() error {
 	return q.groupIDReq.validate()
 }
 
-func (s *Server) groupAddMembers(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupAddReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.AddMembers(r.Context(), c.App.ID, a, q.GroupID, q.Members)
-	})
+func (s *Server) groupAddMembers(ctx context.Context, c *Caller, a group.Actor, q *groupAddReq) (any, error) {
+	return s.svc.Groups.AddMembers(ctx, c.App.ID, a, q.GroupID, q.Members)
 }
 
 type groupMemberReq struct {
@@ -81,11 +70,8 @@ func (q *groupMemberReq) validate() error {
 	return q.groupIDReq.validate()
 }
 
-func (s *Server) groupRemoveMember(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupMemberReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return groupDone(s.svc.Groups.RemoveMember(r.Context(), c.App.ID, a, q.GroupID, q.MemberID))
-	})
+func (s *Server) groupRemoveMember(ctx context.Context, c *Caller, a group.Actor, q *groupMemberReq) (any, error) {
+	return groupDone(s.svc.Groups.RemoveMember(ctx, c.App.ID, a, q.GroupID, q.MemberID))
 }
 
 type groupUpdateMemberReq struct {
@@ -93,11 +79,8 @@ type groupUpdateMemberReq struct {
 	group.MemberPatch
 }
 
-func (s *Server) groupUpdateMember(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupUpdateMemberReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.UpdateMember(r.Context(), c.App.ID, a, q.GroupID, q.MemberID, q.MemberPatch)
-	})
+func (s *Server) groupUpdateMember(ctx context.Context, c *Caller, a group.Actor, q *groupUpdateMemberReq) (any, error) {
+	return s.svc.Groups.UpdateMember(ctx, c.App.ID, a, q.GroupID, q.MemberID, q.MemberPatch)
 }
 
 type groupSpeakReq struct {
@@ -112,11 +95,8 @@ func (q *groupSpeakReq) validate() error {
 	return q.groupMemberReq.validate()
 }
 
-func (s *Server) groupSpeak(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupSpeakReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.MuteMember(r.Context(), c.App.ID, a, q.GroupID, q.MemberID, *q.SpeakDate)
-	})
+func (s *Server) groupSpeak(ctx context.Context, c *Caller, a group.Actor, q *groupSpeakReq) (any, error) {
+	return s.svc.Groups.MuteMember(ctx, c.App.ID, a, q.GroupID, q.MemberID, *q.SpeakDate)
 }
 
 type groupJoinReq struct {
@@ -124,26 +104,17 @@ type groupJoinReq struct {
 	Message string `json:"message"`
 }
 
-func (s *Server) groupJoin(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupJoinReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return s.svc.Groups.Join(r.Context(), c.App.ID, a, q.GroupID, q.Message)
-	})
+func (s *Server) groupJoin(ctx context.Context, c *Caller, a group.Actor, q *groupJoinReq) (any, error) {
+	return s.svc.Groups.Join(ctx, c.App.ID, a, q.GroupID, q.Message)
 }
 
-func (s *Server) groupExit(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupIDReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return groupDone(s.svc.Groups.Quit(r.Context(), c.App.ID, a, q.GroupID))
-	})
+func (s *Server) groupExit(ctx context.Context, c *Caller, a group.Actor, q *groupIDReq) (any, error) {
+	return groupDone(s.svc.Groups.Quit(ctx, c.App.ID, a, q.GroupID))
 }
 
-func (s *Server) groupJoinRequests(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupIDReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		reqs, err := s.svc.Groups.JoinRequests(r.Context(), c.App.ID, a, q.GroupID)
-		return groupNonNil(reqs), err
-	})
+func (s *Server) groupJoinRequests(ctx context.Context, c *Caller, a group.Actor, q *groupIDReq) (any, error) {
+	reqs, err := s.svc.Groups.JoinRequests(ctx, c.App.ID, a, q.GroupID)
+	return groupNonNil(reqs), err
 }
 
 type groupHandleJoinReq struct {
@@ -162,9 +133,6 @@ func (q *groupHandleJoinReq) validate() error {
 	return q.groupIDReq.validate()
 }
 
-func (s *Server) groupHandleJoin(w http.ResponseWriter, r *http.Request, c *Caller) (any, error) {
-	var q groupHandleJoinReq
-	return s.groupCall(w, r, c, &q, func(a group.Actor) (any, error) {
-		return groupDone(s.svc.Groups.HandleJoin(r.Context(), c.App.ID, a, q.GroupID, q.UserID, *q.Approve))
-	})
+func (s *Server) groupHandleJoin(ctx context.Context, c *Caller, a group.Actor, q *groupHandleJoinReq) (any, error) {
+	return groupDone(s.svc.Groups.HandleJoin(ctx, c.App.ID, a, q.GroupID, q.UserID, *q.Approve))
 }
