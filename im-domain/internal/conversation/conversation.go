@@ -8,8 +8,9 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
-// Module is the sync module name of conversations in user_sequences
-// (getUserSequence) and seq_counters.
+// Module is the sync module name of conversations in user_sequences: each
+// owner's own counter (mariadb.NextUserSeqs), which is also the owner's
+// getUserSequence mark.
 const Module = "conversationSeq"
 
 // MaxSyncLimit caps maxLimit of a sync or list page, as WhaleShark's 100.

@@ -47,35 +47,36 @@ func (r conversationRow) conversation() conversation.Conversation {
 		Last: conversation.LastMessage{MessageKey: r.LastMsgKey, FromID: r.LastMsgFrom, Preview: r.LastMsgPreview, Time: r.LastMsgTime}}
 }
 
-// TouchConversations implements conversation.Store: one sync sequence for
-// the message, then one multi-row upsert per 500 owners and one for their
-// sequence marks, all in one transaction. Every owner's new value is the
-// same, so the update clauses bind parameters instead of VALUES()/excluded,
-// and the summary columns are assigned before max_seq so that MySQL's
-// left-to-right evaluation still compares against the old max_seq.
+// TouchConversations implements conversation.Store: a new per-user sync
+// sequence for every owner (NextUserSeqs, which also keeps their
+// getUserSequence marks), then one multi-row upsert per 500 owners, all in
+// one transaction. Each row carries its owner's sequence, taken back with
+// VALUES(sequence); the message's values are the same for every owner, so
+// those update clauses bind parameters, and the summary columns are
+// assigned before max_seq so that MySQL's left-to-right evaluation still
+// compares against the old max_seq.
 func (d *DB) TouchConversations(ctx context.Context, appID uint32, t conversation.Touch) error {
 	now := time.Now().UnixMilli()
+	owners := make([]string, len(t.Owners))
+	for i, o := range t.Owners {
+		owners[i] = o.UserID
+	}
 	err := d.Tx(ctx, func(tx *gorm.DB) error {
-		seq, err := NextSeq(tx, appID, conversation.Module)
+		seqs, err := NextUserSeqs(tx, appID, conversation.Module, owners)
 		if err != nil {
 			return err
 		}
 		rows := make([]conversationRow, len(t.Owners))
-		owners := make([]string, len(t.Owners))
 		for i, o := range t.Owners {
 			rows[i] = conversationRow{AppID: appID, OwnerID: o.UserID, ConversationID: t.ConversationID,
 				ConversationType: int(t.Type), PeerID: o.PeerID, MaxSeq: t.Seq, LastMsgKey: t.Last.MessageKey,
 				LastMsgFrom: t.Last.FromID, LastMsgPreview: t.Last.Preview, LastMsgTime: t.Last.Time,
-				Sequence: seq, CreatedAt: now, UpdatedAt: now}
+				Sequence: seqs[o.UserID], CreatedAt: now, UpdatedAt: now}
 			if o.UserID == t.Reader {
 				rows[i].ReadSeq = t.Seq
 			}
-			owners[i] = o.UserID
 		}
-		if err := tx.Clauses(clause.OnConflict{DoUpdates: touchAssignments(t, seq, now)}).CreateInBatches(&rows, batchRows).Error; err != nil {
-			return err
-		}
-		return markUserSeqs(tx, appID, conversation.Module, seq, owners)
+		return tx.Clauses(clause.OnConflict{DoUpdates: touchAssignments(t, now)}).CreateInBatches(&rows, batchRows).Error
 	})
 	if err != nil {
 		return fmt.Errorf("mariadb: touch conversations: %w", err)
@@ -83,12 +84,12 @@ func (d *DB) TouchConversations(ctx context.Context, appID uint32, t conversatio
 	return nil
 }
 
-func touchAssignments(t conversation.Touch, seq, now int64) []clause.Assignment {
+func touchAssignments(t conversation.Touch, now int64) []clause.Assignment {
 	newer := func(col string, v any) clause.Assignment {
 		return clause.Assignment{Column: clause.Column{Name: col},
 			Value: gorm.Expr("CASE WHEN max_seq < ? THEN ? ELSE "+col+" END", t.Seq, v)}
 	}
-	return []clause.Assignment{
+	return append([]clause.Assignment{
 		newer("last_msg_key", t.Last.MessageKey),
 		newer("last_msg_from", t.Last.FromID),
 		newer("last_msg_preview", t.Last.Preview),
@@ -97,30 +98,13 @@ func touchAssignments(t conversation.Touch, seq, now int64) []clause.Assignment 
 		{Column: clause.Column{Name: "read_seq"},
 			Value: gorm.Expr("CASE WHEN owner_id = ? AND read_seq < ? THEN ? ELSE read_seq END", t.Reader, t.Seq, t.Seq)},
 		{Column: clause.Column{Name: "deleted"}, Value: 0},
-		{Column: clause.Column{Name: "sequence"}, Value: seq},
 		{Column: clause.Column{Name: "updated_at"}, Value: now},
-	}
-}
-
-// markUserSeqs is MarkUserSeq as multi-row statements, for group fan-out.
-func markUserSeqs(tx *gorm.DB, appID uint32, module string, seq int64, userIDs []string) error {
-	rows := make([]userSeq, len(userIDs))
-	for i, u := range userIDs {
-		rows[i] = userSeq{AppID: appID, UserID: u, Module: module, Seq: seq}
-	}
-	keep := clause.OnConflict{
-		Columns:   []clause.Column{{Name: "app_id"}, {Name: "user_id"}, {Name: "module"}},
-		DoUpdates: clause.Assignments(map[string]any{"seq": gorm.Expr("CASE WHEN seq < ? THEN ? ELSE seq END", seq, seq)}),
-	}
-	if err := tx.Clauses(keep).CreateInBatches(&rows, batchRows).Error; err != nil {
-		return fmt.Errorf("mariadb: mark user seqs %s: %w", module, err)
-	}
-	return nil
+	}, clause.AssignmentColumns([]string{"sequence"})...) // the row's own: VALUES(sequence)
 }
 
 // UpdateConversation implements conversation.Store. fn first runs on a
 // plain read, so a no-op takes no lock and no sequence; a change then takes
-// the sequence counter BEFORE the row lock, the same order as
+// the owner's sequence counter BEFORE the row lock, the same order as
 // TouchConversations, so the two can never deadlock.
 func (d *DB) UpdateConversation(ctx context.Context, appID uint32, owner, conversationID string,
 	fn func(*conversation.Conversation) bool) (conversation.Conversation, bool, error) {
@@ -134,24 +118,31 @@ func (d *DB) UpdateConversation(ctx context.Context, appID uint32, owner, conver
 			out = c
 			return err
 		}
-		seq, err := NextSeq(tx, appID, conversation.Module)
+		seqs, err := NextUserSeqs(tx, appID, conversation.Module, []string{owner})
 		if err != nil {
 			return err
 		}
+		seq := seqs[owner]
 		if c, err = loadConversation(tx.Clauses(clause.Locking{Strength: "UPDATE"}), appID, owner, conversationID); err != nil {
 			return err
 		}
 		if out, changed = c, fn(&c); !changed {
-			return nil
+			return errUnchanged // roll the counter back: marks stay equal to the newest row
 		}
 		c.Sequence, out = seq, c
 		return saveConversation(tx, appID, c, seq)
 	})
-	if err != nil && !errors.Is(err, errcode.ConversationNotFound) {
+	if errors.Is(err, errUnchanged) {
+		err = nil
+	} else if err != nil && !errors.Is(err, errcode.ConversationNotFound) {
 		err = fmt.Errorf("mariadb: update conversation: %w", err)
 	}
 	return out, changed, err
 }
+
+// errUnchanged rolls back an UpdateConversation whose fn changed nothing
+// once the row was locked.
+var errUnchanged = errors.New("mariadb: conversation unchanged")
 
 func loadConversation(tx *gorm.DB, appID uint32, owner, conversationID string) (conversation.Conversation, error) {
 	var r conversationRow
@@ -163,14 +154,10 @@ func loadConversation(tx *gorm.DB, appID uint32, owner, conversationID string) (
 }
 
 func saveConversation(tx *gorm.DB, appID uint32, c conversation.Conversation, seq int64) error {
-	err := tx.Model(&conversationRow{}).
+	return tx.Model(&conversationRow{}).
 		Where("app_id = ? AND owner_id = ? AND conversation_id = ?", appID, c.OwnerID, c.ConversationID).
 		Updates(map[string]any{"is_top": c.Top, "is_mute": c.Mute, "deleted": c.Deleted, "read_seq": c.ReadSeq,
 			"sequence": seq, "updated_at": time.Now().UnixMilli()}).Error
-	if err != nil {
-		return err
-	}
-	return MarkUserSeq(tx, appID, conversation.Module, seq, c.OwnerID)
 }
 
 // Conversations implements conversation.Store.

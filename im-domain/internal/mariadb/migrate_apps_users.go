@@ -48,7 +48,8 @@ var appsUsersMigrations = []Migration{
 
 	// seq_counters hands out per-app, per-module sync sequences inside the
 	// transaction of the change (seq.go); user_sequences keeps each user's
-	// latest sequence per module for getUserSequence.
+	// latest sequence per module for getUserSequence and is the per-user
+	// counter itself for per-user modules (conversations, NextUserSeqs).
 	{Version: 3, Name: "sequences", Statements: []string{
 		`CREATE TABLE IF NOT EXISTS seq_counters (
 	app_id INT UNSIGNED NOT NULL,

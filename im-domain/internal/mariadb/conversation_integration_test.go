@@ -1,0 +1,150 @@
+//go:build integration
+
+package mariadb_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-domain/internal/apitest"
+	"github.com/whaleim/whaleim/im-domain/internal/conversation"
+	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+)
+
+func conversationService(db *mariadb.DB) *conversation.Service {
+	return conversation.NewService(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func members(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%03d", prefix, i)
+	}
+	return out
+}
+
+// sender sends messages in one conversation: a 1:1 between its first two
+// owners, or a group.
+type sender struct {
+	conv, peer string
+	kind       mq.ConversationKind
+	owners     []string
+	seq        int64
+}
+
+func newSender(name string, owners []string) *sender {
+	if len(owners) == 2 {
+		return &sender{conv: mq.P2PConversation(owners[0], owners[1]), peer: owners[1], kind: mq.P2P, owners: owners}
+	}
+	return &sender{conv: mq.GroupConversation(name), peer: name, kind: mq.Group, owners: owners}
+}
+
+func (s *sender) send(ctx context.Context, svc *conversation.Service, app uint32) error {
+	s.seq++
+	last := conversation.LastMessage{MessageKey: s.seq, FromID: s.owners[0], Preview: "hi", Time: time.Now().UnixMilli()}
+	return svc.OnMessage(ctx, app, s.conv, s.kind, s.owners, s.peer, s.seq, last)
+}
+
+// Concurrent messages in conversations with overlapping owners (a 300-owner
+// group among them) neither deadlock nor share a sequence within one
+// user's list, and each user's mark is the sequence of their newest row.
+func TestConversationUserSequencesConcurrent(t *testing.T) {
+	db := open(t)
+	svc := conversationService(db)
+	app := apitest.RandomAppID()
+	big := members("u", 300)
+	senders := []*sender{
+		newSender("big", big),
+		newSender("small", []string{"u000", "u001", "u150", "u299", "x1"}),
+		newSender("", []string{"u000", "u001"}),
+		newSender("", []string{"u299", "x1"}),
+		newSender("mid", append(members("u", 40)[10:], "x1", "x2")),
+		newSender("tail", big[250:]),
+		newSender("", []string{"u150", "x2"}),
+		newSender("odd", []string{"x2", "u010", "u260", "u000"}),
+	}
+	var wg sync.WaitGroup
+	for _, s := range senders {
+		wg.Go(func() {
+			for range 15 {
+				if err := s.send(t.Context(), svc, app); err != nil {
+					t.Errorf("%s: %v", s.conv, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var rows []struct {
+		OwnerID  string
+		Sequence int64
+	}
+	db.Gorm.Raw("SELECT owner_id, sequence FROM conversations WHERE app_id = ? ORDER BY owner_id, sequence", app).Scan(&rows)
+	newest := map[string]int64{}
+	for i, r := range rows {
+		if i > 0 && rows[i-1].OwnerID == r.OwnerID && rows[i-1].Sequence == r.Sequence {
+			t.Errorf("%s has two rows with sequence %d", r.OwnerID, r.Sequence)
+		}
+		newest[r.OwnerID] = r.Sequence
+	}
+	if len(newest) != 302 {
+		t.Errorf("%d owners with rows, want 302", len(newest))
+	}
+	for owner, seq := range newest {
+		marks, err := db.UserSequences(t.Context(), app, owner)
+		if err != nil || marks[conversation.Module] != seq {
+			t.Errorf("%s: mark %v (%v), newest row %d", owner, marks, err, seq)
+		}
+	}
+}
+
+// BenchmarkOnMessage: one sender (ms/op) and four concurrent senders in
+// four conversations with disjoint owners (msgs/s), for a 1:1 message and a
+// 500-member group message.
+func BenchmarkOnMessage(b *testing.B) {
+	db, err := mariadb.Open(b.Context(), apitest.DSN(b), 10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	svc := conversationService(db)
+	for _, n := range []int{2, 500} {
+		for _, senders := range []int{1, 4} {
+			b.Run(fmt.Sprintf("owners=%d/senders=%d", n, senders), func(b *testing.B) {
+				benchSenders(b, svc, n, senders)
+			})
+		}
+	}
+}
+
+func benchSenders(b *testing.B, svc *conversation.Service, owners, senders int) {
+	app := apitest.RandomAppID()
+	ss := make([]*sender, senders)
+	for i := range ss {
+		ss[i] = newSender(fmt.Sprintf("g%d", i), members(fmt.Sprintf("s%d-", i), owners))
+		if err := ss[i].send(b.Context(), svc, app); err != nil { // rows exist: steady state
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, s := range ss {
+		wg.Go(func() {
+			for j := i; j < b.N; j += senders {
+				if err := s.send(b.Context(), svc, app); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
