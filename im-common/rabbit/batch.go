@@ -7,7 +7,6 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/backoff"
-	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 // BatchHandler processes a batch of deliveries, in queue order. nil acks the
@@ -45,12 +44,7 @@ func (o BatchOptions) withDefaults() BatchOptions {
 		o.Prefetch = 2 * o.MaxBatch
 	}
 	o.Prefetch = max(o.Prefetch, o.MaxBatch) // a smaller window could never fill a batch
-	if o.DeliveryLimit <= 0 {
-		o.DeliveryLimit = mq.DefaultDeliveryLimit
-	}
-	if o.RetryDelay <= 0 {
-		o.RetryDelay = time.Second
-	}
+	o.DeliveryLimit, o.RetryDelay = retryDefaults(o.DeliveryLimit, o.RetryDelay)
 	return o
 }
 

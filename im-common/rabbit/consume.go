@@ -48,16 +48,22 @@ type ConsumeOptions struct {
 	RetryDelay time.Duration
 }
 
+// retryDefaults fills the poison-message settings both consumers share.
+func retryDefaults(limit int, delay time.Duration) (int, time.Duration) {
+	if limit <= 0 {
+		limit = mq.DefaultDeliveryLimit
+	}
+	if delay <= 0 {
+		delay = time.Second
+	}
+	return limit, delay
+}
+
 func (o ConsumeOptions) withDefaults() ConsumeOptions {
 	if o.Prefetch <= 0 {
 		o.Prefetch = 16
 	}
-	if o.DeliveryLimit <= 0 {
-		o.DeliveryLimit = mq.DefaultDeliveryLimit
-	}
-	if o.RetryDelay <= 0 {
-		o.RetryDelay = time.Second
-	}
+	o.DeliveryLimit, o.RetryDelay = retryDefaults(o.DeliveryLimit, o.RetryDelay)
 	return o
 }
 
