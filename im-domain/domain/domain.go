@@ -85,14 +85,14 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 
 // New connects (or adopts) every dependency, migrates the schema,
 // bootstraps the configured app and builds the HTTP API.
-func New(ctx context.Context, cfg Config, deps Deps) (n *Node, err error) {
+func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	if deps.Log == nil {
 		return nil, errors.New("domain: Deps.Log is required")
 	}
-	n = &Node{cfg: cfg, log: deps.Log}
+	n := &Node{cfg: cfg, log: deps.Log}
 	defer func() {
 		if err != nil {
-			n.Close()
+			n.Close() // n, not the nil result: release what was opened so far
 		}
 	}()
 	db, err := n.database(ctx, deps)

@@ -15,6 +15,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/config"
 	"github.com/whaleim/whaleim/im-common/messagedb"
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/mysqldb"
 )
 
 // Statement bounds: a batch is written as few multi-row statements, each
@@ -45,6 +46,9 @@ func openMySQL(ctx context.Context, cfg config.MySQL) (*gorm.DB, error) {
 	dsn, err := mysqldriver.ParseDSN(cfg.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("store: IM_MYSQL_DSN: %w", err)
+	}
+	if err := mysqldb.EnsureDatabase(ctx, cfg.DSN); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	dsn.InterpolateParams = true
 	db, err := gorm.Open(mysql.Open(dsn.FormatDSN()), &gorm.Config{

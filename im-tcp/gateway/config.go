@@ -16,8 +16,8 @@ type Config struct {
 	WSAddr       string // IM_WS_ADDR ":19002"; empty disables WebSocket
 	WSPath       string // IM_WS_PATH "/ws"
 	HTTPAddr     string // IM_HTTP_ADDR "127.0.0.1:19003": /healthz /readyz /metrics; empty disables
-	AdvertiseTCP string // IM_ADVERTISE_TCP: address clients dial; default the TCP listen address
-	AdvertiseWS  string // IM_ADVERTISE_WS: default ws://{WS listen address}{WSPath}
+	AdvertiseTCP string // IM_ADVERTISE_TCP: address clients dial; default the TCP listen address, a wildcard host replaced by the host name
+	AdvertiseWS  string // IM_ADVERTISE_WS: default ws://{WS listen address, wildcard host replaced by the host name}{WSPath}
 	// RegistryPath is the ephemeral node of this gateway: {IM_ZK_ROOT}/gateways/{brokerId}.
 	RegistryPath string
 

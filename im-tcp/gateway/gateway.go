@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -111,12 +112,29 @@ func (g *Gateway) node() Node {
 	tcp, ws, _ := g.Addrs()
 	n := Node{BrokerID: g.cfg.BrokerID, TCP: g.cfg.AdvertiseTCP, WS: g.cfg.AdvertiseWS}
 	if n.TCP == "" {
-		n.TCP = tcp
+		n.TCP = advertised(tcp, os.Hostname)
 	}
 	if n.WS == "" && ws != "" {
-		n.WS = "ws://" + ws + g.cfg.WSPath
+		n.WS = "ws://" + advertised(ws, os.Hostname) + g.cfg.WSPath
 	}
 	return n
+}
+
+// advertised turns a listen address into one clients can dial: a wildcard
+// host ("", 0.0.0.0, ::) says nothing to a client, so it becomes this
+// machine's host name (in compose, the container's name on the network).
+func advertised(addr string, hostname func() (string, error)) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return addr
+	}
+	if h, err := hostname(); err == nil && h != "" {
+		return net.JoinHostPort(h, port)
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // Run serves until ctx ends, then shuts down gracefully: deregister, send

@@ -9,6 +9,8 @@ import (
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/whaleim/whaleim/im-common/mysqldb"
 )
 
 // DB is the domain's database handle.
@@ -19,6 +21,9 @@ type DB struct {
 // Open connects to dsn (go-sql-driver form), forces utf8mb4, sizes the pool,
 // pings, and runs every pending migration.
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	if err := mysqldb.EnsureDatabase(ctx, dsn); err != nil {
+		return nil, fmt.Errorf("mariadb: %w", err)
+	}
 	g, err := gorm.Open(mysql.Open(withUTF8MB4(dsn)), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,

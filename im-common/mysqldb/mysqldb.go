@@ -1,0 +1,40 @@
+// Package mysqldb holds MySQL set-up shared by the services that own tables
+// (the domain and the store): creating the configured database on first
+// start, so a fresh server needs no manual step.
+package mysqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// EnsureDatabase creates the database named by dsn (utf8mb4) when it does
+// not exist yet. A DSN without a database name is left alone.
+func EnsureDatabase(ctx context.Context, dsn string) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("mysqldb: parse dsn: %w", err)
+	}
+	name := cfg.DBName
+	if name == "" {
+		return nil
+	}
+	if strings.ContainsRune(name, '`') {
+		return fmt.Errorf("mysqldb: database name %q has a backquote", name)
+	}
+	cfg.DBName = ""
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return fmt.Errorf("mysqldb: open server: %w", err)
+	}
+	defer db.Close()
+	q := "CREATE DATABASE IF NOT EXISTS `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("mysqldb: create database %s: %w", name, err)
+	}
+	return nil
+}
