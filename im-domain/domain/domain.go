@@ -122,22 +122,22 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	}
 	hooks := webhook.New(apps, webhook.Config{}, deps.Log)
 	n.runners = append(n.runners, hooks.Run)
-	users := user.NewService(db, rdb, notify.New(rdb, pub), hooks, deps.Log)
-	friends := friend.NewService(db, db, notify.New(rdb, pub), hooks, 0, deps.Log) // one instance: its Relation cache is invalidated by its own changes
-	// One group service per node: its membership cache is invalidated by its own changes
-	// (and across nodes via Redis); the message core uses this same instance.
-	groups := group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, notify.New(rdb, pub), hooks, deps.Log)
-	msgs, err := n.messaging(ctx, db, rdb, pub, apps, users, friends, groups, hooks)
+	f := features{apps: apps, hooks: hooks, notifier: notify.New(rdb, pub)}
+	f.users = user.NewService(db, rdb, f.notifier, hooks, deps.Log)
+	f.friends = friend.NewService(db, db, f.notifier, hooks, 0, deps.Log)
+	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
+	f.convs = conversation.NewService(db, f.notifier, deps.Log)
+	msgs, err := n.messaging(ctx, db, rdb, pub, f)
 	if err != nil {
 		return nil, err
 	}
 	svc := httpapi.Services{
 		Apps:          apps,
-		Users:         users,
+		Users:         f.users,
 		Login:         routing.NewPicker(members),
-		Conversations: conversation.NewService(db, notify.New(rdb, pub), deps.Log),
-		Friends:       friends,
-		Groups:        groups,
+		Conversations: f.convs,
+		Friends:       f.friends,
+		Groups:        f.groups,
 		Messages:      msgs,
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}

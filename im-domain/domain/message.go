@@ -19,13 +19,24 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
 
+// features are the node's feature services, built once and shared by the
+// REST API and the message core: the friend and group services cache
+// relations and memberships that only their own changes invalidate.
+type features struct {
+	apps     *app.Service
+	users    *user.Service
+	friends  *friend.Service
+	groups   *group.Service
+	convs    *conversation.Service
+	hooks    message.Callbacks
+	notifier *notify.Notifier
+}
+
 // messaging builds the message core and, when this node owns a RabbitMQ
 // connection, declares the uplink and store topology and runs one consumer
 // per uplink shard under Run. With an injected Publisher (the standalone
 // binary's in-process queue, tests) store records go through it too.
-func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher,
-	apps *app.Service, users *user.Service, friends *friend.Service, groups *group.Service, hooks message.Callbacks) (*message.Service, error) {
-	notifier := notify.New(rdb, pub)
+func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features) (*message.Service, error) {
 	var storePub message.Publisher = pub
 	if n.rabbit != nil {
 		p := n.rabbit.Publisher(0)
@@ -33,11 +44,11 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		storePub = rabbitStore{p}
 	}
 	svc := message.NewService(message.Deps{
-		Apps: apps, Users: users, Friends: friendsPort{friends}, Groups: groupsPort{groups},
+		Apps: f.apps, Users: f.users, Friends: friendsPort{f.friends}, Groups: groupsPort{f.groups},
 		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
-		Store: db, StorePub: storePub, Pushes: pub, Notifier: notifier, Presence: rdb,
-		Conversations: conversationsPort{conversation.NewService(db, notifier, n.log)},
-		Callbacks:     hooks,
+		Store: db, StorePub: storePub, Pushes: pub, Notifier: f.notifier, Presence: rdb,
+		Conversations: conversationsPort{f.convs},
+		Callbacks:     f.hooks,
 		Recent:        rdb.NewRecent(0),
 		Log:           n.log,
 	})
