@@ -184,7 +184,10 @@ func TestReader_HugeLengthAllocatesNothing(t *testing.T) {
 		if err == nil || perr == nil {
 			t.Fatalf("length %d accepted: %v %v", n, err, perr)
 		}
-		if grown > 4<<10 {
+		// TotalAlloc is process-wide (the race runtime and the reader's own
+		// buffer count too), so the bound sits between that noise and the
+		// smallest body-sized allocation that would betray the bug.
+		if grown > 32<<10 {
 			t.Errorf("length %d: %d bytes allocated", n, grown)
 		}
 	}
