@@ -64,6 +64,9 @@ func (c *Conn) Publisher(n int) *Publisher {
 // carry are the one error republishing cannot fix). While the connection is
 // down, Publish waits for it until ctx is done.
 func (p *Publisher) Publish(ctx context.Context, exchange, key string, msg Message) error {
+	if err := ctx.Err(); err != nil {
+		return err // select picks at random among ready cases: decide before publishing anything
+	}
 	if p.conn.Blocked() {
 		return ErrBlocked
 	}
