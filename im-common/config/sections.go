@@ -12,7 +12,7 @@ import (
 type Rabbit struct {
 	URL            string        // IM_RABBIT_URL
 	QueueType      mq.QueueType  // IM_RABBIT_QUEUE_TYPE: classic (dev) or quorum (production)
-	UplinkShards   int           // IM_UPLINK_SHARDS: must be equal on every node
+	UplinkShards   int           // IM_UPLINK_SHARDS (64): must be equal on every node
 	PublishTimeout time.Duration // IM_RABBIT_PUBLISH_TIMEOUT: wait for a confirm at most this long
 }
 
@@ -21,7 +21,7 @@ func LoadRabbit(e *Env) Rabbit {
 	r := Rabbit{
 		URL:            e.String("IM_RABBIT_URL", "amqp://guest:guest@127.0.0.1:5672/"),
 		QueueType:      mq.QueueType(e.OneOf("IM_RABBIT_QUEUE_TYPE", "classic", "classic", "quorum")),
-		UplinkShards:   e.Int("IM_UPLINK_SHARDS", 8),
+		UplinkShards:   e.Int("IM_UPLINK_SHARDS", 64),
 		PublishTimeout: e.Duration("IM_RABBIT_PUBLISH_TIMEOUT", 5*time.Second),
 	}
 	e.Check(strings.HasPrefix(r.URL, "amqp://") || strings.HasPrefix(r.URL, "amqps://"), "IM_RABBIT_URL", "must be an amqp:// or amqps:// URL")

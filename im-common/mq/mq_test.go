@@ -2,6 +2,8 @@ package mq_test
 
 import (
 	"encoding/json"
+	"errors"
+	"strconv"
 	"flag"
 	"testing"
 	"time"
@@ -86,5 +88,67 @@ func TestParseConversation(t *testing.T) {
 		if kind != tt.kind || rest != tt.rest || ok != tt.ok {
 			t.Errorf("ParseConversation(%q) = %q %q %v", tt.in, kind, rest, ok)
 		}
+	}
+}
+
+// Sequential numeric ids and ids that differ in one digit must spread over
+// every shard: FNV-1a mod 8 put them on 4 of 8.
+func TestShard_SimilarIDsSpread(t *testing.T) {
+	tests := []struct {
+		name string
+		id   func(i int) string
+	}{
+		{"group sequential", func(i int) string { return mq.GroupConversation(strconv.Itoa(100000 + i)) }},
+		{"p2p pairs", func(i int) string { return mq.P2PConversation("s"+strconv.Itoa(i), "r"+strconv.Itoa(i)) }},
+		{"one digit apart", func(i int) string { return mq.GroupConversation("f2-g" + strconv.Itoa(i%10) + "-" + strconv.Itoa(i/10)) }},
+	}
+	for _, n := range []int{8, 64} {
+		for _, tt := range tests {
+			counts := make([]int, n)
+			total := 200 * n
+			for i := range total {
+				counts[mq.Shard(10000, tt.id(i), n)]++
+			}
+			for k, c := range counts {
+				if c < 100 || c > 300 { // mean 200
+					t.Errorf("%s, %d shards: shard %d got %d of %d", tt.name, n, k, c, total)
+				}
+			}
+		}
+	}
+}
+
+func TestDecodeBatches(t *testing.T) {
+	up := mq.Uplink{Version: mq.Version, Command: command.MessageP2P, From: from, Broker: "gw-1", Payload: json.RawMessage(`{}`)}
+	single, _ := json.Marshal(up)
+	batch, _ := json.Marshal(mq.UplinkBatch{Version: mq.Version, Uplinks: []mq.Uplink{up, up}})
+	tests := []struct {
+		name    string
+		body    string
+		n       int
+		wantErr error
+	}{
+		{"single", string(single), 1, nil},
+		{"batch", string(batch), 2, nil},
+		{"empty batch", `{"v":1,"uplinks":[]}`, 0, nil},
+		{"unknown version", `{"v":9,"uplinks":[]}`, 0, mq.ErrVersion},
+		{"single unknown version", `{"v":2,"command":1103}`, 0, mq.ErrVersion},
+	}
+	for _, tt := range tests {
+		got, err := mq.DecodeUplinks([]byte(tt.body))
+		if !errors.Is(err, tt.wantErr) || len(got) != tt.n {
+			t.Errorf("%s: got %d uplinks, err %v; want %d, %v", tt.name, len(got), err, tt.n, tt.wantErr)
+		}
+	}
+	if _, err := mq.DecodeUplinks([]byte(`[1,2`)); err == nil {
+		t.Error("garbage must not decode")
+	}
+	pushes, err := mq.DecodePushes([]byte(`{"v":1,"pushes":[{"v":1,"command":1046},{"v":1,"command":1103}]}`))
+	if err != nil || len(pushes) != 2 || pushes[1].Command != command.MessageP2P {
+		t.Errorf("pushes: %+v %v", pushes, err)
+	}
+	recs, err := mq.DecodeStoreRecords([]byte(`{"v":1,"op":"insert","message":{"seq":3}}`))
+	if err != nil || len(recs) != 1 || recs[0].Message.Seq != 3 {
+		t.Errorf("store records: %+v %v", recs, err)
 	}
 }

@@ -99,18 +99,31 @@ func UplinkQueue(k int) string { return ExchangeUplink + "." + strconv.Itoa(k) }
 // UplinkKey is the routing key of uplink shard k.
 func UplinkKey(k int) string { return "shard." + strconv.Itoa(k) }
 
-// Shard maps a conversation of an app onto one of n uplink shards with
-// FNV-1a, so every message of a conversation goes through one queue.
+// Shard maps a conversation of an app onto one of n uplink shards, so every
+// message of a conversation goes through one queue. FNV-1a alone leaves
+// similar ids (sequential numbers, one differing digit) on a few shards
+// modulo small n; the 64-bit finalizer of MurmurHash3 mixes every input bit
+// into the low bits first.
 func Shard(appID uint32, conversation string, n int) int {
 	if n <= 1 {
 		return 0
 	}
-	h := fnv.New32a()
+	h := fnv.New64a()
 	var b [4]byte
 	b[0], b[1], b[2], b[3] = byte(appID>>24), byte(appID>>16), byte(appID>>8), byte(appID)
 	h.Write(b[:])
 	h.Write([]byte(conversation))
-	return int(h.Sum32() % uint32(n))
+	return int(mix64(h.Sum64()) % uint64(n))
+}
+
+// mix64 is MurmurHash3's fmix64.
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
 }
 
 // UplinkTopology is the topology of the uplink flow with n shards: what both the

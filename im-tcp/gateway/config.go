@@ -39,7 +39,7 @@ type Config struct {
 	WSOrigins []string
 
 	Limits         packet.Limits // IM_MAX_IMEI 128, IM_MAX_BODY 65536
-	UplinkShards   int           // IM_UPLINK_SHARDS 8 (shared Rabbit section)
+	UplinkShards   int           // IM_UPLINK_SHARDS 64 (shared Rabbit section)
 	PublishTimeout time.Duration // IM_RABBIT_PUBLISH_TIMEOUT 5s (shared Rabbit section)
 }
 
@@ -52,7 +52,7 @@ func DefaultConfig(brokerID string) Config {
 		SessionTTL: 180 * time.Second, AppCacheTTL: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second,
 		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40,
-		Limits: packet.DefaultLimits(), UplinkShards: 8, PublishTimeout: 5 * time.Second,
+		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
 	}
 }
 
