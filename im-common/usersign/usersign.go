@@ -133,11 +133,29 @@ var (
 	ErrWrongIdentifier = errcode.IdentityMismatch
 )
 
+// Option adjusts Verify.
+type Option func(*checks)
+
+type checks struct {
+	maxLifetime time.Duration
+}
+
+// MaxLifetime refuses signs whose expire field is longer than d (0: no
+// bound), so a stolen sign cannot be made to live for years: the issuer's
+// expire is the sign's own claim, this is the server's limit.
+func MaxLifetime(d time.Duration) Option {
+	return func(c *checks) { c.maxLifetime = d }
+}
+
 // Verify checks sign against secret and returns its claims. appID and
 // identifier, when non-zero, must match the sign. Errors carry the
 // errcode values SignMissing, SignInvalid, SignExpired, AppMismatch or
 // IdentityMismatch.
-func Verify(sign string, secret []byte, appID uint32, identifier string, now time.Time) (Claims, error) {
+func Verify(sign string, secret []byte, appID uint32, identifier string, now time.Time, opts ...Option) (Claims, error) {
+	var ck checks
+	for _, o := range opts {
+		o(&ck)
+	}
 	t, err := decode(sign)
 	if err != nil {
 		return Claims{}, err
@@ -155,6 +173,8 @@ func Verify(sign string, secret []byte, appID uint32, identifier string, now tim
 		return Claims{}, errcode.SignExpired
 	case c.Issued.After(now.Add(5 * time.Minute)):
 		return Claims{}, errcode.SignInvalid.With("issued in the future")
+	case ck.maxLifetime > 0 && c.Expire > ck.maxLifetime:
+		return Claims{}, errcode.SignInvalid.With("lifetime longer than the maximum " + ck.maxLifetime.String())
 	}
 	return c, nil
 }

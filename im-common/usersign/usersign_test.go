@@ -93,3 +93,26 @@ func FuzzVerify(f *testing.F) {
 		_, _ = usersign.Verify(s, secret, 0, "", now)
 	})
 }
+
+func TestVerify_MaxLifetime(t *testing.T) {
+	tests := []struct {
+		name   string
+		expire time.Duration
+		max    time.Duration
+		want   *errcode.Error
+	}{
+		{"within", 30 * 24 * time.Hour, 30 * 24 * time.Hour, nil},
+		{"over", 30*24*time.Hour + time.Second, 30 * 24 * time.Hour, errcode.SignInvalid},
+		{"ten years", 10 * 365 * 24 * time.Hour, 180 * 24 * time.Hour, errcode.SignInvalid},
+		{"no bound", 10 * 365 * 24 * time.Hour, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := sign(t, secret, 10000, "alice", now, tt.expire)
+			_, err := usersign.Verify(s, secret, 10000, "alice", now, usersign.MaxLifetime(tt.max))
+			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("Verify err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}

@@ -19,6 +19,7 @@ type Config struct {
 	Rabbit    config.Rabbit
 	ZooKeeper config.ZooKeeper
 	Log       config.Log
+	Auth      config.Auth // sign lifetime bound and auth failure throttle (shared with the gateway)
 
 	// The app bootstrapped at start-up (created if missing; its secret and
 	// admins follow the configuration).
@@ -48,6 +49,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Rabbit:          config.LoadRabbit(e),
 		ZooKeeper:       config.LoadZooKeeper(e),
 		Log:             config.LoadLog(e),
+		Auth:            config.LoadAuth(e),
 		AppID:           uint32(e.Int("IM_APP_ID", 10000)),
 		AppSecret:       e.String("IM_APP_SECRET", ""),
 		AppAdmins:       e.List("IM_APP_ADMIN", []string{"admin"}),

@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge}, svc, checks, reg, deps.Log)
+	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignMaxLifetime: cfg.Auth.SignMaxLifetime}, svc, checks, reg, deps.Log)
 	n.handler = api.Handler()
 	n.listener = deps.Listener
 	return n, nil

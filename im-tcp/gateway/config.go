@@ -41,6 +41,9 @@ type Config struct {
 	Limits         packet.Limits // IM_MAX_IMEI 128, IM_MAX_BODY 65536
 	UplinkShards   int           // IM_UPLINK_SHARDS 64 (shared Rabbit section)
 	PublishTimeout time.Duration // IM_RABBIT_PUBLISH_TIMEOUT 5s (shared Rabbit section)
+	// Auth bounds sign lifetimes and throttles failed logins per (IP,
+	// appId): the shared Auth section, identical on the REST API.
+	Auth config.Auth
 }
 
 // DefaultConfig returns the defaults for brokerID.
@@ -53,6 +56,7 @@ func DefaultConfig(brokerID string) Config {
 		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second,
 		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40,
 		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
+		Auth: config.DefaultAuth(),
 	}
 }
 
@@ -78,6 +82,7 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		WSOrigins:        e.List("IM_WS_ORIGINS", nil),
 		Limits:           packet.Limits{MaxIMEI: e.Int("IM_MAX_IMEI", packet.DefaultMaxIMEI), MaxBody: e.Int("IM_MAX_BODY", packet.DefaultMaxBody)},
 		UplinkShards:     rabbit.UplinkShards, PublishTimeout: rabbit.PublishTimeout,
+		Auth: config.LoadAuth(e),
 	}
 	c.SessionTTL = e.Duration("IM_SESSION_TTL", 3*c.HeartbeatTimeout)
 	c.SendBurst = e.Int("IM_SEND_BURST", int(2*c.SendRate))

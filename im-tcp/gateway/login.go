@@ -70,7 +70,7 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		}
 		return App{}, "", err
 	}
-	if _, err := usersign.Verify(b.UserSign, app.Secret, p.AppID, b.UserID, time.Now()); err != nil {
+	if _, err := usersign.Verify(b.UserSign, app.Secret, p.AppID, b.UserID, time.Now(), usersign.MaxLifetime(c.g.cfg.Auth.SignMaxLifetime)); err != nil {
 		return App{}, "", err
 	}
 	return app, b.UserID, nil

@@ -58,6 +58,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 	cfg := domain.Config{AppID: e.AppID, AppSecret: e.Secret, AppAdmins: []string{e.Admin},
 		AdminSignMaxAge: time.Hour, SessionTTL: time.Minute, AppCacheTTL: time.Second, AppRepublish: -1,
 		ShutdownTimeout: time.Second}
+	cfg.Auth.SignMaxLifetime = 30 * 24 * time.Hour
 	cfg.MySQL.DSN, cfg.MySQL.MaxConns = DSN(t), 5
 	cfg.Redis.Addr = RedisAddr()
 	log := slog.New(slog.NewJSONHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug,

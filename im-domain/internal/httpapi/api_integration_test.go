@@ -250,6 +250,7 @@ func TestAuth(t *testing.T) {
 		{"other app's sign", apitest.Request{Query: q("alice", env.SignWith("other-app-secret-xyz", env.AppID+1, "alice", time.Now(), time.Hour))}, 2004, 401},
 		{"another user's sign", apitest.Request{Query: q("alice", env.Sign("bob"))}, 2005, 403},
 		{"user acting as another", apitest.Request{Query: q("bob", env.Sign("bob"))}, 2005, 403},
+		{"sign over the maximum lifetime", apitest.Request{Query: q("alice", env.SignWith(env.Secret, env.AppID, "alice", time.Now(), 31*24*time.Hour))}, 2002, 401},
 		{"replayed old admin sign", apitest.Request{Query: q(env.Admin, env.SignWith(env.Secret, env.AppID, env.Admin, time.Now().Add(-2*time.Hour), 30*24*time.Hour))}, 2003, 401},
 	}
 	for _, tt := range tests {

@@ -100,7 +100,7 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 		return nil, err
 	}
 	now := s.now()
-	if _, err := usersign.Verify(sign, []byte(a.Secret), a.ID, identifier, now); err != nil {
+	if _, err := usersign.Verify(sign, []byte(a.Secret), a.ID, identifier, now, usersign.MaxLifetime(s.cfg.SignMaxLifetime)); err != nil {
 		return nil, err
 	}
 	c := &Caller{App: a, Identifier: identifier, Admin: a.IsAdmin(identifier)}

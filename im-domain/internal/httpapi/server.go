@@ -19,6 +19,8 @@ type Config struct {
 	// AdminSignMaxAge: admin signs issued longer ago are refused (0: no
 	// limit beyond the sign's own expiry).
 	AdminSignMaxAge time.Duration
+	// SignMaxLifetime: signs whose expire is longer are refused (0: no bound).
+	SignMaxLifetime time.Duration
 	MaxBody         int64 // bytes; 0 means DefaultMaxBody
 }
 
