@@ -3,8 +3,8 @@ package mq_test
 import (
 	"encoding/json"
 	"errors"
-	"strconv"
 	"flag"
+	"strconv"
 	"testing"
 	"time"
 
@@ -100,7 +100,9 @@ func TestShard_SimilarIDsSpread(t *testing.T) {
 	}{
 		{"group sequential", func(i int) string { return mq.GroupConversation(strconv.Itoa(100000 + i)) }},
 		{"p2p pairs", func(i int) string { return mq.P2PConversation("s"+strconv.Itoa(i), "r"+strconv.Itoa(i)) }},
-		{"one digit apart", func(i int) string { return mq.GroupConversation("f2-g" + strconv.Itoa(i%10) + "-" + strconv.Itoa(i/10)) }},
+		{"one digit apart", func(i int) string {
+			return mq.GroupConversation("f2-g" + strconv.Itoa(i%10) + "-" + strconv.Itoa(i/10))
+		}},
 	}
 	for _, n := range []int{8, 64} {
 		for _, tt := range tests {
