@@ -164,14 +164,22 @@ func (c *cluster) startServices() error {
 		return err
 	}
 	for i := range 2 {
-		g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()}
-		name := fmt.Sprintf("gateway%d", i+1)
-		c.procs[name] = c.mustEnv(c.spawnSvc(name, "im-tcp", "IM_BROKER_ID=e2e-gw"+fmt.Sprint(i+1),
-			"IM_TCP_ADDR="+g.tcp, "IM_WS_ADDR="+g.ws, "IM_HTTP_ADDR="+g.http, "IM_SEND_RATE=0"))
-		if err := waitReady("http://" + g.http); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		c.gateways = append(c.gateways, &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()})
+		if err := c.startGateway(i); err != nil {
+			return err
 		}
-		c.gateways = append(c.gateways, g)
+	}
+	return nil
+}
+
+// startGateway (re)starts gateway i (0 or 1) with its brokerId and
+// addresses and waits until it is ready.
+func (c *cluster) startGateway(i int) error {
+	g, name := c.gateways[i], fmt.Sprintf("gateway%d", i+1)
+	c.procs[name] = c.mustEnv(c.spawnSvc(name, "im-tcp", "IM_BROKER_ID=e2e-gw"+fmt.Sprint(i+1),
+		"IM_TCP_ADDR="+g.tcp, "IM_WS_ADDR="+g.ws, "IM_HTTP_ADDR="+g.http, "IM_SEND_RATE=0"))
+	if err := waitReady("http://" + g.http); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

@@ -55,6 +55,25 @@ type Registration struct {
 
 	owner atomic.Int64 // session confirmed to own the node now, 0 if unknown
 	last  atomic.Int64 // last session that owned it, kept for the re-create log
+
+	// dead, when set, decides from a foreign node's data whether its
+	// holder is gone (see TakeOver).
+	dead func(ctx context.Context, data []byte) bool
+}
+
+// RegisterOption adjusts Register.
+type RegisterOption func(*Registration)
+
+// TakeOver lets a registration replace a node that another live session
+// holds when dead, given that node's data, reports its holder gone. A
+// process restarted at once after kill -9 finds its node still held by the
+// dead process's session, which ZooKeeper keeps until the session timeout;
+// the caller knows better (for a gateway: nothing serves at the address the
+// node advertises). When dead reports false, or the node is held again
+// right after the takeover, Register fails with ErrNodeExists as without
+// the option.
+func TakeOver(dead func(ctx context.Context, data []byte) bool) RegisterOption {
+	return func(r *Registration) { r.dead = dead }
 }
 
 // Register creates the persistent parents of path and an ephemeral node at
@@ -64,9 +83,9 @@ type Registration struct {
 // Call Run to keep the node through session expiry.
 //
 // A process that crashed leaves its node until its session times out; a
-// restarted process that wants the same path retries Register for longer
-// than the session timeout.
-func (c *Client) Register(ctx context.Context, path string, data []byte) (*Registration, error) {
+// restarted process that wants the same path either retries Register for
+// longer than the session timeout or proves the holder dead (TakeOver).
+func (c *Client) Register(ctx context.Context, path string, data []byte, opts ...RegisterOption) (*Registration, error) {
 	if err := checkPath(path, false); err != nil {
 		return nil, err
 	}
@@ -74,6 +93,9 @@ func (c *Client) Register(ctx context.Context, path string, data []byte) (*Regis
 		return nil, fmt.Errorf("zookeeper register %s: data is not JSON", path)
 	}
 	r := &Registration{c: c, path: path, data: bytes.Clone(data), stop: make(chan struct{})}
+	for _, o := range opts {
+		o(r)
+	}
 	if _, err := r.hold(ctx); err != nil {
 		return nil, fmt.Errorf("zookeeper register %s: %w", path, err)
 	}
@@ -195,6 +217,7 @@ func (r *Registration) claim(ctx context.Context) error {
 	if err := r.c.ensureParents(ctx, r.path); err != nil {
 		return err
 	}
+	tookOver := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -206,16 +229,19 @@ func (r *Registration) claim(ctx context.Context) error {
 			}
 			return nil // hold reads the owner back
 		}
-		done, err := r.resolveExisting()
+		done, err := r.resolveExisting(ctx, !tookOver)
 		if done || err != nil {
 			return err
 		}
+		tookOver = tookOver || r.dead != nil
 	}
 }
 
 // resolveExisting handles a create that found the node already there.
 // It returns done=true when the node is now ours, or false to retry create.
-func (r *Registration) resolveExisting() (done bool, err error) {
+// mayTakeOver allows replacing a foreign node whose holder r.dead declares
+// gone.
+func (r *Registration) resolveExisting(ctx context.Context, mayTakeOver bool) (done bool, err error) {
 	ok, st, err := r.c.conn.Exists(r.path)
 	switch {
 	case err != nil:
@@ -225,14 +251,30 @@ func (r *Registration) resolveExisting() (done bool, err error) {
 	case st.EphemeralOwner != 0 && st.EphemeralOwner == r.c.conn.SessionID():
 		return true, nil // ours already; hold syncs the data
 	case r.c.heldBefore(st.EphemeralOwner):
-		err := r.c.conn.Delete(r.path, st.Version)
-		if err != nil && !errors.Is(err, zk.ErrNoNode) && !errors.Is(err, zk.ErrBadVersion) {
-			return false, fmt.Errorf("delete stale %s: %w", r.path, err)
-		}
-		return false, nil
+		return false, r.deleteStale(st.Version)
+	case mayTakeOver && r.dead != nil && st.EphemeralOwner != 0 && r.holderDead(ctx):
+		r.c.log.Warn("zookeeper node held by a dead process's session; taking it over",
+			"path", r.path, "session", hexID(st.EphemeralOwner))
+		return false, r.deleteStale(st.Version)
 	default:
 		return false, &NodeExistsError{Path: r.path, Owner: st.EphemeralOwner}
 	}
+}
+
+// holderDead asks r.dead about the node's current data.
+func (r *Registration) holderDead(ctx context.Context) bool {
+	data, _, err := r.c.conn.Get(r.path)
+	return err == nil && r.dead(ctx, data)
+}
+
+// deleteStale deletes the node at version; a node gone or changed
+// meanwhile is left to the next create attempt.
+func (r *Registration) deleteStale(version int32) error {
+	err := r.c.conn.Delete(r.path, version)
+	if err != nil && !errors.Is(err, zk.ErrNoNode) && !errors.Is(err, zk.ErrBadVersion) {
+		return fmt.Errorf("delete stale %s: %w", r.path, err)
+	}
+	return nil
 }
 
 // syncData overwrites the node's data with ours if it differs. The node

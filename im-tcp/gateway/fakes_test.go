@@ -68,6 +68,21 @@ func (f *fakeSessions) Remove(_ context.Context, id device.ID, s session.Session
 	return false, nil
 }
 
+func (f *fakeSessions) Purge(_ context.Context, broker string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, fields := range f.m {
+		for fld, s := range fields {
+			if s.Broker == broker {
+				delete(fields, fld)
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
 type fakeApps map[uint32]App
 
 func (f fakeApps) App(_ context.Context, id uint32) (App, error) {

@@ -151,8 +151,23 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return fmt.Errorf("gateway register %s: %w", g.cfg.RegistryPath, err)
 	}
 	g.reg.Store(&registration{reg})
+	g.purgeSessions(ctx)
 	g.log.Info("gateway started", "node", string(data))
 	return g.serve(ctx, reg)
+}
+
+// purgeSessions deletes the sessions a crashed predecessor with this
+// brokerId left in Redis (a clean stop leaves none), before any client is
+// served: those users are offline until they reconnect. A failure only
+// delays that to the sessions' TTL.
+func (g *Gateway) purgeSessions(ctx context.Context) {
+	n, err := g.sessions.Purge(ctx, g.cfg.BrokerID)
+	switch {
+	case err != nil:
+		g.log.Warn("purging the sessions of a previous run failed; they expire with their TTL", "err", err)
+	case n > 0:
+		g.log.Info("purged sessions left by a previous run of this broker", "sessions", n)
+	}
 }
 
 // serve runs every part until ctx ends or one part fails.

@@ -22,6 +22,9 @@ type Sessions interface {
 	// Remove deletes the session of id only while it still has the broker
 	// and login time of s, and reports whether it did.
 	Remove(ctx context.Context, id device.ID, s session.Session) (bool, error)
+	// Purge deletes every session broker still owns and returns how many:
+	// a gateway restarted after a crash clears what its predecessor left.
+	Purge(ctx context.Context, broker string) (int, error)
 }
 
 // App is what the gateway needs to know about a tenant.

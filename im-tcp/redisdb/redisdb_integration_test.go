@@ -146,3 +146,55 @@ func TestApps(t *testing.T) {
 		})
 	}
 }
+
+// TestPurge: the broker index follows claims, takeovers and removals, and
+// Purge deletes exactly the sessions the broker still owns.
+func TestPurge(t *testing.T) {
+	rdb, app := fixture(t)
+	ss := redisdb.NewSessions(rdb)
+	ctx, ttl := t.Context(), time.Minute
+	dead, live := "dead-"+strconv.Itoa(int(app)), "live-"+strconv.Itoa(int(app))
+	t.Cleanup(func() { rdb.Del(context.Background(), session.BrokerKey(dead), session.BrokerKey(live)) })
+	dev := func(u string) device.ID { return device.ID{AppID: app, UserID: u, Type: device.IOS, IMEI: "i"} }
+	on := func(b string, at int64) session.Session {
+		return session.Session{Broker: b, ClientType: device.IOS, IMEI: "i", LoginTime: at, Seen: at}
+	}
+	for _, step := range []struct {
+		id device.ID
+		s  session.Session
+	}{
+		{dev("a"), on(dead, 1)}, {dev("b"), on(dead, 2)}, {dev("c"), on(dead, 3)}, {dev("d"), on(live, 4)},
+		{dev("c"), on(live, 5)}, // c moved to the live broker
+	} {
+		if _, err := ss.Claim(ctx, step.id, step.s, ttl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := ss.Remove(ctx, dev("b"), on(dead, 2)); !ok || err != nil {
+		t.Fatalf("remove b = %v, %v", ok, err)
+	}
+	// The old connection of c on the dead broker disconnects: its member goes.
+	if ok, _ := ss.Remove(ctx, dev("c"), on(dead, 3)); ok {
+		t.Fatal("the old connection removed c's new session")
+	}
+	members, _ := rdb.SMembers(ctx, session.BrokerKey(dead)).Result()
+	if len(members) != 1 || members[0] != session.BrokerMember(dev("a")) {
+		t.Fatalf("dead broker index = %v, want only a", members)
+	}
+	n, err := ss.Purge(ctx, dead)
+	if err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v; want 1", n, err)
+	}
+	for u, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true} {
+		got, _ := rdb.HExists(ctx, session.Key(app, u), dev(u).Field()).Result()
+		if got != want {
+			t.Errorf("session of %s present = %v, want %v", u, got, want)
+		}
+	}
+	if n, _ := rdb.Exists(ctx, session.BrokerKey(dead)).Result(); n != 0 {
+		t.Error("the purged broker's index is still there")
+	}
+	if pttl, _ := rdb.PTTL(ctx, session.BrokerKey(live)).Result(); pttl <= 0 || pttl > ttl {
+		t.Errorf("index TTL %v, want (0, %v]", pttl, ttl)
+	}
+}

@@ -16,11 +16,19 @@ import (
 
 var _ gateway.Sessions = (*Sessions)(nil)
 
-// claimScript returns the hash as it was, then writes the field and TTL.
+// Every script takes KEYS[1] = the user's session hash and KEYS[2] = the
+// broker index (session.BrokerKey) of the broker the session names, and
+// keeps both in one step: the index holds a member exactly while that
+// broker may own the field.
+
+// claimScript returns the hash as it was, then writes the field, the
+// index member and the TTLs.
 var claimScript = redis.NewScript(`
 local all = redis.call('HGETALL', KEYS[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return all`)
 
 // touchScript rewrites the field unless another connection owns it.
@@ -32,14 +40,37 @@ if cur then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 1`)
 
-// removeScript deletes the field only while this connection owns it.
+// removeScript deletes the field only while this connection owns it. The
+// index member goes too unless a newer connection on the same broker
+// holds the field now.
 var removeScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then
+  redis.call('SREM', KEYS[2], ARGV[4])
+  return 0
+end
+local s = cjson.decode(cur)
+if s.brokerId ~= ARGV[2] then
+  redis.call('SREM', KEYS[2], ARGV[4])
+  return 0
+end
+if s.loginTime ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[4])
+return 1`)
+
+// purgeScript deletes the field if the broker still owns it, whatever its
+// login time, and drops the index member.
+var purgeScript = redis.NewScript(`
+redis.call('SREM', KEYS[2], ARGV[3])
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 local s = cjson.decode(cur)
-if s.brokerId ~= ARGV[2] or s.loginTime ~= tonumber(ARGV[3]) then return 0 end
+if s.brokerId ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1`)
 
@@ -51,14 +82,19 @@ type Sessions struct {
 // NewSessions returns a session store on rdb.
 func NewSessions(rdb redis.UniversalClient) *Sessions { return &Sessions{rdb: rdb} }
 
+// keys are the two keys every script takes.
+func keys(id device.ID, broker string) []string {
+	return []string{session.Key(id.AppID, id.UserID), session.BrokerKey(broker)}
+}
+
 // Claim implements gateway.Sessions.
 func (s *Sessions) Claim(ctx context.Context, id device.ID, ss session.Session, ttl time.Duration) (map[string]session.Session, error) {
 	v, err := json.Marshal(ss)
 	if err != nil {
 		return nil, fmt.Errorf("redisdb claim: %w", err)
 	}
-	res, err := claimScript.Run(ctx, s.rdb, []string{session.Key(id.AppID, id.UserID)},
-		id.Field(), v, ttl.Milliseconds()).StringSlice()
+	res, err := claimScript.Run(ctx, s.rdb, keys(id, ss.Broker),
+		id.Field(), v, ttl.Milliseconds(), session.BrokerMember(id)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("redisdb claim %s: %w", session.Key(id.AppID, id.UserID), err)
 	}
@@ -78,8 +114,8 @@ func (s *Sessions) Touch(ctx context.Context, id device.ID, ss session.Session, 
 	if err != nil {
 		return false, fmt.Errorf("redisdb touch: %w", err)
 	}
-	n, err := touchScript.Run(ctx, s.rdb, []string{session.Key(id.AppID, id.UserID)},
-		id.Field(), v, ss.Broker, strconv.FormatInt(ss.LoginTime, 10), ttl.Milliseconds()).Int()
+	n, err := touchScript.Run(ctx, s.rdb, keys(id, ss.Broker), id.Field(), v, ss.Broker,
+		strconv.FormatInt(ss.LoginTime, 10), ttl.Milliseconds(), session.BrokerMember(id)).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisdb touch %s: %w", session.Key(id.AppID, id.UserID), err)
 	}
@@ -88,10 +124,57 @@ func (s *Sessions) Touch(ctx context.Context, id device.ID, ss session.Session, 
 
 // Remove implements gateway.Sessions.
 func (s *Sessions) Remove(ctx context.Context, id device.ID, ss session.Session) (bool, error) {
-	n, err := removeScript.Run(ctx, s.rdb, []string{session.Key(id.AppID, id.UserID)},
-		id.Field(), ss.Broker, strconv.FormatInt(ss.LoginTime, 10)).Int()
+	n, err := removeScript.Run(ctx, s.rdb, keys(id, ss.Broker), id.Field(), ss.Broker,
+		strconv.FormatInt(ss.LoginTime, 10), session.BrokerMember(id)).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisdb remove %s: %w", session.Key(id.AppID, id.UserID), err)
 	}
 	return n == 1, nil
+}
+
+// Purge implements gateway.Sessions: it walks the broker's index and
+// deletes every session field the broker still owns.
+func (s *Sessions) Purge(ctx context.Context, broker string) (int, error) {
+	index := session.BrokerKey(broker)
+	purged := 0
+	var cursor uint64
+	for {
+		members, next, err := s.rdb.SScan(ctx, index, cursor, "", 500).Result()
+		if err != nil {
+			return purged, fmt.Errorf("redisdb purge %s: %w", index, err)
+		}
+		n, err := s.purge(ctx, index, broker, members)
+		purged += n
+		if err != nil {
+			return purged, err
+		}
+		if cursor = next; cursor == 0 {
+			return purged, nil
+		}
+	}
+}
+
+// purge deletes the fields members name, in one pipeline (EVAL, not
+// EVALSHA: a pipeline cannot fall back on NOSCRIPT).
+func (s *Sessions) purge(ctx context.Context, index, broker string, members []string) (int, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, 0, len(members))
+	for _, m := range members {
+		key, field, err := session.ParseBrokerMember(m)
+		if err != nil { // not ours to interpret: drop it from the index
+			pipe.SRem(ctx, index, m)
+			continue
+		}
+		cmds = append(cmds, purgeScript.Eval(ctx, pipe, []string{key, index}, field, broker, m))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("redisdb purge %s: %w", index, err)
+	}
+	n := 0
+	for _, c := range cmds {
+		if v, _ := c.Int(); v == 1 {
+			n++
+		}
+	}
+	return n, nil
 }
