@@ -143,7 +143,7 @@ func (c *cluster) commonEnv() []string {
 	return []string{
 		"IM_REDIS_ADDR=" + c.redisAddr,
 		"IM_RABBIT_URL=" + c.rabbitURL,
-		"IM_MYSQL_DSN=root:@tcp(127.0.0.1:3306)/" + c.db + "?parseTime=true&charset=utf8mb4&loc=UTC",
+		"IM_MYSQL_DSN=root:@tcp(127.0.0.1:3306)/" + c.db + "?parseTime=true&charset=utf8mb4&loc=UTC&interpolateParams=true",
 		"IM_ZK_SERVERS=127.0.0.1:2181",
 		"IM_ZK_ROOT=/e2e_" + c.suffix,
 		"IM_LOG_FORMAT=text",

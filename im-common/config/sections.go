@@ -58,7 +58,7 @@ type MySQL struct {
 // LoadMySQL reads the MySQL section.
 func LoadMySQL(e *Env) MySQL {
 	m := MySQL{
-		DSN:      e.String("IM_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/im?parseTime=true&charset=utf8mb4&loc=UTC"),
+		DSN:      e.String("IM_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/im?parseTime=true&charset=utf8mb4&loc=UTC&interpolateParams=true"),
 		MaxConns: e.Int("IM_MYSQL_MAX_CONNS", 20),
 	}
 	e.Check(strings.Contains(m.DSN, "/"), "IM_MYSQL_DSN", "must name a database (user:pass@tcp(host:port)/db)")

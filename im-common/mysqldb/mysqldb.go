@@ -38,3 +38,28 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 	}
 	return nil
 }
+
+// Tune parses dsn and returns it with the settings every WhaleIM connection
+// needs, whatever the operator wrote:
+//   - client-side parameter interpolation (interpolateParams): a statement
+//     with arguments is one round trip instead of a server-side PREPARE,
+//     EXECUTE and CLOSE (three round trips and a server statement object per
+//     call; the hot path measured 10.8 prepares per chat message). The driver
+//     escapes the values itself and refuses interpolation for the multi-byte
+//     charsets where that would be unsafe; utf8mb4, forced here, is safe.
+//   - utf8mb4, so emoji and every other 4-byte character can be stored.
+//
+// Callers adjust the result further (collation, database name) and pass
+// cfg.FormatDSN() to the driver.
+func Tune(dsn string) (*mysql.Config, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysqldb: parse dsn: %w", err)
+	}
+	cfg.InterpolateParams = true
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["charset"] = "utf8mb4"
+	return cfg, nil
+}

@@ -74,6 +74,7 @@ func testDatabase(t testing.TB) (string, *sql.DB) {
 		}
 	})
 	cfg.DBName = name
+	cfg.InterpolateParams = true // as mysqldb.Tune does for the store
 	dsn := cfg.FormatDSN()
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {

@@ -65,6 +65,7 @@ func Main(m *testing.M) int {
 	}()
 	cfg, _ := driver.ParseDSN(MySQLDSN())
 	cfg.DBName = name
+	cfg.InterpolateParams = true // as mysqldb.Tune does for the services
 	testDSN = cfg.FormatDSN()
 	return m.Run()
 }

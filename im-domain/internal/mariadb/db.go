@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	driver "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -18,13 +17,18 @@ type DB struct {
 	Gorm *gorm.DB
 }
 
-// Open connects to dsn (go-sql-driver form), forces utf8mb4, sizes the pool,
-// pings, and runs every pending migration.
+// Open connects to dsn (go-sql-driver form) with interpolated parameters
+// and utf8mb4 forced, sizes the pool, pings, and runs every pending
+// migration.
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	if err := mysqldb.EnsureDatabase(ctx, dsn); err != nil {
 		return nil, fmt.Errorf("mariadb: %w", err)
 	}
-	g, err := gorm.Open(mysql.Open(withUTF8MB4(dsn)), &gorm.Config{
+	dsn, err := tuned(dsn)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gorm.Open(mysql.Open(dsn), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
@@ -44,7 +48,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 }
 
 // Wrap adopts an opened gorm handle (the standalone binary passes its own),
-// sizes its pool and pings it. It does not migrate.
+// sizes its pool and pings it. It does not migrate. The host should have
+// opened it with a DSN from mysqldb.Tune: Wrap cannot change how an opened
+// handle sends parameters.
 func Wrap(ctx context.Context, g *gorm.DB, maxConns int) (*DB, error) {
 	sqlDB, err := g.DB()
 	if err != nil {
@@ -94,17 +100,14 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return d.Gorm.WithContext(ctx).Transaction(fn)
 }
 
-// withUTF8MB4 forces the utf8mb4 character set (WhaleShark's 3-byte utf8
-// could not store emoji) whatever the DSN says.
-func withUTF8MB4(dsn string) string {
-	cfg, err := driver.ParseDSN(dsn)
+// tuned returns dsn with client-side parameter interpolation (no
+// server-side PREPARE per query) and utf8mb4 forced (WhaleShark's 3-byte
+// utf8 could not store emoji), whatever the DSN says; see mysqldb.Tune.
+func tuned(dsn string) (string, error) {
+	cfg, err := mysqldb.Tune(dsn)
 	if err != nil {
-		return dsn // gorm.Open reports the parse error
+		return "", fmt.Errorf("mariadb: %w", err)
 	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	cfg.Params["charset"] = "utf8mb4"
 	cfg.Collation = "utf8mb4_unicode_ci"
-	return cfg.FormatDSN()
+	return cfg.FormatDSN(), nil
 }

@@ -27,9 +27,17 @@ func TestMigrationsOrderedAndInRange(t *testing.T) {
 	}
 }
 
-func TestWithUTF8MB4(t *testing.T) {
-	got := withUTF8MB4("root:@tcp(127.0.0.1:3306)/im?charset=utf8")
-	if !strings.Contains(got, "charset=utf8mb4") || !strings.Contains(got, "collation=utf8mb4_unicode_ci") {
-		t.Errorf("dsn = %s", got)
+func TestTuned(t *testing.T) {
+	got, err := tuned("root:@tcp(127.0.0.1:3306)/im?charset=utf8&interpolateParams=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"charset=utf8mb4", "collation=utf8mb4_unicode_ci", "interpolateParams=true"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("dsn = %s, want %s", got, want)
+		}
+	}
+	if _, err := tuned("not a dsn"); err == nil {
+		t.Error("tuned(not a dsn) = nil error")
 	}
 }
