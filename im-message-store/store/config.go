@@ -13,8 +13,9 @@ type Config struct {
 	Rabbit config.Rabbit
 	Log    config.Log
 
-	// Batch is the largest batch written in one transaction
-	// (IM_STORE_BATCH, default 200).
+	// Batch is the most deliveries written in one transaction
+	// (IM_STORE_BATCH, default 200). Each delivery is a StoreBatch of the
+	// domain (many records) or a single record.
 	Batch int
 	// BatchWait is how long a batch may wait to fill after its first record
 	// (IM_STORE_BATCH_WAIT, default 20ms): the latency paid at low load.
@@ -32,6 +33,10 @@ type Config struct {
 	// HTTPAddr serves /healthz, /readyz and /metrics (IM_HTTP_ADDR, default
 	// :18100); empty disables it.
 	HTTPAddr string
+	// Pprof serves the Go runtime profiles under /debug/pprof/ on the
+	// HTTPAddr listener, to loopback clients only (IM_PPROF, default
+	// false).
+	Pprof bool
 	// MQPrefix is prepended to every exchange and queue name of the store
 	// topology (IM_MQ_PREFIX, default none). Tests use it to isolate
 	// themselves on a shared broker.
@@ -51,6 +56,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RetryBudget: e.Duration("IM_STORE_RETRY_BUDGET", time.Minute),
 		HTTPAddr:    e.String("IM_HTTP_ADDR", ":18100"),
 		MQPrefix:    e.String("IM_MQ_PREFIX", ""),
+		Pprof:       e.Bool("IM_PPROF", false),
 	}
 	c.Prefetch = e.Int("IM_STORE_PREFETCH", 2*c.Batch)
 	e.Check(c.Batch >= 1 && c.Batch <= 5000, "IM_STORE_BATCH", "must be 1..5000, got %d", c.Batch)

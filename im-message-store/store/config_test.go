@@ -12,11 +12,11 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if c.Batch != 200 || c.BatchWait != 20*time.Millisecond || c.Prefetch != 400 || c.HTTPAddr != ":18100" || c.MQPrefix != "" {
+	if c.Batch != 200 || c.BatchWait != 20*time.Millisecond || c.Prefetch != 400 || c.HTTPAddr != ":18100" || c.MQPrefix != "" || c.Pprof {
 		t.Errorf("defaults = %+v", c)
 	}
-	c, err = Load(env(map[string]string{"IM_STORE_BATCH": "50", "IM_MQ_PREFIX": "t.", "IM_HTTP_ADDR": "127.0.0.1:0"}))
-	if err != nil || c.Batch != 50 || c.Prefetch != 100 || c.MQPrefix != "t." {
+	c, err = Load(env(map[string]string{"IM_STORE_BATCH": "50", "IM_MQ_PREFIX": "t.", "IM_HTTP_ADDR": "127.0.0.1:0", "IM_PPROF": "true"}))
+	if err != nil || c.Batch != 50 || c.Prefetch != 100 || c.MQPrefix != "t." || !c.Pprof {
 		t.Errorf("overrides = %+v, %v", c, err)
 	}
 	_, err = Load(env(map[string]string{

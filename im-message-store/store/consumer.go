@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,35 +44,87 @@ type consumer struct {
 	m      *metrics
 }
 
-// handle stores one batch. Records that can never be stored (undecodable,
-// unknown version or op, invalid, conflicting) are dead-lettered one by one
-// instead of failing the batch.
+// handle stores one consumer batch: the records of all its deliveries,
+// each a mq.StoreBatch or a single record, in one transaction. Records that
+// can never be stored (undecodable, unknown version or op, invalid,
+// conflicting) are dead-lettered one by one instead of failing the batch.
 func (c *consumer) handle(ctx context.Context, batch []rabbit.Delivery) error {
-	var recs []mq.StoreRecord
-	var from []int // from[i] is the delivery of recs[i]
-	var refused []refusal
-	for i, d := range batch {
-		r, err := decode(d.Body)
-		if err != nil {
-			refused = append(refused, refusal{index: i, err: err})
-			continue
-		}
-		recs, from = append(recs, r), append(from, i)
-	}
-	res, err := c.write(ctx, recs)
+	u := unpack(batch)
+	c.m.records.Observe(float64(len(u.recs)))
+	res, err := c.write(ctx, u.recs)
 	if err != nil {
 		c.m.batches.WithLabelValues("failed").Inc()
 		return err
 	}
 	for _, f := range res.Refused {
-		refused = append(refused, refusal{index: from[f.index], err: f.err})
+		u.letters = append(u.letters, u.refused(f.index, f.err))
 	}
-	if err := c.deadLetter(ctx, batch, refused); err != nil {
+	if err := c.deadLetter(ctx, batch, u.letters); err != nil {
 		c.m.batches.WithLabelValues("failed").Inc()
 		return err
 	}
 	c.m.record(res)
 	return nil
+}
+
+// unpacked is a consumer batch taken apart: the records to write, in
+// queue order (a StoreBatch keeps its producer's order), and the dead
+// letters found while decoding.
+type unpacked struct {
+	recs    []mq.StoreRecord
+	from    []int  // from[i] is the delivery of recs[i]
+	alone   []bool // alone[i]: recs[i] is its delivery's only record
+	letters []letter
+}
+
+func unpack(batch []rabbit.Delivery) unpacked {
+	var u unpacked
+	for i, d := range batch {
+		recs, err := decode(d.Body)
+		if err != nil {
+			u.letters = append(u.letters, letter{from: i, err: err})
+			continue
+		}
+		for _, r := range recs {
+			alone := len(recs) == 1
+			if err := check(r); err != nil {
+				u.letters = append(u.letters, letterOf(i, r, alone, err))
+				continue
+			}
+			u.recs, u.from, u.alone = append(u.recs, r), append(u.from, i), append(u.alone, alone)
+		}
+	}
+	return u
+}
+
+// refused is the dead letter of u.recs[i].
+func (u *unpacked) refused(i int, err error) letter {
+	return letterOf(u.from[i], u.recs[i], u.alone[i], err)
+}
+
+// letterOf is the dead letter of record r of delivery from. A record that
+// came alone goes out as its delivery arrived; one record of a StoreBatch
+// goes out alone, re-encoded as a single record (which the store accepts
+// back), so the rest of its batch is stored and an operator replays only
+// the refused one.
+func letterOf(from int, r mq.StoreRecord, alone bool, err error) letter {
+	if alone {
+		return letter{from: from, err: err}
+	}
+	body, mErr := json.Marshal(r) // plain strings and numbers: cannot fail
+	if mErr != nil {
+		return letter{from: from, err: errors.Join(err, mErr)}
+	}
+	return letter{from: from, body: body, id: r.Message.MessageID, err: err}
+}
+
+// letter is one dead letter: delivery from of the batch, or only one of its
+// records when body is set.
+type letter struct {
+	from int
+	body []byte // nil: the delivery's own body
+	id   string // message id of body
+	err  error
 }
 
 // write stores recs, retrying database errors in process until the budget
@@ -135,28 +188,31 @@ func (c *consumer) retry(ctx context.Context, recs []mq.StoreRecord) (result, er
 	}
 }
 
-// deadLetter publishes each refused delivery, as it arrived plus the
-// reason, to the dead-letter exchange and waits for the broker's confirm.
-// ConsumeBatch can only settle a batch as a whole, so the store routes
-// single records there itself.
-func (c *consumer) deadLetter(ctx context.Context, batch []rabbit.Delivery, refused []refusal) error {
-	for _, f := range refused {
-		d := batch[f.index]
+// deadLetter publishes each letter, as its delivery arrived (or its one
+// refused record) plus the reason, to the dead-letter exchange and waits
+// for the broker's confirm. ConsumeBatch can only settle a batch as a
+// whole, so the store routes single records there itself.
+func (c *consumer) deadLetter(ctx context.Context, batch []rabbit.Delivery, letters []letter) error {
+	for _, f := range letters {
+		d := batch[f.from]
 		headers := make(map[string]any, len(d.Headers)+2)
 		for k, v := range d.Headers {
 			headers[k] = v
 		}
 		headers[HeaderReason] = f.err.Error()
 		headers[HeaderQueue] = c.names.queue
-		err := c.dead.Publish(ctx, c.names.dead, "", rabbit.Message{
+		msg := rabbit.Message{
 			Body: d.Body, ContentType: d.ContentType, MessageID: d.MessageID, Type: d.Type,
 			Headers: headers, Persistent: true,
-		})
-		if err != nil {
+		}
+		if f.body != nil {
+			msg.Body, msg.MessageID = f.body, f.id
+		}
+		if err := c.dead.Publish(ctx, c.names.dead, "", msg); err != nil {
 			return fmt.Errorf("store: dead-letter refused record: %w", err)
 		}
 		c.m.dead.WithLabelValues(refusalKind(f.err)).Inc()
-		c.log.Error("store: record refused, dead-lettered", "message_id", d.MessageID, "reason", f.err)
+		c.log.Error("store: record refused, dead-lettered", "message_id", msg.MessageID, "reason", f.err)
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,6 +117,69 @@ func TestHandle_RefusedRecordsAreDeadLetteredAlone(t *testing.T) {
 	if got := testutil.ToFloat64(c.m.dead.WithLabelValues(kindUndecodable)); got != 1 {
 		t.Errorf("dead_lettered{undecodable} = %v", got)
 	}
+}
+
+// A StoreBatch delivery is written with the other deliveries of the
+// consumer batch in one call; its refused records go to the dead-letter
+// queue alone, each as a single record, and the rest of it is stored.
+func TestHandle_StoreBatchDeliveries(t *testing.T) {
+	w := &fakeWriter{refuse: func(r mq.StoreRecord) bool { return r.Message.Seq == 3 }}
+	p := &fakePublisher{}
+	c := newTestConsumer(w, p, time.Second)
+	invalid := p2p(2)
+	invalid.Time = 0
+	recs := []mq.StoreRecord{
+		{Version: 1, Op: mq.OpInsert, Message: p2p(1)},
+		{Version: 1, Op: mq.OpInsert, Message: invalid},
+		{Version: 1, Op: mq.OpInsert, Message: p2p(3)}, // the writer reports a key conflict
+		{Version: 1, Op: mq.OpRecall, Message: p2p(1)},
+	}
+	batch := []rabbit.Delivery{
+		{Body: encodeBatch(t, recs...), MessageID: "batch-1", Headers: map[string]any{"h": "kept"}},
+		delivery(t, mq.OpInsert, p2p(4)),
+		{Body: encodeBatch(t, mq.StoreRecord{Version: 1, Op: mq.OpInsert, Message: p2p(5)}), MessageID: "batch-2"},
+	}
+	if err := c.handle(t.Context(), batch); err != nil {
+		t.Fatalf("handle: %v", err)
+	}
+	if len(w.batches) != 1 {
+		t.Fatalf("writer got %d batches, want one transaction", len(w.batches))
+	}
+	var seqs []int64
+	for _, r := range w.batches[0] {
+		seqs = append(seqs, r.Message.Seq)
+	}
+	if !slices.Equal(seqs, []int64{1, 3, 1, 4, 5}) {
+		t.Errorf("written seqs %v, want [1 3 1 4 5] (queue order, invalid record left out)", seqs)
+	}
+	if len(p.sent) != 2 {
+		t.Fatalf("dead-lettered %d, want 2", len(p.sent))
+	}
+	for i, want := range []struct {
+		msg    mq.Message
+		reason string
+	}{{invalid, kindInvalid}, {p2p(3), kindConflict}} {
+		got := p.sent[i]
+		one, err := decode(got.Body)
+		reason, _ := got.Headers[HeaderReason].(string)
+		if err != nil || len(one) != 1 || one[0].Message != want.msg || got.MessageID != want.msg.MessageID ||
+			!strings.HasPrefix(reason, want.reason) || got.Headers["h"] != "kept" {
+			t.Errorf("dead letter %d = %s (%v) reason %q, want the single record seq %d, reason %s",
+				i, got.Body, err, reason, want.msg.Seq, want.reason)
+		}
+	}
+	if got := testutil.ToFloat64(c.m.inserted); got != 4 {
+		t.Errorf("inserted %v, want 4", got)
+	}
+}
+
+func encodeBatch(t testing.TB, recs ...mq.StoreRecord) []byte {
+	t.Helper()
+	b, err := json.Marshal(mq.StoreBatch{Version: mq.Version, Records: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestHandle_OnlyBadRecordsSkipsTheWriter(t *testing.T) {

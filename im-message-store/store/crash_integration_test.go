@@ -92,7 +92,7 @@ func TestStore_KillNineLosesAndDuplicatesNothing(t *testing.T) {
 	p.start(t)
 
 	const n = 20000
-	stream := publishStream(t, pub, n, 8)
+	stream := publishStream(t, pub, n, 8, 10)
 	for _, at := range []int{n / 4, n / 2} {
 		testwait.Until(t, 60*time.Second, fmt.Sprintf("%d rows before kill", at), func() bool { return countRows(t, db, "") >= at })
 		p.kill()
@@ -131,8 +131,9 @@ func scrape(t *testing.T, url, series string) string {
 	return "?"
 }
 
-// stream publishes records 0..n-1 from several goroutines and remembers
-// which ones the broker confirmed.
+// stream publishes records 0..n-1 from several goroutines, in StoreBatch
+// messages of up to batch records as the domain does, and remembers which
+// ones the broker confirmed.
 type stream struct {
 	wg         sync.WaitGroup
 	confirmed  sync.Map // messageId -> true
@@ -140,20 +141,26 @@ type stream struct {
 	failed     atomic.Int64 // not known to be stored: may or may not appear
 }
 
-func publishStream(t *testing.T, pub *testPublisher, n, workers int) *stream {
+func publishStream(t *testing.T, pub *testPublisher, n, workers, batch int) *stream {
 	s := &stream{}
 	var next atomic.Int64
 	ctx := t.Context()
+	claim := func() int { return int(next.Add(int64(batch))) - batch } // first record of the next batch
 	for range workers {
 		s.wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				m := message(i)
-				if err := pub.send(ctx, insert(m)); err != nil {
-					s.failed.Add(1)
+			for first := claim(); first < n && ctx.Err() == nil; first = claim() {
+				var recs []mq.StoreRecord
+				for i := first; i < min(first+batch, n); i++ {
+					recs = append(recs, insert(message(i)))
+				}
+				if err := pub.raw(ctx, recs[0].Message.MessageID, encodeBatch(t, recs...)); err != nil {
+					s.failed.Add(int64(len(recs)))
 					continue
 				}
-				s.confirmed.Store(m.MessageID, true)
-				s.confirmedN.Add(1)
+				for _, r := range recs {
+					s.confirmed.Store(r.Message.MessageID, true)
+				}
+				s.confirmedN.Add(int64(len(recs)))
 			}
 		})
 	}

@@ -14,6 +14,7 @@ type metrics struct {
 	dead       *prometheus.CounterVec // reason: one of the kind* constants
 	retries    prometheus.Counter
 	commit     prometheus.Histogram
+	records    prometheus.Histogram // records written per transaction
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -40,8 +41,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "im_store_commit_seconds", Help: "Duration of one batch transaction, begin to commit.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
+		records: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "im_store_batch_records", Help: "Valid records of one consumer batch, written in one transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 13),
+		}),
 	}
-	reg.MustRegister(m.batches, m.inserted, m.duplicates, m.recalled, m.dead, m.retries, m.commit)
+	reg.MustRegister(m.batches, m.inserted, m.duplicates, m.recalled, m.dead, m.retries, m.commit, m.records)
 	for _, k := range []string{kindUndecodable, kindUnsupported, kindInvalid, kindConflict, kindData} {
 		m.dead.WithLabelValues(k) // export zeros, so alerts see the series before the first refusal
 	}

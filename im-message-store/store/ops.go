@@ -11,15 +11,19 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/whaleim/whaleim/im-common/profiling"
 )
 
 // ops serves the operational endpoints: /healthz (the process runs),
-// /readyz (database and broker reachable) and /metrics.
+// /readyz (database and broker reachable), /metrics, and with pprof the
+// runtime profiles to loopback clients.
 type ops struct {
 	addr    string
 	ping    func(context.Context) error // database
 	mqReady func() bool                 // broker connection up, topology declared
 	gather  prometheus.Gatherer
+	pprof   bool
 	log     *slog.Logger
 }
 
@@ -30,6 +34,9 @@ func (o *ops) handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", o.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.gather, promhttp.HandlerOpts{}))
+	if o.pprof {
+		profiling.Mount(mux)
+	}
 	return mux
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -37,20 +36,31 @@ func refuse(kind, format string, args ...any) error {
 	return &refusalError{kind: kind, err: fmt.Errorf(format, args...)}
 }
 
-// decode parses and checks one delivery body. Every error is a
-// *refusalError: retrying cannot fix the record.
-func decode(body []byte) (mq.StoreRecord, error) {
-	var r mq.StoreRecord
-	if err := json.Unmarshal(body, &r); err != nil {
-		return r, &refusalError{kind: kindUndecodable, err: err}
+// decode parses one delivery body: a mq.StoreBatch, or a single
+// mq.StoreRecord as published before batching. Its error, always a
+// *refusalError, refuses the whole body: retrying cannot fix it. Each
+// record must still pass check.
+func decode(body []byte) ([]mq.StoreRecord, error) {
+	recs, err := mq.DecodeStoreRecords(body)
+	if errors.Is(err, mq.ErrVersion) {
+		return nil, &refusalError{kind: kindUnsupported, err: err}
 	}
+	if err != nil {
+		return nil, &refusalError{kind: kindUndecodable, err: err}
+	}
+	return recs, nil
+}
+
+// check tells whether the store can write r. Every error is a
+// *refusalError.
+func check(r mq.StoreRecord) error {
 	if r.Version != recordVersion {
-		return r, refuse(kindUnsupported, "version %d, want %d", r.Version, recordVersion)
+		return refuse(kindUnsupported, "version %d, want %d", r.Version, recordVersion)
 	}
 	if r.Op != mq.OpInsert && r.Op != mq.OpRecall {
-		return r, refuse(kindUnsupported, "op %q", r.Op)
+		return refuse(kindUnsupported, "op %q", r.Op)
 	}
-	return r, validate(r.Message)
+	return validate(r.Message)
 }
 
 // validate checks m against the schema, so that the database never sees a

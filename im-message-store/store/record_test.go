@@ -63,7 +63,13 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := decode(tt.body)
+			recs, err := decode(tt.body)
+			if err == nil && len(recs) != 1 {
+				t.Fatalf("decode gave %d records, want 1", len(recs))
+			}
+			if err == nil {
+				err = check(recs[0])
+			}
 			if tt.kind == "" {
 				if err != nil {
 					t.Fatalf("decode: %v", err)
@@ -73,6 +79,45 @@ func TestDecode(t *testing.T) {
 			var r *refusalError
 			if !errors.As(err, &r) || r.kind != tt.kind {
 				t.Fatalf("decode error = %v, want refusal %q", err, tt.kind)
+			}
+		})
+	}
+}
+
+func TestDecode_Batch(t *testing.T) {
+	batch := func(v int, recs ...mq.StoreRecord) []byte {
+		b, err := json.Marshal(mq.StoreBatch{Version: v, Records: recs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ins := func(n int64) mq.StoreRecord { return mq.StoreRecord{Version: 1, Op: mq.OpInsert, Message: p2p(n)} }
+	tests := []struct {
+		name string
+		body []byte
+		want int    // records decoded
+		kind string // refusal of the whole body; "" means none
+	}{
+		{"three records", batch(1, ins(1), ins(2), ins(3)), 3, ""},
+		{"empty batch", []byte(`{"v":1,"records":[]}`), 0, ""},
+		{"batch version 2", batch(2, ins(1)), 0, kindUnsupported},
+		{"record not an object", []byte(`{"v":1,"records":[1]}`), 0, kindUndecodable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := decode(tt.body)
+			var r *refusalError
+			if tt.kind != "" && (!errors.As(err, &r) || r.kind != tt.kind) {
+				t.Fatalf("decode error = %v, want refusal %q", err, tt.kind)
+			}
+			if tt.kind == "" && (err != nil || len(recs) != tt.want) {
+				t.Fatalf("decode = %d records, %v; want %d", len(recs), err, tt.want)
+			}
+			for i, rec := range recs {
+				if rec.Message.Seq != int64(i+1) || check(rec) != nil {
+					t.Errorf("record %d = seq %d, check %v", i, rec.Message.Seq, check(rec))
+				}
 			}
 		})
 	}

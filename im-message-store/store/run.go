@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	g, ctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
 		sqlDB, _ := db.DB() // cannot fail: database checked it
-		o := &ops{addr: cfg.HTTPAddr, ping: sqlDB.PingContext, mqReady: s.mqReady, gather: reg, log: log}
+		o := &ops{addr: cfg.HTTPAddr, ping: sqlDB.PingContext, mqReady: s.mqReady, gather: reg, pprof: cfg.Pprof, log: log}
 		g.Go(func() error { return o.Run(ctx) })
 	}
 	g.Go(func() error { return s.consume(ctx, g, deps.Queue) })

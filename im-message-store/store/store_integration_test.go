@@ -169,6 +169,8 @@ func TestStore_PoisonGoesToDeadLetters(t *testing.T) {
 	taken.MessageID, taken.MessageKey = "another-message", 99 // same conversation and seq as message 1: a seq reuse upstream
 	invalid := message(3)
 	invalid.Body = strings.Repeat("x", messagedb.MaxBodyBytes+1)
+	batchInvalid := message(9)
+	batchInvalid.MessageID, batchInvalid.Seq = "poison-in-batch", 0
 	ctx := t.Context()
 	for _, p := range []struct {
 		id   string
@@ -180,18 +182,19 @@ func TestStore_PoisonGoesToDeadLetters(t *testing.T) {
 		{"poison-invalid", encodeRecord(insert(invalid))},
 		{"poison-conflict", encodeRecord(insert(taken))},
 		{"good", encodeRecord(insert(message(6)))},
+		{"batch", encodeBatch(t, insert(message(7)), insert(batchInvalid), insert(message(8)))},
 	} {
 		if err := pub.raw(ctx, p.id, p.body); err != nil {
 			t.Fatal(err)
 		}
 	}
-	testwait.Until(t, 20*time.Second, "good message stored", func() bool { return countRows(t, db, "") == 2 })
+	testwait.Until(t, 20*time.Second, "good messages stored", func() bool { return countRows(t, db, "") == 4 })
 	want := map[string]string{
 		"poison-json": kindUndecodable, "poison-version": kindUnsupported, "poison-op": kindUnsupported,
-		"poison-invalid": kindInvalid, "poison-conflict": kindConflict,
+		"poison-invalid": kindInvalid, "poison-conflict": kindConflict, "poison-in-batch": kindInvalid,
 	}
 	var dead []string
-	testwait.Until(t, 20*time.Second, "5 dead letters", func() bool {
+	testwait.Until(t, 20*time.Second, "6 dead letters", func() bool {
 		for _, d := range deadLetters(t, url, newNames(prefix, mq.Quorum)) {
 			reason, _ := d.Headers[HeaderReason].(string)
 			if k, ok := want[d.MessageId]; !ok || !strings.HasPrefix(reason, k) {
