@@ -177,19 +177,7 @@ func TestUplinkDownlinkAndPublishFailure(t *testing.T) {
 	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
 	g := startGateway(t, zkRoot(t), nil)
 	ch := amqpChannel(t)
-	shard := mq.Shard(app, mq.P2PConversation("ann", "bob"), 8)
-	// A private copy of the shard: direct exchanges deliver to every bound queue.
-	q, err := ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(q.Name, mq.UplinkKey(shard), mq.ExchangeUplink, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	deliveries, err := ch.Consume(q.Name, "", true, true, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	deliveries := shardCopy(t, ch, app, mq.P2PConversation("ann", "bob"))
 	ann := dialTCP(t, g.tcp, app, device.IOS, "ann-ios")
 	ann.login("ann", secret)
 	msgID := "msg-" + randHex(4)
@@ -198,9 +186,9 @@ func TestUplinkDownlinkAndPublishFailure(t *testing.T) {
 	for up.Command == 0 {
 		select {
 		case d := <-deliveries:
-			var u mq.Uplink
-			if json.Unmarshal(d.Body, &u) == nil && u.From.AppID == app {
-				up = u
+			ups, err := mq.DecodeUplinks(d.Body)
+			if err == nil && len(ups) == 1 && ups[0].From.AppID == app {
+				up = ups[0]
 				if d.DeliveryMode != amqp.Persistent {
 					t.Error("uplink not persistent")
 				}

@@ -26,13 +26,19 @@ type Config struct {
 	SessionTTL       time.Duration // IM_SESSION_TTL 3 x heartbeat timeout: Redis session hash TTL
 	AppCacheTTL      time.Duration // IM_APP_CACHE_TTL 10s: how long app secrets/policies are cached
 	WriteTimeout     time.Duration // IM_WRITE_TIMEOUT 10s: deadline of one socket write
-	WriteQueue       int           // IM_WRITE_QUEUE 256: frames queued per connection before it is dropped
+	WriteQueue       int           // IM_WRITE_QUEUE 256: queued frames at which the read loop pauses; see conn.send for the slow-consumer rule
 	ShutdownDrain    time.Duration // IM_SHUTDOWN_DRAIN 5s: time clients get to read the reconnect hint
 
 	MaxConns      int     // IM_MAX_CONNS 100000
 	MaxConnsPerIP int     // IM_MAX_CONNS_PER_IP 1000 (0 = unlimited)
 	SendRate      float64 // IM_SEND_RATE 20: routed frames per second per user (0 = unlimited)
 	SendBurst     int     // IM_SEND_BURST 2 x rate
+	// ControlRate is the separate budget of receive-ACKs, reads and pings
+	// (IM_CONTROL_RATE 200/s per user, 0 = unlimited; IM_CONTROL_BURST 2 x
+	// rate): a client acknowledging what it receives never spends its
+	// send budget.
+	ControlRate  float64
+	ControlBurst int
 	// WSOrigins is the Origin allowlist (IM_WS_ORIGINS, comma separated
 	// host or scheme://host values, "*" for any). Empty allows requests
 	// without an Origin header and same-host origins only.
@@ -44,6 +50,11 @@ type Config struct {
 	// Auth bounds sign lifetimes and throttles failed logins per (IP,
 	// appId): the shared Auth section, identical on the REST API.
 	Auth config.Auth
+
+	UplinkLinger     time.Duration // IM_UPLINK_LINGER 1ms: how long an uplink waits for others of its shard
+	UplinkBatch      int           // IM_UPLINK_BATCH 256: uplinks per broker message at most
+	UplinkBatchBytes int           // IM_UPLINK_BATCH_BYTES 1048576: payload bytes per broker message at most
+	Pprof            bool          // IM_PPROF false: serve net/http/pprof on the ops listener (keep it on loopback)
 }
 
 // DefaultConfig returns the defaults for brokerID.
@@ -54,9 +65,10 @@ func DefaultConfig(brokerID string) Config {
 		HeartbeatTimeout: 60 * time.Second, LoginTimeout: 10 * time.Second,
 		SessionTTL: 180 * time.Second, AppCacheTTL: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second,
-		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40,
+		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40, ControlRate: 200, ControlBurst: 400,
 		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
 		Auth: config.DefaultAuth(),
+		UplinkLinger: time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
 	}
 }
 
@@ -79,6 +91,11 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		MaxConns:         e.Int("IM_MAX_CONNS", d.MaxConns),
 		MaxConnsPerIP:    e.Int("IM_MAX_CONNS_PER_IP", d.MaxConnsPerIP),
 		SendRate:         float64(e.Int("IM_SEND_RATE", int(d.SendRate))),
+		ControlRate:      float64(e.Int("IM_CONTROL_RATE", int(d.ControlRate))),
+		UplinkLinger:     e.Duration("IM_UPLINK_LINGER", d.UplinkLinger),
+		UplinkBatch:      e.Int("IM_UPLINK_BATCH", d.UplinkBatch),
+		UplinkBatchBytes: e.Int("IM_UPLINK_BATCH_BYTES", d.UplinkBatchBytes),
+		Pprof:            e.Bool("IM_PPROF", false),
 		WSOrigins:        e.List("IM_WS_ORIGINS", nil),
 		Limits:           packet.Limits{MaxIMEI: e.Int("IM_MAX_IMEI", packet.DefaultMaxIMEI), MaxBody: e.Int("IM_MAX_BODY", packet.DefaultMaxBody)},
 		UplinkShards:     rabbit.UplinkShards, PublishTimeout: rabbit.PublishTimeout,
@@ -86,6 +103,7 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 	}
 	c.SessionTTL = e.Duration("IM_SESSION_TTL", 3*c.HeartbeatTimeout)
 	c.SendBurst = e.Int("IM_SEND_BURST", int(2*c.SendRate))
+	c.ControlBurst = e.Int("IM_CONTROL_BURST", int(2*c.ControlRate))
 	for key, addr := range map[string]string{"IM_TCP_ADDR": c.TCPAddr, "IM_WS_ADDR": c.WSAddr, "IM_HTTP_ADDR": c.HTTPAddr} {
 		if addr != "" {
 			e.CheckAddr(key, addr)
@@ -113,7 +131,8 @@ func (c Config) Validate() error {
 	check(c.WriteTimeout > 0 && c.PublishTimeout > 0, "write and publish timeouts must be > 0")
 	check(c.WriteQueue >= 4, "write queue must hold at least 4 frames")
 	check(c.MaxConns > 0 && c.MaxConnsPerIP >= 0, "connection limits must be positive")
-	check(c.SendRate >= 0 && c.SendBurst >= 0, "send rate and burst must be >= 0")
+	check(c.SendRate >= 0 && c.SendBurst >= 0 && c.ControlRate >= 0 && c.ControlBurst >= 0, "send and control rates and bursts must be >= 0")
+	check(c.UplinkLinger >= 0 && c.UplinkBatch >= 1 && c.UplinkBatchBytes >= 1, "uplink linger must be >= 0, batch size and bytes >= 1")
 	check(c.UplinkShards >= 1, "uplink shards must be >= 1")
 	check(c.RegistryPath != "", "registry path is required")
 	return errors.Join(errs...)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,10 +48,12 @@ type conn struct {
 	touched int64
 
 	mu      sync.Mutex
-	queue   []outFrame // frames waiting for the writer, at most cfg.WriteQueue
-	writing bool       // a writer goroutine is running
-	closing bool       // a closing frame is queued: accept no more
-	closed  bool       // transport closed
+	queue   []outFrame    // frames waiting for the writer
+	writing bool          // a writer goroutine is running
+	since   int64         // unix nanos the writer's current write began; 0 between writes
+	room    chan struct{} // closed when the writer takes the queue; nil when the reader does not wait
+	closing bool          // a closing frame is queued: accept no more
+	closed  bool          // transport closed
 }
 
 // outFrame is one queued write; close ends the connection after it.
@@ -97,30 +100,95 @@ func (c *conn) notify(cmd command.Code, data any, closeAfter bool) bool {
 	return c.post(c.address(cmd, device.ID{}), data, closeAfter)
 }
 
-// send queues one encoded downlink frame. A full queue means the client
-// does not read fast enough: it is disconnected rather than buffered.
+// send queues a frame that answers the client (an up-ACK refusal, a pong,
+// a login ACK) or ends its session. It is never dropped for a full queue:
+// the read loop, which produces these, pauses while the queue is full
+// (waitRoom), so the queue stays bounded without losing answers.
 func (c *conn) send(frame []byte, closeAfter bool) bool {
 	c.mu.Lock()
 	if c.closing || c.closed {
 		c.mu.Unlock()
 		return false
 	}
-	if len(c.queue) >= c.g.cfg.WriteQueue {
+	c.enqueue(outFrame{b: frame, close: closeAfter})
+	return true
+}
+
+// push queues a frame from the downlink queue (an up-ACK or a delivery
+// from the domain). The slow-consumer rule applies here and only to a
+// client that stopped reading: with WriteQueue frames queued while the
+// writer has been stuck in one write for writeStall, or with
+// maxQueueFactor x WriteQueue queued (it reads far slower than it is sent
+// to), the connection is closed; it syncs what it missed after
+// reconnecting. A reading client that receives a burst keeps every frame.
+func (c *conn) push(frame []byte, closeAfter bool) bool {
+	c.mu.Lock()
+	if c.closing || c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	n := len(c.queue)
+	stalled := c.since != 0 && time.Now().UnixNano()-c.since >= int64(c.writeStall())
+	if n >= maxQueueFactor*c.g.cfg.WriteQueue || (n >= c.g.cfg.WriteQueue && stalled) {
 		c.mu.Unlock()
 		c.g.metrics.slow.Inc()
 		c.g.log.Info("slow consumer disconnected", "ip", c.ip, "user", c.id.UserID, "code", errcode.SlowConsumer.Code)
 		c.shutdown()
 		return false
 	}
-	c.queue = append(c.queue, outFrame{b: frame, close: closeAfter})
-	c.closing = closeAfter
+	c.enqueue(outFrame{b: frame, close: closeAfter})
+	return true
+}
+
+// maxQueueFactor bounds the queue of a client that reads, but slower than
+// frames arrive for it.
+const maxQueueFactor = 16
+
+// writeStall is how long one write may block before a client with a full
+// queue counts as not reading; well below WriteTimeout, which ends the
+// connection anyway.
+func (c *conn) writeStall() time.Duration { return min(time.Second, c.g.cfg.WriteTimeout/2) }
+
+// enqueue appends f and starts the writer if needed; the caller holds mu,
+// which enqueue releases.
+func (c *conn) enqueue(f outFrame) {
+	c.queue = append(c.queue, f)
+	c.closing = f.close
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
 	if start {
 		go c.writeLoop()
 	}
-	return true
+}
+
+// waitRoom pauses the read loop while the write queue holds WriteQueue
+// frames or more: a client that pipelines faster than it reads its answers
+// is slowed down by TCP flow control instead of being disconnected.
+func (c *conn) waitRoom(ctx context.Context) {
+	c.mu.Lock()
+	if len(c.queue) < c.g.cfg.WriteQueue || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.room == nil {
+		c.room = make(chan struct{})
+	}
+	room := c.room
+	c.mu.Unlock()
+	c.g.metrics.waits.WithLabelValues("write_queue").Inc()
+	select {
+	case <-room:
+	case <-ctx.Done():
+	}
+}
+
+// freeRoom wakes a read loop waiting in waitRoom; the caller holds mu.
+func (c *conn) freeRoom() {
+	if c.room != nil {
+		close(c.room)
+		c.room = nil
+	}
 }
 
 // closeAfterFlush closes the connection once queued frames are written.
@@ -148,11 +216,13 @@ func (c *conn) writeLoop() {
 		c.mu.Lock()
 		batch := c.queue
 		c.queue = nil
+		c.freeRoom()
 		if len(batch) == 0 || c.closed {
-			c.writing = false
+			c.writing, c.since = false, 0
 			c.mu.Unlock()
 			return
 		}
+		c.since = time.Now().UnixNano()
 		c.mu.Unlock()
 		frames = frames[:0]
 		last := false
@@ -179,6 +249,7 @@ func (c *conn) shutdown() {
 		return
 	}
 	c.closed, c.closing, c.queue = true, true, nil
+	c.freeRoom()
 	c.mu.Unlock()
 	_ = c.t.close() // the error of closing a broken socket tells nothing
 }

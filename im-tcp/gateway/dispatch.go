@@ -16,6 +16,7 @@ import (
 func (c *conn) serve(ctx context.Context) {
 	defer c.cleanup(ctx)
 	for {
+		c.waitRoom(ctx)
 		p, err := c.t.read()
 		if err != nil {
 			if e := frameCode(err); e != nil {
@@ -96,6 +97,9 @@ func upAck(c command.Code) (command.Code, bool) {
 // cannot expire while pings keep arriving within the heartbeat timeout
 // (which is at most the TTL).
 func (c *conn) ping(ctx context.Context, p packet.Client) {
+	if c.authed() && !c.admit(ctx, p) {
+		return
+	}
 	now := time.Now()
 	if c.authed() && now.UnixNano()-c.touched >= int64(c.g.cfg.SessionTTL/3) && !c.refresh(ctx, now) {
 		return

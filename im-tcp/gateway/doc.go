@@ -13,10 +13,30 @@
 // plain socket read, so its stack shrinks to 4 KiB, and a TCP connection
 // returns its frame reader to a pool (idle.go): an idle logged-in
 // connection costs about 5.3 KB on TCP and 6.6 KB on WebSocket
-// (scripts/memconn.sh). A client that stops reading fills its queue and
-// is disconnected (errcode.SlowConsumer); nothing is buffered without
-// bound. Heartbeat and login deadlines are enforced by one sweeper for all
-// connections instead of per-connection timers.
+// (scripts/memconn.sh). Heartbeat and login deadlines are enforced by one
+// sweeper for all connections instead of per-connection timers.
+//
+// # Back-pressure
+//
+// A client that sends faster than it may is slowed down, not refused or
+// dropped: over its send budget (or its control budget, for receive-ACKs,
+// reads and pings) the read loop waits for a token, and while the write
+// queue holds WriteQueue frames it waits for the writer; meanwhile it does
+// not read the socket, so TCP flow control holds the client back. Frames
+// that answer the client are therefore never dropped, and every frame gets
+// exactly one answer. Only a client that stops reading is disconnected
+// (errcode.SlowConsumer): a push finding a full queue while the writer has
+// been stuck in one write, or a queue at its hard bound.
+//
+// # Uplink batches
+//
+// Routed uplinks are not published one by one: the coalescer collects each
+// shard's uplinks for a linger (1 ms) or up to a batch size and publishes
+// them as one mq.UplinkBatch, persistent, mandatory and confirmed. Each
+// shard publishes its batches one after the other, so order holds per
+// connection and per shard; the read loop never waits for a confirm. A
+// batch that is nacked, returned or not confirmed in time answers every
+// uplink in it with a retryable refusal (Unavailable or Timeout).
 //
 // # Identity
 //

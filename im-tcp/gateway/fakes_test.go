@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
@@ -92,11 +94,13 @@ func (f fakeApps) App(_ context.Context, id uint32) (App, error) {
 	return App{}, errcode.AppNotFound
 }
 
-// fakePublisher records publishes and fails with err when set.
+// fakePublisher records publishes and fails with fail when set. With gate
+// set, each publish first waits for a value from it (or its ctx).
 type fakePublisher struct {
 	mu   sync.Mutex
 	got  []published
 	fail error
+	gate chan struct{}
 }
 
 type published struct {
@@ -104,7 +108,14 @@ type published struct {
 	body          []byte
 }
 
-func (f *fakePublisher) Publish(_ context.Context, exchange, key string, body []byte) error {
+func (f *fakePublisher) Publish(ctx context.Context, exchange, key string, body []byte) error {
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
@@ -112,6 +123,34 @@ func (f *fakePublisher) Publish(_ context.Context, exchange, key string, body []
 	}
 	f.got = append(f.got, published{exchange, key, body})
 	return nil
+}
+
+// setFail makes later publishes fail with err (nil: succeed).
+func (f *fakePublisher) setFail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = err
+}
+
+// all returns the publishes so far.
+func (f *fakePublisher) all() []published {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]published(nil), f.got...)
+}
+
+// uplinks decodes every published uplink, in publish order.
+func (f *fakePublisher) uplinks(t *testing.T) []mq.Uplink {
+	t.Helper()
+	var out []mq.Uplink
+	for _, p := range f.all() {
+		ups, err := mq.DecodeUplinks(p.body)
+		if err != nil {
+			t.Fatalf("published %s: %v", p.body, err)
+		}
+		out = append(out, ups...)
+	}
+	return out
 }
 
 type nopSubscriber struct{}
@@ -221,4 +260,12 @@ func lastData(t *testing.T, tr *fakeTransport, cmd command.Code) map[string]any 
 	})
 
 	return out
+}
+
+// countingPublisher confirms every publish at once and counts them.
+type countingPublisher struct{ n atomic.Int64 }
+
+func (p *countingPublisher) Publish(context.Context, string, string, []byte) error {
+	p.n.Add(1)
+	return nil
 }

@@ -40,7 +40,9 @@ type Gateway struct {
 	log       *slog.Logger
 	metrics   *metrics
 	hub       *hub
-	limiter   *limiter
+	limiter   *limiter // the send budget (message sends, recalls)
+	control   *limiter // receive-ACKs, reads and pings
+	uplinks   *coalescer
 	readers   *readerPool // TCP frame readers
 	lastLogin atomic.Int64
 
@@ -69,11 +71,16 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	m := newMetrics()
 	return &Gateway{
 		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL),
 		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,
-		log: log.With("component", "gateway", "broker", cfg.BrokerID), metrics: newMetrics(),
-		hub: newHub(), limiter: newLimiter(cfg.SendRate, cfg.SendBurst), readers: &readerPool{lim: cfg.Limits},
+		log: log.With("component", "gateway", "broker", cfg.BrokerID), metrics: m, hub: newHub(),
+		limiter: newLimiter(cfg.SendRate, cfg.SendBurst), control: newLimiter(cfg.ControlRate, cfg.ControlBurst),
+		uplinks: newCoalescer(deps.Publisher, cfg.UplinkShards, batchLimits{linger: cfg.UplinkLinger,
+			maxBatch: cfg.UplinkBatch, maxBytes: cfg.UplinkBatchBytes, maxQueue: 4 * cfg.UplinkBatch,
+			timeout: cfg.PublishTimeout}, m),
+		readers: &readerPool{lim: cfg.Limits},
 	}, nil
 }
 
@@ -206,6 +213,7 @@ func (g *Gateway) shutdown(reg Registration, servers map[net.Listener]*http.Serv
 	}
 	g.closeListeners()
 	g.drain(ctx)
+	g.uplinks.close() // the read loops are gone: publish what they queued
 	for _, srv := range servers {
 		_ = srv.Shutdown(ctx) // hijacked WebSocket connections are not tracked by it
 	}

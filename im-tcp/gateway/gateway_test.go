@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
 	"time"
@@ -21,27 +23,34 @@ import (
 
 func TestBucket(t *testing.T) {
 	t0 := time.Unix(1000, 0)
+	const maxWait = time.Second
+	type take struct {
+		at   time.Duration // offset of the reservation
+		wait time.Duration // the wait it must return
+		ok   bool
+	}
 	tests := []struct {
 		name  string
 		rate  float64
 		burst int
-		at    []time.Duration // offsets of successive takes
-		want  []bool
+		takes []take
 	}{
-		{"burst then refuse", 1, 2, []time.Duration{0, 0, 0}, []bool{true, true, false}},
-		{"refills over time", 2, 1, []time.Duration{0, 0, 500 * time.Millisecond}, []bool{true, false, true}},
-		{"refill capped at burst", 10, 2, []time.Duration{0, time.Hour, time.Hour, time.Hour}, []bool{true, true, true, false}},
-		{"disabled", 0, 0, []time.Duration{0, 0, 0}, []bool{true, true, true}},
+		{"burst then wait", 2, 2, []take{{0, 0, true}, {0, 0, true}, {0, 500 * time.Millisecond, true}, {0, time.Second, true}}},
+		{"debt beyond maxWait refused", 1, 1, []take{{0, 0, true}, {0, time.Second, true}, {0, 0, false}, {time.Second, time.Second, true}}},
+		{"refills over time", 2, 1, []take{{0, 0, true}, {500 * time.Millisecond, 0, true}}},
+		{"refill capped at burst", 10, 2, []take{{0, 0, true}, {time.Hour, 0, true}, {time.Hour, 0, true}, {time.Hour, 100 * time.Millisecond, true}}},
+		{"disabled", 0, 0, []take{{0, 0, true}, {0, 0, true}, {0, 0, true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := newLimiter(tt.rate, tt.burst)
-			for i, d := range tt.at {
-				if got := l.allow(7, "u", t0.Add(d)); got != tt.want[i] {
-					t.Errorf("take %d at %v = %v, want %v", i, d, got, tt.want[i])
+			for i, tk := range tt.takes {
+				wait, ok := l.reserve(7, "u", t0.Add(tk.at), maxWait)
+				if ok != tk.ok || (wait-tk.wait).Abs() > time.Microsecond {
+					t.Errorf("take %d at %v = %v %v, want %v %v", i, tk.at, wait, ok, tk.wait, tk.ok)
 				}
 			}
-			if !l.allow(7, "other", t0) {
+			if wait, ok := l.reserve(7, "other", t0, maxWait); !ok || wait != 0 {
 				t.Error("users must not share buckets")
 			}
 		})
@@ -51,12 +60,14 @@ func TestBucket(t *testing.T) {
 func TestLimiterPrune(t *testing.T) {
 	l := newLimiter(10, 20)
 	t0 := time.Unix(1000, 0)
-	l.allow(1, "a", t0)
-	l.prune(t0.Add(time.Second))
+	for range 21 { // the whole burst and one token of debt
+		l.reserve(1, "a", t0, time.Second)
+	}
+	l.prune(t0.Add(2 * time.Second))
 	if len(l.users) != 1 {
 		t.Fatal("pruned a bucket that was not full yet")
 	}
-	l.prune(t0.Add(2 * time.Second))
+	l.prune(t0.Add(2100 * time.Millisecond))
 	if len(l.users) != 0 {
 		t.Fatal("kept a full bucket")
 	}
@@ -158,24 +169,23 @@ func TestDispatch(t *testing.T) {
 			}
 		})
 	}
-	if len(pub.got) != 0 {
-		t.Fatalf("refused frames were published: %d", len(pub.got))
+	if len(pub.all()) != 0 {
+		t.Fatalf("refused frames were published: %d", len(pub.all()))
 	}
 	t.Run("routed", func(t *testing.T) {
 		if !c.handle(t.Context(), msg(`{"messageId":"ok","fromId":"alice","toId":"bob"}`)) {
 			t.Fatal("connection ended")
 		}
-		var up mq.Uplink
-		if len(pub.got) != 1 || json.Unmarshal(pub.got[0].body, &up) != nil {
-			t.Fatalf("published %v", pub.got)
-		}
+		testwait.Until(t, 5*time.Second, "publish", func() bool { return len(pub.all()) == 1 })
+		ups := pub.uplinks(t)
 		want := mq.UplinkKey(mq.Shard(7, mq.P2PConversation("alice", "bob"), g.cfg.UplinkShards))
-		if pub.got[0].exchange != mq.ExchangeUplink || pub.got[0].key != want || up.From != c.id || up.Broker != "b1" {
-			t.Errorf("published to %s/%s from %+v", pub.got[0].exchange, pub.got[0].key, up.From)
+		got := pub.all()[0]
+		if len(ups) != 1 || got.exchange != mq.ExchangeUplink || got.key != want || ups[0].From != c.id || ups[0].Broker != "b1" {
+			t.Errorf("published %v to %s/%s", ups, got.exchange, got.key)
 		}
 	})
 	t.Run("publish failure is retryable", func(t *testing.T) {
-		pub.fail = errors.New("broker down")
+		pub.setFail(errors.New("broker down"))
 		n := len(tr.written())
 		c.handle(t.Context(), msg(`{"messageId":"m9","toId":"bob"}`))
 		testwait.Until(t, 5*time.Second, "ack", func() bool { return len(tr.written()) > n })
@@ -183,7 +193,7 @@ func TestDispatch(t *testing.T) {
 		if d["code"] != float64(errcode.Unavailable.Code) || d["data"].(map[string]any)["messageId"] != "m9" {
 			t.Errorf("ack = %v", d)
 		}
-		pub.fail = context.DeadlineExceeded
+		pub.setFail(context.DeadlineExceeded)
 		n = len(tr.written())
 		c.handle(t.Context(), msg(`{"messageId":"m10","toId":"bob"}`))
 		testwait.Until(t, 5*time.Second, "ack", func() bool { return len(tr.written()) > n })
@@ -214,7 +224,7 @@ func TestDispatchBeforeLogin(t *testing.T) {
 		t.Errorf("login ack = %v", d)
 	}
 	testwait.Until(t, 5*time.Second, "close after the ack", tr.isClosed)
-	if len(pub.got) != 0 {
+	if len(pub.all()) != 0 {
 		t.Fatal("published before login")
 	}
 }
@@ -236,58 +246,6 @@ func TestPolicyKicksLocalDevice(t *testing.T) {
 	if len(againTr.written()) != 1 {
 		t.Errorf("reconnect got %d frames", len(againTr.written()))
 	}
-}
-
-// pingFrame is a small downlink frame for the writer tests.
-var pingFrame = packet.Server{Command: command.Ping, Body: []byte("{}")}.Append(nil)
-
-func TestWriterBackpressure(t *testing.T) {
-	g, _, _ := testGateway(t, device.PolicyUnlimited)
-	tr := newFakeTransport()
-	tr.block = make(chan struct{})
-	c := newConn(g, tr, "ip", time.Now())
-	if !c.send(pingFrame, false) {
-		t.Fatal("first frame refused")
-	}
-	// Wait until the writer took the first frame and blocks on it, so the
-	// queue is empty and its capacity is exact.
-	testwait.Until(t, 5*time.Second, "writer blocked", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return len(c.queue) == 0
-	})
-
-	sent := 0
-	for range g.cfg.WriteQueue + 1 { // WriteQueue fit, one too many
-		if c.send(pingFrame, false) {
-			sent++
-		}
-	}
-	if sent != g.cfg.WriteQueue {
-		t.Fatalf("queued %d frames with a queue of %d", sent, g.cfg.WriteQueue)
-	}
-	testwait.Until(t, 5*time.Second, "slow consumer closed", tr.isClosed)
-	if c.send(pingFrame, false) {
-		t.Error("send accepted after close")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.queue != nil {
-		t.Error("closed connection still holds its queue")
-	}
-}
-
-func TestWriterExitsWhenIdle(t *testing.T) {
-	g, _, _ := testGateway(t, device.PolicyUnlimited)
-	tr := newFakeTransport()
-	c := newConn(g, tr, "ip", time.Now())
-	c.send(pingFrame, false)
-	testwait.Until(t, 5*time.Second, "writer idle", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return !c.writing && len(tr.written()) == 1
-	})
-
 }
 
 // TestRefusedSendEchoesMessageID: a refused send is answered with its
@@ -323,7 +281,20 @@ func TestRefusedSendEchoesMessageID(t *testing.T) {
 			}
 		})
 	}
-	if len(pub.got) != 0 {
+	if len(pub.all()) != 0 {
 		t.Fatal("a refused send was published")
+	}
+}
+
+// TestPprofSetting: the profiles are served only when IM_PPROF is on.
+func TestPprofSetting(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		g, _, _ := testGateway(t, device.PolicyUnlimited)
+		g.cfg.Pprof = on
+		rec := httptest.NewRecorder()
+		g.opsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil))
+		if got := rec.Code == http.StatusOK; got != on {
+			t.Errorf("IM_PPROF=%v: /debug/pprof/ answered %d", on, rec.Code)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"time"
@@ -42,6 +41,7 @@ func (g *Gateway) sweepOnce(now time.Time) {
 		}
 	}
 	g.limiter.prune(now)
+	g.control.prune(now)
 }
 
 // drain sends the reconnect hint to every client and waits until they are
@@ -71,15 +71,24 @@ func (g *Gateway) consume(ctx context.Context) error {
 	return err
 }
 
-// deliver writes one push to each target device connected here; the rest
-// are skipped. Undecodable pushes are dropped (acknowledged): redelivery
+// deliver writes every push of a downlink message (a batch or a single
+// push), in order, to each target device connected here; the rest are
+// skipped. Undecodable messages are dropped (acknowledged): redelivery
 // would not fix them, and pushes are best effort by contract.
 func (g *Gateway) deliver(_ context.Context, body []byte) error {
-	var p mq.Push
-	if err := json.Unmarshal(body, &p); err != nil {
+	pushes, err := mq.DecodePushes(body)
+	if err != nil {
 		g.log.Warn("undecodable push dropped", "err", err)
 		return nil
 	}
+	for i := range pushes {
+		g.deliverOne(&pushes[i])
+	}
+	return nil
+}
+
+// deliverOne queues one push for each of its targets connected here.
+func (g *Gateway) deliverOne(p *mq.Push) {
 	for _, to := range p.To {
 		if to.AppID == 0 {
 			to.AppID = p.AppID
@@ -93,12 +102,11 @@ func (g *Gateway) deliver(_ context.Context, body []byte) error {
 			UserID: to.UserID, ToID: p.ToID, ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data})
 		if err != nil {
 			g.log.Warn("unframable push dropped", "command", p.Command, "err", err)
-			return nil
+			return
 		}
-		c.send(frame, p.Close)
+		c.push(frame, p.Close)
 		g.metrics.pushes.WithLabelValues("delivered").Inc()
 	}
-	return nil
 }
 
 // httpServers builds the WebSocket and ops servers for the bound listeners.

@@ -18,9 +18,16 @@ type metrics struct {
 	framesOut prometheus.Counter
 	refused   *prometheus.CounterVec
 	publish   prometheus.Histogram
-	kicks     prometheus.Counter
-	slow      prometheus.Counter
-	pushes    *prometheus.CounterVec
+	// batchSize, linger and batchFailures describe the uplink coalescer.
+	batchSize     prometheus.Histogram
+	linger        prometheus.Histogram
+	batchFailures prometheus.Counter
+	// waits counts the times a read loop paused, by reason (send or control
+	// budget, write queue, uplink queue).
+	waits  *prometheus.CounterVec
+	kicks  prometheus.Counter
+	slow   prometheus.Counter
+	pushes *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -35,7 +42,15 @@ func newMetrics() *metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_refused_total",
 			Help: "Uplink frames answered with an error, by error code."}, []string{"code"}),
 		publish: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_publish_seconds",
-			Help: "Confirmed publish latency.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+			Help: "Latency of one uplink batch publish, broker confirm included.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 17)}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_uplink_batch_size",
+			Help: "Uplinks per published batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
+		linger: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_uplink_linger_seconds",
+			Help: "Time the oldest uplink of a batch waited before its publish began.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 17)}),
+		batchFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_uplink_batch_failures_total",
+			Help: "Uplink batches not confirmed; every uplink in them was refused as retryable."}),
+		waits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_read_waits_total",
+			Help: "Times a connection's read loop paused instead of reading, by reason."}, []string{"reason"}),
 		kicks: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_kicks_total",
 			Help: "Devices displaced by the multi-device policy."}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_slow_consumers_total",
@@ -43,7 +58,7 @@ func newMetrics() *metrics {
 		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_pushes_total",
 			Help: "Downlink push targets, delivered here or skipped."}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.kicks, m.slow, m.pushes,
+	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.batchSize, m.linger, m.batchFailures, m.waits, m.kicks, m.slow, m.pushes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -1,8 +1,8 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -12,13 +12,12 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
-// uplink checks a routed command and publishes it to its conversation's
-// shard. The publish is synchronous in the read loop on purpose: frames of
-// one connection reach the exchange in the order they were sent.
+// uplink checks a routed command and queues it for its conversation's
+// shard. The read loop never waits for the broker: the coalescer publishes
+// the shard's uplinks in batches, in the order they were queued, and
+// answers every uplink of a batch that failed with a retryable refusal.
 func (c *conn) uplink(ctx context.Context, p packet.Client) {
-	now := time.Now()
-	if !c.g.limiter.allow(c.id.AppID, c.id.UserID, now) {
-		c.refuse(p, errcode.RateLimited, false)
+	if !c.admit(ctx, p) {
 		return
 	}
 	conv, err := c.conversation(p)
@@ -26,18 +25,65 @@ func (c *conn) uplink(ctx context.Context, p packet.Client) {
 		c.refuse(p, errcode.Of(err), false)
 		return
 	}
+	p.Body = bytes.Clone(p.Body) // the transport reuses its read buffer for the next frame
 	up := mq.Uplink{Version: mq.Version, Command: p.Command, From: c.id, Broker: c.g.cfg.BrokerID,
-		Time: now.UnixMilli(), Payload: p.Body}
-	body, err := json.Marshal(up)
-	if err != nil { // the body was validated by conversation; this cannot happen
-		c.refuse(p, errcode.MalformedJSON, false)
-		return
-	}
-	key := mq.UplinkKey(mq.Shard(c.id.AppID, conv, c.g.cfg.UplinkShards))
-	if err := c.g.publish(ctx, mq.ExchangeUplink, key, body); err != nil {
+		Time: time.Now().UnixMilli(), Payload: p.Body}
+	fail := func(err error) {
 		c.g.log.Warn("uplink publish failed", "command", p.Command, "user", c.id.UserID, "err", err)
 		c.refuse(p, retryable(err), false)
 	}
+	if err := c.g.uplinks.add(ctx, mq.Shard(c.id.AppID, conv, c.g.cfg.UplinkShards), up, fail); err != nil {
+		fail(err)
+	}
+}
+
+// admit takes a token of the budget p's command spends (sends, or the
+// control budget of receive-ACKs, reads and pings). Over budget, the read
+// loop waits for the token instead of refusing: it stops reading the
+// socket meanwhile, so TCP flow control slows a pipelining client down and
+// every frame still gets its answer. Only a wait longer than maxBudgetWait
+// (many devices of one user sharing the budget) is refused with 1009.
+func (c *conn) admit(ctx context.Context, p packet.Client) bool {
+	l, reason := c.g.limiter, "send_budget"
+	if controlCommand(p.Command) {
+		l, reason = c.g.control, "control_budget"
+	}
+	wait, ok := l.reserve(c.id.AppID, c.id.UserID, time.Now(), c.maxBudgetWait())
+	switch {
+	case !ok:
+		c.refuse(p, errcode.RateLimited, false)
+		return false
+	case wait <= 0:
+		return true
+	}
+	c.g.metrics.waits.WithLabelValues(reason).Inc()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		c.seen.Store(time.Now().UnixNano()) // waiting is not silence
+		return true
+	case <-ctx.Done():
+		c.refuse(p, errcode.Unavailable, false)
+		return false
+	}
+}
+
+// maxBudgetWait bounds one wait for a token well inside the heartbeat
+// timeout, so the sweeper never takes a throttled client for a dead one.
+func (c *conn) maxBudgetWait() time.Duration {
+	return min(5*time.Second, c.g.cfg.HeartbeatTimeout/2)
+}
+
+// controlCommand reports whether cmd spends the control budget rather than
+// the send budget: acknowledging and reading what one received must never
+// be throttled by what one sent.
+func controlCommand(cmd command.Code) bool {
+	switch cmd {
+	case command.MessageReceiveAck, command.MessageRead, command.GroupRead, command.Ping:
+		return true
+	}
+	return false
 }
 
 // conversation validates the body (a JSON object whose fromId, if any, is
@@ -67,20 +113,18 @@ func (c *conn) conversation(p packet.Client) (string, error) {
 	return mq.P2PConversation(c.id.UserID, f.toID), nil
 }
 
-// publish sends one confirmed message and records its latency.
-func (g *Gateway) publish(ctx context.Context, exchange, key string, body []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.PublishTimeout)
-	defer cancel()
-	start := time.Now()
-	err := g.pub.Publish(ctx, exchange, key, body)
-	g.metrics.publish.Observe(time.Since(start).Seconds())
-	return err
-}
-
 // retryable maps a publish failure to the code the client may retry on.
 func retryable(err error) *errcode.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errcode.Timeout
 	}
 	return errcode.Unavailable
+}
+
+// publish sends one confirmed message outside the uplink batches (a kick
+// for another gateway).
+func (g *Gateway) publish(ctx context.Context, exchange, key string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.PublishTimeout)
+	defer cancel()
+	return g.pub.Publish(ctx, exchange, key, body)
 }

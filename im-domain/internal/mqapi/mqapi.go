@@ -61,16 +61,30 @@ func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts rabbit.C
 	return g.Wait()
 }
 
-// Handle processes one uplink delivery (a rabbit.Handler).
+// Handle processes one uplink delivery (a rabbit.Handler): a gateway's
+// batch of uplinks (mq.UplinkBatch), or a single uplink, in order. A
+// retryable failure requeues the whole delivery; the uplinks before it run
+// again and are deduplicated (sends by messageId, cursors move forward only).
 func (h *Handler) Handle(ctx context.Context, d rabbit.Delivery) error {
-	var up mq.Uplink
-	if err := json.Unmarshal(d.Body, &up); err != nil {
+	ups, err := mq.DecodeUplinks(d.Body)
+	if err != nil {
 		return rabbit.Permanent(fmt.Errorf("mqapi: undecodable uplink: %w", err))
 	}
-	if up.Version != mq.Version || up.From.UserID == "" {
-		return rabbit.Permanent(fmt.Errorf("mqapi: uplink version %d from %q refused", up.Version, up.From.UserID))
+	for i := range ups {
+		if err := h.handleOne(ctx, &ups[i], d.Attempt); err != nil {
+			return err
+		}
 	}
-	err := h.dispatch(ctx, &up)
+	return nil
+}
+
+// handleOne processes one uplink: nil acknowledges it, refusals included.
+func (h *Handler) handleOne(ctx context.Context, up *mq.Uplink, attempt int) error {
+	if up.From.UserID == "" {
+		h.log.ErrorContext(ctx, "uplink without a sender dropped", "command", up.Command, "broker", up.Broker)
+		return nil
+	}
+	err := h.dispatch(ctx, up)
 	var code *errcode.Error
 	switch {
 	case err == nil:
@@ -79,7 +93,7 @@ func (h *Handler) Handle(ctx context.Context, d rabbit.Delivery) error {
 		h.log.InfoContext(ctx, "uplink refused", "command", up.Command, "user", up.From.UserID, "err", err)
 		return nil
 	}
-	h.log.WarnContext(ctx, "uplink failed, requeued", "command", up.Command, "user", up.From.UserID, "attempt", d.Attempt, "err", err)
+	h.log.WarnContext(ctx, "uplink failed, requeued", "command", up.Command, "user", up.From.UserID, "attempt", attempt, "err", err)
 	return err
 }
 

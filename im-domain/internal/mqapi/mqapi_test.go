@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -77,6 +78,43 @@ func TestHandle_DispatchAndAckPolicy(t *testing.T) {
 			}
 			if got := append(f.calls, "")[0]; got != tt.call {
 				t.Fatalf("calls = %v, want %q", f.calls, tt.call)
+			}
+		})
+	}
+}
+
+// TestHandle_Batch: a gateway's batch is handled uplink by uplink, in
+// order; a retryable failure requeues it, a refusal does not stop it.
+func TestHandle_Batch(t *testing.T) {
+	batch := func(ids ...string) rabbit.Delivery {
+		b := mq.UplinkBatch{Version: mq.Version}
+		for _, id := range ids {
+			b.Uplinks = append(b.Uplinks, mq.Uplink{Version: mq.Version, Command: command.MessageP2P, Broker: "gw",
+				From: device.ID{AppID: 1, UserID: "alice"}, Payload: json.RawMessage(`{"messageId":"` + id + `"}`)})
+		}
+		body, _ := json.Marshal(b)
+		return rabbit.Delivery{Body: body}
+	}
+	tests := []struct {
+		name    string
+		err     error
+		calls   int
+		wantErr bool
+	}{
+		{"every uplink in order", nil, 3, false},
+		{"refusals are acked one by one", errcode.NotFriends, 3, false},
+		{"retryable failure requeues the batch", errors.New("redis down"), 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeMsgs{err: tt.err}
+			err := New(f, slog.New(slog.NewTextHandler(io.Discard, nil))).Handle(t.Context(), batch("a", "b", "c"))
+			if (err != nil) != tt.wantErr || errors.Is(err, rabbit.ErrPermanent) {
+				t.Fatalf("err = %v", err)
+			}
+			want := []string{"send:a:gw", "send:b:gw", "send:c:gw"}[:tt.calls]
+			if fmt.Sprint(f.calls) != fmt.Sprint(want) {
+				t.Fatalf("calls = %v, want %v", f.calls, want)
 			}
 		})
 	}
