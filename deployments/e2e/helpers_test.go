@@ -97,10 +97,15 @@ type dev struct {
 // connect logs user in on gateway gw (0 or 1) over WebSocket or TCP.
 func connect(t *testing.T, user string, gw int, ws bool, typ device.Type) *dev {
 	t.Helper()
+	return connectTo(t, user, cl.gateways[gw], fmt.Sprint("gw", gw+1), ws, typ)
+}
+
+// connectTo logs user in on gateway g (named name in messages).
+func connectTo(t *testing.T, user string, g *gatewayAddr, name string, ws bool, typ device.Type) *dev {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d := imclient.Device{AppID: cl.appID, Type: typ, IMEI: "imei-" + randHex(4)}
-	g := cl.gateways[gw]
 	var c *imclient.Client
 	var err error
 	if ws {
@@ -115,7 +120,7 @@ func connect(t *testing.T, user string, gw int, ws bool, typ device.Type) *dev {
 	if err := c.Login(ctx, user, sign(t, user)); err != nil {
 		t.Fatalf("login %s: %v", user, err)
 	}
-	x := &dev{Client: c, user: user, name: fmt.Sprintf("%s/gw%d/ws=%v/%v", user, gw+1, ws, typ)}
+	x := &dev{Client: c, user: user, name: fmt.Sprintf("%s/%s/ws=%v/%v", user, name, ws, typ)}
 	go x.record()
 	return x
 }

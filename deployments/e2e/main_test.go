@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,10 @@ type cluster struct {
 	storeEnv       []string
 	procs          map[string]*proc
 	redis          *proc
+	// defaults is a gateway with default settings, started on first use.
+	defaults     *gatewayAddr
+	defaultsErr  error
+	defaultsOnce sync.Once
 }
 
 type gatewayAddr struct{ tcp, ws, http string }
@@ -175,13 +180,37 @@ func (c *cluster) startServices() error {
 // startGateway (re)starts gateway i (0 or 1) with its brokerId and
 // addresses and waits until it is ready.
 func (c *cluster) startGateway(i int) error {
-	g, name := c.gateways[i], fmt.Sprintf("gateway%d", i+1)
-	c.procs[name] = c.mustEnv(c.spawnSvc(name, "im-tcp", "IM_BROKER_ID=e2e-gw"+fmt.Sprint(i+1),
-		"IM_TCP_ADDR="+g.tcp, "IM_WS_ADDR="+g.ws, "IM_HTTP_ADDR="+g.http, "IM_SEND_RATE=0"))
+	return c.spawnGateway(fmt.Sprintf("gateway%d", i+1), c.gateways[i], "IM_SEND_RATE=0")
+}
+
+// spawnGateway starts a gateway process named name (its brokerId is
+// e2e-{name}) on g's addresses, with env on top of the defaults, and waits
+// until it is ready.
+func (c *cluster) spawnGateway(name string, g *gatewayAddr, env ...string) error {
+	env = append([]string{"IM_BROKER_ID=e2e-" + name, "IM_TCP_ADDR=" + g.tcp, "IM_WS_ADDR=" + g.ws,
+		"IM_HTTP_ADDR=" + g.http}, env...)
+	c.procs[name] = c.mustEnv(c.spawnSvc(name, "im-tcp", env...))
 	if err := waitReady("http://" + g.http); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// defaultGateway starts, once, a gateway with every setting at its
+// default (the shared gateways run without a send rate limit), for tests
+// of the defaults a real client meets.
+func (c *cluster) defaultGateway(t *testing.T) *gatewayAddr {
+	t.Helper()
+	c.defaultsOnce.Do(func() {
+		g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()}
+		if c.defaultsErr = c.spawnGateway("gateway-defaults", g); c.defaultsErr == nil {
+			c.defaults = g
+		}
+	})
+	if c.defaultsErr != nil {
+		t.Fatal(c.defaultsErr)
+	}
+	return c.defaults
 }
 
 // startStore (re)starts the message store process.
