@@ -67,8 +67,7 @@ func DefaultConfig(brokerID string) Config {
 		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second,
 		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40, ControlRate: 200, ControlBurst: 400,
 		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
-		Auth: config.DefaultAuth(),
-		UplinkLinger: time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
+		Auth: config.DefaultAuth(), UplinkLinger: time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
 	}
 }
 
