@@ -292,7 +292,9 @@ func TestPprofSetting(t *testing.T) {
 		g, _, _ := testGateway(t, device.PolicyUnlimited)
 		g.cfg.Pprof = on
 		rec := httptest.NewRecorder()
-		g.opsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil))
+		req := httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		g.opsHandler().ServeHTTP(rec, req)
 		if got := rec.Code == http.StatusOK; got != on {
 			t.Errorf("IM_PPROF=%v: /debug/pprof/ answered %d", on, rec.Code)
 		}

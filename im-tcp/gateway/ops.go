@@ -3,10 +3,11 @@ package gateway
 import (
 	"context"
 	"net/http"
-	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/whaleim/whaleim/im-common/profiling"
 )
 
 // opsHandler serves /healthz (the process runs), /readyz (the node can
@@ -19,19 +20,9 @@ func (g *Gateway) opsHandler() http.Handler {
 	mux.HandleFunc("GET /readyz", g.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.reg, promhttp.HandlerOpts{}))
 	if g.cfg.Pprof {
-		mountPprof(mux)
+		profiling.Mount(mux)
 	}
 	return mux
-}
-
-// mountPprof serves the runtime profiles (IM_PPROF). The ops listener is
-// on loopback by default; profiles reveal code and data, keep it there.
-func mountPprof(mux *http.ServeMux) {
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }
 
 func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
