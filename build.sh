@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|run|up|services]
+# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|bench-platform|run|up|services]
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -77,6 +77,7 @@ case "$cmd" in
   lint) lint ;;
   fuzz) fuzz ;;
   bench) bench ;;
+  bench-platform) shift; deployments/imbench/run.sh "$@" ;;
   services) scripts/services.sh ;;
   run)
     echo "run: the standalone all-in-one binary is not yet available (it lands with the standalone deployment issue)" >&2
@@ -84,5 +85,5 @@ case "$cmd" in
   up)
     echo "up: docker compose deployment is not yet available (it lands with the deployment issue)" >&2
     exit 2 ;;
-  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|services|run|up]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up]" >&2; exit 2 ;;
 esac

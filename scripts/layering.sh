@@ -25,4 +25,10 @@ for svc in im-tcp im-domain im-message-store; do
     echo "layering: $svc imports another service"; grep -rEn "\"$prefix/($others)" "$svc" --include='*.go'; fail=1
   fi
 done
+# deployments (e2e, imbench) drive the services from outside, over the
+# protocol, REST and the broker: they may use im-common, im-codec and
+# im-sdk, never a service's packages.
+if grep -rEn "\"$prefix/(im-tcp|im-domain|im-message-store)" deployments --include='*.go' >/dev/null; then
+  echo "layering: a deployment imports a service"; grep -rEn "\"$prefix/(im-tcp|im-domain|im-message-store)" deployments --include='*.go'; fail=1
+fi
 exit $fail

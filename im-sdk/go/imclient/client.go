@@ -15,8 +15,8 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 )
 
-// EventBuffer is how many downlink envelopes wait in Events before the
-// client starts dropping them (counted by Dropped): a slow reader must
+// EventBuffer is how many downlink envelopes wait in Events (unless
+// WithEventBuffer says otherwise) before the client starts dropping them (counted by Dropped): a slow reader must
 // not stall the read loop that also resolves up-ACKs.
 const EventBuffer = 8192
 
@@ -77,8 +77,28 @@ type Client struct {
 	err     error
 }
 
-func newClient(t transport, d Device) *Client {
-	c := &Client{t: t, dev: d, events: make(chan payload.Envelope, EventBuffer),
+// Option adjusts a client when it is created.
+type Option func(*options)
+
+type options struct{ eventBuffer int }
+
+// WithEventBuffer sets the capacity of Events (EventBuffer by default). The
+// buffer is allocated up front, so a load tool holding thousands of
+// connections that it drains promptly uses a small one.
+func WithEventBuffer(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.eventBuffer = n
+		}
+	}
+}
+
+func newClient(t transport, d Device, opts ...Option) *Client {
+	o := options{eventBuffer: EventBuffer}
+	for _, f := range opts {
+		f(&o)
+	}
+	c := &Client{t: t, dev: d, events: make(chan payload.Envelope, o.eventBuffer),
 		done: make(chan struct{}), waiters: map[string][]chan Ack{}}
 	go c.readLoop()
 	return c

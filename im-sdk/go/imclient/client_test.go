@@ -171,3 +171,25 @@ func TestNewMessageIDIsUUID(t *testing.T) {
 		t.Fatalf("ids %q %q", a, b)
 	}
 }
+
+func TestEventBufferOption(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+		want int
+	}{
+		{"default", nil, EventBuffer},
+		{"small", []Option{WithEventBuffer(16)}, 16},
+		{"zero keeps the default", []Option{WithEventBuffer(0)}, EventBuffer},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cli, srv := net.Pipe()
+			c := New(cli, Device{AppID: 1}, tc.opts...)
+			t.Cleanup(func() { c.Close(); srv.Close() })
+			if got := cap(c.Events()); got != tc.want {
+				t.Fatalf("Events capacity %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -67,18 +67,18 @@ func (w *wsTransport) read() (packet.Server, error) {
 func (w *wsTransport) close() error { return w.ws.Close() }
 
 // DialTCP connects to a gateway's TCP listener (host:port).
-func DialTCP(ctx context.Context, addr string, d Device) (*Client, error) {
+func DialTCP(ctx context.Context, addr string, d Device, opts ...Option) (*Client, error) {
 	var dl net.Dialer
 	nc, err := dl.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("imclient: dial tcp %s: %w", addr, err)
 	}
-	return newClient(newStream(nc), d), nil
+	return newClient(newStream(nc), d, opts...), nil
 }
 
 // DialWebSocket connects to a gateway's WebSocket endpoint
 // (ws://host:port/ws).
-func DialWebSocket(ctx context.Context, url string, d Device) (*Client, error) {
+func DialWebSocket(ctx context.Context, url string, d Device, opts ...Option) (*Client, error) {
 	ws, resp, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
@@ -86,9 +86,11 @@ func DialWebSocket(ctx context.Context, url string, d Device) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imclient: dial websocket %s: %w", url, err)
 	}
-	return newClient(&wsTransport{ws: ws}, d), nil
+	return newClient(&wsTransport{ws: ws}, d, opts...), nil
 }
 
 // New runs a client over an already connected byte stream (TCP framing);
 // tests use it with net.Pipe.
-func New(nc net.Conn, d Device) *Client { return newClient(newStream(nc), d) }
+func New(nc net.Conn, d Device, opts ...Option) *Client {
+	return newClient(newStream(nc), d, opts...)
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# One command for the whole benchmark: builds the binaries, starts the
+# platform (im-domain, im-message-store, one im-tcp) against the local
+# MariaDB, RabbitMQ and ZooKeeper with a fresh database, vhost and ZooKeeper
+# root and a private Redis, raises the per-user send rate for this run only
+# (IM_SEND_RATE=0), runs every imbench scenario and the raw broker, writes
+# imbench.json, imbench.txt and the service logs to $IMBENCH_OUT, then
+# stops everything it started and drops what it created.
+#
+# Usage: deployments/imbench/run.sh [imbench flags...]   (e.g. -pair-rates 500,1000 -step 5s)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+out=${IMBENCH_OUT:-$root/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out/logs"
+log() { printf '==> bench: %s\n' "$*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() { # a loopback port nobody listens on
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    port_open "$p" || { echo "$p"; return; }
+  done
+}
+
+wait_ready() { # url name
+  local i
+  for ((i = 0; i < 240; i++)); do
+    curl -fsS -o /dev/null "$1/readyz" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  log "$2 not ready at $1; log tail:"; tail -n 30 "$out/logs/$2.log" >&2; return 1
+}
+
+scripts/services.sh
+[ "${IMBENCH_NO_BUILD:-}" ] || ./build.sh build
+
+suffix=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+db=im_bench_$suffix vhost=bench_$suffix zkroot=/bench_$suffix
+app_id=$((100000 + RANDOM)) secret=bench-secret-$suffix
+redis_port=$(free_port) domain_addr=127.0.0.1:$(free_port) store_addr=127.0.0.1:$(free_port)
+gw_tcp=127.0.0.1:$(free_port) gw_ws=127.0.0.1:$(free_port) gw_http=127.0.0.1:$(free_port)
+pids=()
+
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  mysql -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS $db" || true
+  rabbitmqctl delete_vhost "$vhost" >/dev/null 2>&1 || true
+  /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:2181 deleteall "$zkroot" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+log "database $db, vhost $vhost, ZooKeeper root $zkroot, results in $out"
+mysql -uroot -h127.0.0.1 -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
+rabbitmqctl add_vhost "$vhost" >/dev/null
+rabbitmqctl set_permissions -p "$vhost" guest '.*' '.*' '.*' >/dev/null
+rabbit_url=amqp://guest:guest@127.0.0.1:5672/$vhost
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+  --dir "$out" >"$out/logs/redis.log" 2>&1 &
+pids+=($!) redis_pid=$!
+
+export IM_REDIS_ADDR=127.0.0.1:$redis_port IM_RABBIT_URL=$rabbit_url IM_ZK_ROOT=$zkroot
+export IM_MYSQL_DSN="root:@tcp(127.0.0.1:3306)/$db?parseTime=true&charset=utf8mb4&loc=UTC"
+export IM_ZK_SERVERS=127.0.0.1:2181 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info}
+
+IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret ./bin/im-domain >"$out/logs/im-domain.log" 2>&1 &
+pids+=($!) domain_pid=$!
+wait_ready "http://$domain_addr" im-domain
+IM_HTTP_ADDR=$store_addr ./bin/im-message-store >"$out/logs/im-message-store.log" 2>&1 &
+pids+=($!) store_pid=$!
+wait_ready "http://$store_addr" im-message-store
+IM_BROKER_ID=bench-gw-$suffix IM_TCP_ADDR=$gw_tcp IM_WS_ADDR=$gw_ws IM_HTTP_ADDR=$gw_http \
+  IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 ./bin/im-tcp >"$out/logs/im-tcp.log" 2>&1 &
+pids+=($!) gw_pid=$!
+wait_ready "http://$gw_http" im-tcp
+
+{
+  echo "commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=iso-strict))"
+  echo "nproc $(nproc); $(lscpu | grep 'Model name' | sed 's/  */ /g'); $(free -g | awk '/Mem:/{print $2}') GB RAM"
+  echo "$(go version); RabbitMQ $(rabbitmqctl version 2>/dev/null); $(mysqld --version 2>/dev/null || mariadbd --version); $(redis-server --version | cut -d' ' -f1-3)"
+} | tee "$out/versions.txt"
+
+log "running imbench $*"
+set +e
+./bin/imbench -rest "http://$domain_addr" -tcp "$gw_tcp" -ws "ws://$gw_ws/ws" -app-id "$app_id" -secret "$secret" \
+  -rabbit "$rabbit_url" -json "$out/imbench.json" \
+  -procs "im-tcp=$gw_pid,im-domain=$domain_pid,im-message-store=$store_pid,redis-server=$redis_pid,beam.smp,mariadbd" \
+  "$@" 2>&1 | tee "$out/imbench.txt"
+rc=${PIPESTATUS[0]}
+set -e
+log "imbench exit $rc; results in $out"
+exit "$rc"
