@@ -116,3 +116,60 @@ func TestPushBatchWritesEveryPushInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryUplinkOfAFailedBatchIsRefused: when batches cannot be confirmed
+// in time, each pipelined message still gets exactly one ACK, the
+// retryable 9002 with its messageId.
+func TestEveryUplinkOfAFailedBatchIsRefused(t *testing.T) {
+	rdb := redisClient(t)
+	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
+	g := startGateway(t, zkRoot(t), map[string]string{"IM_RABBIT_PUBLISH_TIMEOUT": "1us", "IM_SEND_RATE": "0"})
+	c := dialTCP(t, g.tcp, app, device.IOS, "i1")
+	c.login("ann", secret)
+	const n = 50
+	for i := range n {
+		c.send(command.MessageP2P, map[string]string{"messageId": fmt.Sprint("m", i), "toId": "bob"})
+	}
+	acks := map[string]int{}
+	for range n {
+		f := c.expect(command.MessageAck, 9002)
+		var d struct{ Data struct{ MessageID string } }
+		_ = json.Unmarshal(f.Data, &d)
+		acks[d.Data.MessageID]++
+	}
+	for i := range n {
+		if id := fmt.Sprint("m", i); acks[id] != 1 {
+			t.Errorf("%s got %d refusals", id, acks[id])
+		}
+	}
+}
+
+// TestShutdownFlushesLingeringUplinks: uplinks still waiting for their
+// batch when the gateway stops are published before it exits.
+func TestShutdownFlushesLingeringUplinks(t *testing.T) {
+	rdb := redisClient(t)
+	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
+	g := startGateway(t, zkRoot(t), map[string]string{"IM_UPLINK_LINGER": "1h", "IM_SEND_RATE": "0"})
+	deliveries := shardCopy(t, amqpChannel(t), app, mq.P2PConversation("ann", "bob"))
+	c := dialTCP(t, g.tcp, app, device.IOS, "i1")
+	c.login("ann", secret)
+	for i := range 3 {
+		c.send(command.MessageP2P, map[string]string{"messageId": fmt.Sprint("m", i), "toId": "bob"})
+	}
+	c.ping() // the read loop has queued the three messages
+	select {
+	case d := <-deliveries:
+		t.Fatalf("published before the linger or shutdown: %s", d.Body)
+	default:
+	}
+	g.stop()
+	select {
+	case d := <-deliveries:
+		ups, err := mq.DecodeUplinks(d.Body)
+		if err != nil || len(ups) != 3 {
+			t.Fatalf("flushed %s: %v", d.Body, err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("lingering uplinks not flushed at shutdown")
+	}
+}
