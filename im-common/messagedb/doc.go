@@ -17,8 +17,12 @@
 //     readers hide it.
 //   - Per-user state (deleted-for-me, read and delivery cursors) is not here;
 //     the domain keeps it in its own tables keyed by (app, user, conversation).
-//   - Identifiers compare byte for byte (utf8mb4_bin): two messageIds that
-//     differ only in case are two messages, never a false duplicate.
+//   - Identifiers compare byte for byte (utf8mb4_nopad_bin: binary, and NO
+//     PAD, so a trailing space counts): two messageIds or fromIds that
+//     differ only in case or a trailing space are two, never a false
+//     duplicate, exactly as Go's == says. (Tables created by earlier
+//     versions as utf8mb4_bin, which is PAD SPACE, are converted by the
+//     domain's migration 405.)
 //   - Times are unix milliseconds (BIGINT), like every time on the wire.
 //
 // Readers use the primary key for both directions:

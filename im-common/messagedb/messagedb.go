@@ -48,7 +48,7 @@ const (
 )
 
 // CreateTable creates Table if it does not exist. Every column is NOT NULL
-// so readers never handle NULL; the string columns are utf8mb4_bin.
+// so readers never handle NULL; the string columns are utf8mb4_nopad_bin.
 const CreateTable = `CREATE TABLE IF NOT EXISTS im_message (
   app_id          INT UNSIGNED NOT NULL,
   conversation_id VARCHAR(200) NOT NULL,
@@ -67,7 +67,7 @@ const CreateTable = `CREATE TABLE IF NOT EXISTS im_message (
   PRIMARY KEY (app_id, conversation_id, seq),
   UNIQUE KEY uk_im_message_sender (app_id, from_id, message_id),
   UNIQUE KEY uk_im_message_key (app_id, message_key)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin`
 
 // Columns returns every column of Table in DDL order.
 func Columns() []string {

@@ -30,7 +30,7 @@ func TestCreateTable_Keys(t *testing.T) {
 		{"primary key is the history index", "PRIMARY KEY (app_id, conversation_id, seq)"},
 		{"final dedup guard", "UNIQUE KEY " + messagedb.IndexSender + " (app_id, from_id, message_id)"},
 		{"server key", "UNIQUE KEY " + messagedb.IndexMessageKey + " (app_id, message_key)"},
-		{"utf8mb4 byte-exact", "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+		{"utf8mb4 byte-exact, no pad", "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"},
 		{"conversation length", "conversation_id VARCHAR(200)"},
 		{"body", "body            MEDIUMTEXT"},
 	}

@@ -2,7 +2,6 @@ package mq
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
@@ -43,35 +42,4 @@ type Push struct {
 	// Close asks the gateway to close the targets' connections after the
 	// frame is written (used for the 9002 kick across gateways).
 	Close bool `json:"close,omitempty"`
-}
-
-// ConversationKind tells 1:1 from group conversations.
-type ConversationKind string
-
-// Conversation kinds.
-const (
-	P2P   ConversationKind = "p2p"
-	Group ConversationKind = "group"
-)
-
-// P2PConversation is the conversation id of two users: the same for both
-// directions, so both share one seq and one uplink shard.
-func P2PConversation(a, b string) string {
-	if b < a {
-		a, b = b, a
-	}
-	return "p2p:" + a + ":" + b
-}
-
-// GroupConversation is the conversation id of a group.
-func GroupConversation(groupID string) string { return "group:" + groupID }
-
-// ParseConversation splits a conversation id into its kind and the rest.
-func ParseConversation(id string) (ConversationKind, string, bool) {
-	kind, rest, ok := strings.Cut(id, ":")
-	switch ConversationKind(kind) {
-	case P2P, Group:
-		return ConversationKind(kind), rest, ok && rest != ""
-	}
-	return "", "", false
 }

@@ -80,6 +80,12 @@ func TestParseConversation(t *testing.T) {
 		{mq.P2PConversation("b", "a"), mq.P2P, "a:b", true},
 		{mq.GroupConversation("g1"), mq.Group, "g1", true},
 		{"group:", mq.Group, "", false},
+		{"group:g 1 ", mq.Group, "g 1 ", false},
+		{"p2p:a", mq.P2P, "a", false},
+		{"p2p:b:a", mq.P2P, "b:a", false},
+		{"p2p:a:a", mq.P2P, "a:a", false},
+		{"p2p:P1:P2:P3", mq.P2P, "P1:P2:P3", false},
+		{"p2p::b", mq.P2P, ":b", false},
 		{"chan:x", "", "", false},
 		{"", "", "", false},
 	}
@@ -152,5 +158,43 @@ func TestDecodeBatches(t *testing.T) {
 	recs, err := mq.DecodeStoreRecords([]byte(`{"v":1,"op":"insert","message":{"seq":3}}`))
 	if err != nil || len(recs) != 1 || recs[0].Message.Seq != 3 {
 		t.Errorf("store records: %+v %v", recs, err)
+	}
+}
+
+// (P1, "P2:P3") and ("P1:P2", P3) would both encode as p2p:P1:P2:P3, letting
+// P3 into P1 and "P2:P3"'s conversation. ':' is not an id character and the
+// one parser refuses the ambiguous id, so no pair of users shares an id.
+func TestP2PConversationCannotCollide(t *testing.T) {
+	if _, _, ok := mq.P2PMembers(mq.P2PConversation("P1", "P2:P3")); ok {
+		t.Error("p2p:P1:P2:P3 parsed")
+	}
+	for _, u := range []string{"P1", "P2", "P3", "P1:P2", "P2:P3"} {
+		if peer, ok := mq.P2PPeer("p2p:P1:P2:P3", u); ok {
+			t.Errorf("%s has peer %q in p2p:P1:P2:P3", u, peer)
+		}
+	}
+	ids := []string{"P1", "P2", "P3", "p1", "P1-P2", "a", "b", "ab", "é"}
+	seen := map[string][2]string{}
+	for _, a := range ids {
+		for _, b := range ids {
+			if a == b {
+				continue
+			}
+			conv := mq.P2PConversation(a, b)
+			x, y, ok := mq.P2PMembers(conv)
+			if !ok || [2]string{x, y} != [2]string{min(a, b), max(a, b)} {
+				t.Fatalf("P2PMembers(%q) = %q %q %v", conv, x, y, ok)
+			}
+			if prev, dup := seen[conv]; dup && prev != [2]string{x, y} {
+				t.Fatalf("%q shared by %v and %v", conv, prev, [2]string{x, y})
+			}
+			seen[conv] = [2]string{x, y}
+			if peer, ok := mq.P2PPeer(conv, a); !ok || peer != b {
+				t.Errorf("P2PPeer(%q, %q) = %q %v", conv, a, peer, ok)
+			}
+		}
+	}
+	if peer, ok := mq.P2PPeer(mq.P2PConversation("P1", "P2"), "P3"); ok {
+		t.Errorf("outsider has peer %q", peer)
 	}
 }

@@ -32,7 +32,7 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 		return fmt.Errorf("mysqldb: open server: %w", err)
 	}
 	defer db.Close()
-	q := "CREATE DATABASE IF NOT EXISTS `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	q := "CREATE DATABASE IF NOT EXISTS `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
 	if _, err := db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("mysqldb: create database %s: %w", name, err)
 	}

@@ -81,7 +81,7 @@ func createDatabase() (*gorm.DB, string, error) {
 		return nil, "", fmt.Errorf("mariadb at %s unreachable: %w", cfg.Addr, err)
 	}
 	name := "im_test_" + randomHex(6)
-	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
+	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin").Error; err != nil {
 		return nil, "", fmt.Errorf("create database: %w", err)
 	}
 	return admin, name, nil

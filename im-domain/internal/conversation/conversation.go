@@ -129,10 +129,8 @@ func ParseID(owner, conversationID string) (Type, string, error) {
 	if kind == mq.Group {
 		return Group, rest, nil
 	}
-	for _, peer := range []string{strings.TrimPrefix(rest, owner+":"), strings.TrimSuffix(rest, ":"+owner)} {
-		if peer != rest && peer != "" && mq.P2PConversation(owner, peer) == conversationID {
-			return P2P, peer, nil
-		}
+	if peer, ok := mq.P2PPeer(conversationID, owner); ok {
+		return P2P, peer, nil
 	}
 	return 0, "", errcode.ConversationNotFound.With("conversationId does not name the owner")
 }

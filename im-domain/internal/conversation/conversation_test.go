@@ -18,10 +18,14 @@ func TestParseID(t *testing.T) {
 	}{
 		{"alice", mq.P2PConversation("alice", "bob"), P2P, "bob", nil},
 		{"bob", mq.P2PConversation("alice", "bob"), P2P, "alice", nil},
-		{"a:b", mq.P2PConversation("a:b", "c"), P2P, "c", nil}, // ids may contain ':'
-		{"c", mq.P2PConversation("a:b", "c"), P2P, "a:b", nil},
-		{"me", mq.P2PConversation("me", "me"), P2P, "me", nil},
-		{"alice", mq.GroupConversation("g:1"), Group, "g:1", nil},
+		// (P1, "P2:P3") and ("P1:P2", P3) would share p2p:P1:P2:P3: ':' is
+		// not an id character, so the id names nobody's conversation.
+		{"P3", "p2p:P1:P2:P3", 0, "", errcode.MissingField},
+		{"P1", "p2p:P1:P2:P3", 0, "", errcode.MissingField},
+		{"P2:P3", "p2p:P1:P2:P3", 0, "", errcode.MissingField},
+		{"me", "p2p:me:me", 0, "", errcode.MissingField},
+		{"alice", "group:g:1", 0, "", errcode.MissingField},
+		{"alice", "p2p:bob:alice", 0, "", errcode.MissingField}, // not sorted: not the pair's id
 		{"carol", mq.P2PConversation("alice", "bob"), 0, "", errcode.ConversationNotFound},
 		{"alice", "0_alice_bob", 0, "", errcode.MissingField},
 		{"alice", "group:", 0, "", errcode.MissingField},

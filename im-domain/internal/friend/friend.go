@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 )
 
 // MaxBatch bounds every batch (import, check, group members), as WhaleShark.
@@ -108,13 +109,8 @@ func (it *Item) Validate() error {
 	return nil
 }
 
-// ValidID checks a user id.
-func ValidID(id string) error {
-	if id == "" || len(id) > 64 {
-		return errcode.MissingField.With("user id: 1..64 bytes")
-	}
-	return nil
-}
+// ValidID checks a user id: the one id alphabet, ident.ValidID.
+func ValidID(id string) error { return ident.Check("user id", id) }
 
 // Check types of checkFriend / checkBlck.
 const (

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 )
 
 // Type is WhaleShark's groupType.
@@ -52,7 +53,6 @@ const (
 // Limits.
 const (
 	MaxBatch  = 100 // members per create/add request
-	MaxIDLen  = 64
 	syncLimit = 100 // cap of maxLimit in syncJoinedGroup
 )
 
@@ -114,13 +114,8 @@ type JoinRequest struct {
 	UpdateTime int64  `json:"updateTime"`
 }
 
-// ValidID checks a group or user id.
-func ValidID(field, id string) error {
-	if id == "" || len(id) > MaxIDLen || strings.ContainsAny(id, " \t\r\n") {
-		return errcode.MissingField.With(field + ": 1..64 bytes, no spaces")
-	}
-	return nil
-}
+// ValidID checks a group or user id: the one id alphabet, ident.ValidID.
+func ValidID(field, id string) error { return ident.Check(field, id) }
 
 // Patch is a partial group update: nil fields stay unchanged. Mute has its
 // own endpoint (forbidSendMessage) and permission.

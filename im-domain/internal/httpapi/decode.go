@@ -10,6 +10,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 )
 
 // DefaultMaxBody bounds a request body; larger bodies get BatchTooLarge
@@ -136,18 +137,27 @@ func (b *base) acting(c *Caller) (string, error) { return b.actor(c) }
 // imei), so the notifications of u, the user acted as, skip it.
 func (b *base) device(c *Caller, u string) *device.ID { return c.Device(u, b.ClientType, b.IMEI) }
 
-// checkIDs validates a batch of ids: present, within max and non-empty.
+// checkIDs validates a batch of ids: present, within max, each a valid id
+// (ident.ValidID).
 func checkIDs(field string, ids []string, max int) error {
-	switch {
-	case len(ids) == 0:
-		return errcode.MissingField.With(field)
-	case len(ids) > max:
-		return errcode.BatchTooLarge.With(field + ": too many items")
+	if err := checkBatch(field, len(ids), max); err != nil {
+		return err
 	}
 	for _, id := range ids {
-		if id == "" {
-			return errcode.MissingField.With(field + ": empty id")
+		if err := ident.Check(field, id); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// checkBatch checks the size of a batch of n items.
+func checkBatch(field string, n, max int) error {
+	switch {
+	case n == 0:
+		return errcode.MissingField.With(field)
+	case n > max:
+		return errcode.BatchTooLarge.With(field + ": too many items")
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ type deleteFriendGroupsReq struct {
 }
 
 func (q *deleteFriendGroupsReq) validate() error {
-	if err := checkIDs("groupName", q.GroupName, friend.MaxBatch); err != nil {
+	if err := checkBatch("groupName", len(q.GroupName), friend.MaxBatch); err != nil {
 		return err
 	}
 	return q.fromReq.validate()

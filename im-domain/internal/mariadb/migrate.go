@@ -57,6 +57,32 @@ func migrations() ([]Migration, error) {
 	return all, nil
 }
 
+// IDCollation is the collation of every identifier column (users, groups,
+// friends, members, conversations, message senders and receivers...): a
+// binary comparison (by code point, which for UTF-8 is byte order) with NO
+// PAD, so MariaDB's = and Go's == agree on every id. The first tables were
+// utf8mb4_unicode_ci, under which "x2 ", "X2" and "x2" were one row: a sign
+// for "X2" read and changed x2's data. utf8mb4_bin is not enough either: it
+// is PAD SPACE, so "x2 " = "x2". Chosen over VARBINARY because the columns
+// stay text: VARCHAR(n) still counts characters (the limits in the code
+// stay true), tools and JSON show the ids as text, and a string parameter
+// needs no conversion. Ids are checked by ident.ValidID at every entry; the
+// collation makes the store agree with it.
+const IDCollation = "utf8mb4_nopad_bin"
+
+// binaryIDs converts tables, every text column and the table default, to
+// IDCollation. Converting never fails on duplicates: a binary comparison
+// only tells apart rows that unicode_ci merged, never the reverse. Existing
+// ids outside the ident alphabet (a trailing space) stay stored but no
+// entry point accepts them any more.
+func binaryIDs(tables ...string) []string {
+	out := make([]string, len(tables))
+	for i, t := range tables {
+		out[i] = "ALTER TABLE " + t + " CONVERT TO CHARACTER SET utf8mb4 COLLATE " + IDCollation
+	}
+	return out
+}
+
 const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    INT          NOT NULL PRIMARY KEY,
 	name       VARCHAR(128) NOT NULL,
@@ -71,6 +97,10 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return d.migrate(ctx, all)
+}
+
+func (d *DB) migrate(ctx context.Context, all []Migration) error {
 	return d.Gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		if err := lock(conn); err != nil {
 			return err

@@ -65,4 +65,7 @@ var appsUsersMigrations = []Migration{
 	PRIMARY KEY (app_id, user_id, module)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 	}},
+
+	// Ids compare byte for byte (see IDCollation).
+	{Version: 4, Name: "apps_users_binary_ids", Statements: binaryIDs("apps", "users", "seq_counters", "user_sequences")},
 }

@@ -28,4 +28,7 @@ var conversationMigrations = []Migration{
 	KEY idx_conversations_sync (app_id, owner_id, sequence),
 	KEY idx_conversations_list (app_id, owner_id, deleted, is_top, last_msg_time)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`}},
+
+	// Ids compare byte for byte (see IDCollation).
+	{Version: 301, Name: "conversations_binary_ids", Statements: binaryIDs("conversations")},
 }

@@ -65,4 +65,8 @@ var friendMigrations = []Migration{
 	PRIMARY KEY (group_id, to_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 	}},
+
+	// Ids (and friend group names, compared in Go too) compare byte for
+	// byte (see IDCollation).
+	{Version: 103, Name: "friends_binary_ids", Statements: binaryIDs("friendships", "friend_requests", "friend_groups", "friend_group_members")},
 }

@@ -52,4 +52,7 @@ var groupMigrations = []Migration{
 	PRIMARY KEY (app_id, group_id, user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 	}},
+
+	// Ids compare byte for byte (see IDCollation).
+	{Version: 201, Name: "groups_binary_ids", Statements: binaryIDs("chat_groups", "group_members", "group_join_requests")},
 }

@@ -49,4 +49,9 @@ var messageMigrations = []Migration{
 	SET c.read_seq = u.read_seq WHERE u.read_seq > c.read_seq`,
 		`ALTER TABLE im_message_user_conv DROP INDEX idx_im_message_user_conv_read, DROP COLUMN read_seq`,
 	}},
+
+	// utf8mb4_bin is PAD SPACE ("x2 " = "x2"): ids compare byte for byte
+	// with NO PAD (see IDCollation). im_message is the store's table; a
+	// fresh one is created with IDCollation already (messagedb.CreateTable).
+	{Version: 405, Name: "message_binary_ids", Statements: binaryIDs("im_message", "im_message_seq_hw", "im_message_user_conv")},
 }

@@ -207,8 +207,10 @@ func (s *Service) access(ctx context.Context, appID uint32, userID, conversation
 		if _, err := s.member(ctx, appID, rest, userID); err != nil {
 			return 0, errcode.ConversationDenied.With(err.Error())
 		}
-	case conversation != mq.P2PConversation(userID, peerOf(rest, userID)):
-		return 0, errcode.ConversationDenied
+	default:
+		if _, ok := mq.P2PPeer(conversation, userID); !ok {
+			return 0, errcode.ConversationDenied
+		}
 	}
 	cursors, err := s.d.Store.Cursors(ctx, appID, userID)
 	if err != nil {
@@ -220,17 +222,6 @@ func (s *Service) access(ctx context.Context, appID uint32, userID, conversation
 		}
 	}
 	return 0, nil
-}
-
-// peerOf returns the other user of a "a:b" pair, or "" when user is not in it.
-func peerOf(pair, user string) string {
-	if len(pair) > len(user) && pair[:len(user)+1] == user+":" {
-		return pair[len(user)+1:]
-	}
-	if len(pair) > len(user) && pair[len(pair)-len(user)-1:] == ":"+user {
-		return pair[:len(pair)-len(user)-1]
-	}
-	return ""
 }
 
 func clampLimit(n int) int {

@@ -12,6 +12,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
@@ -123,10 +124,10 @@ func validate(in *Send) error {
 	switch {
 	case m.MessageID == "" || len(m.MessageID) > 64:
 		return errcode.MissingField.With("messageId: 1..64 bytes")
-	case in.Group && m.GroupID == "":
-		return errcode.MissingField.With("groupId")
-	case !in.Group && m.ToID == "":
-		return errcode.MissingField.With("toId")
+	case in.Group && ident.ValidID(m.GroupID) != nil:
+		return ident.Check("groupId", m.GroupID)
+	case !in.Group && ident.ValidID(m.ToID) != nil:
+		return ident.Check("toId", m.ToID)
 	case !in.Group && m.ToID == in.FromID:
 		return errcode.MissingField.With("toId: cannot message oneself")
 	case m.MessageBody == "":

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 )
 
 // MaxBatch bounds every batch request (import, get, delete, online status),
@@ -51,13 +52,9 @@ func (u *User) Validate() error {
 	return validProfile(u)
 }
 
-// ValidID reports whether id can be a user id.
-func ValidID(id string) error {
-	if id == "" || len(id) > 64 {
-		return errcode.MissingField.With("userId: 1..64 bytes")
-	}
-	return nil
-}
+// ValidID reports whether id can be a user id: the one id alphabet,
+// ident.ValidID.
+func ValidID(id string) error { return ident.Check("userId", id) }
 
 func validProfile(u *User) error {
 	limits := []struct {
