@@ -45,7 +45,7 @@ func ValidID(id string) error {
 		return invalid("not UTF-8")
 	case strings.IndexFunc(id, notPrintable) >= 0:
 		return invalid("whitespace, control or invisible character")
-	case strings.IndexRune(id, Separator) >= 0:
+	case strings.ContainsRune(id, Separator):
 		return invalid("':' is reserved")
 	}
 	return nil
