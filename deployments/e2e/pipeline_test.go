@@ -22,9 +22,10 @@ const pipelined = 1000
 // TestPipelinedSendAtDefaultRate: a WebSocket client and a TCP client each
 // write 1,000 messages back to back, at the default send rate (20/s, burst
 // 40), while reading. Each gets exactly one up-ACK per message (200 or the
-// retryable 1009), is never disconnected, and every 200-ACKed message
-// reaches its receiver exactly once (receivers answer with receive-ACKs,
-// which must not slow the senders down).
+// retryable 1009; in fact all 200: the gateway reads more slowly instead of
+// refusing), is never disconnected, and every 200-ACKed message reaches its
+// receiver exactly once (receivers answer with receive-ACKs, which must not
+// slow the senders down).
 func TestPipelinedSendAtDefaultRate(t *testing.T) {
 	g := cl.defaultGateway(t)
 	u := newUsers(t, "pipe", 4)
@@ -57,6 +58,11 @@ func checkPipelined(t *testing.T, sender, receiver *dev) {
 	var acks map[string][]int
 	err := testwait.Poll(3*time.Minute, func() error {
 		acks = upAcks(sender)
+		select {
+		case <-sender.Done():
+			return nil // disconnected: no more ACKs will come; reported below
+		default:
+		}
 		if len(acks) < pipelined {
 			return fmt.Errorf("%s: %d of %d messages up-ACKed", sender.name, len(acks), pipelined)
 		}
@@ -66,13 +72,24 @@ func checkPipelined(t *testing.T, sender, receiver *dev) {
 		t.Error(err)
 		return
 	}
-	accepted := map[string]bool{}
+	accepted, bad := map[string]bool{}, 0
 	for _, id := range ids {
 		codes := acks[id]
 		if len(codes) != 1 || (codes[0] != 200 && codes[0] != int(errcode.RateLimited.Code)) {
-			t.Errorf("%s: message %s got ACKs %v, want one 200 or 1009", sender.name, id, codes)
+			if bad++; bad == 1 {
+				t.Errorf("%s: message %s got ACKs %v, want one 200 or 1009", sender.name, id, codes)
+			}
 		}
 		accepted[id] = len(codes) > 0 && codes[0] == 200
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d messages without exactly one 200 or 1009 ACK", sender.name, bad, pipelined)
+	}
+	if n := countTrue(accepted); n != pipelined {
+		// 1009 is allowed by the contract, but one device at the default
+		// rate must be slowed down, not refused (the gateway before
+		// back-pressure refused 957 of 1000).
+		t.Errorf("%s: %d of %d messages accepted: refused instead of read more slowly", sender.name, n, pipelined)
 	}
 	checkReceived(t, sender, receiver, accepted)
 	select {
