@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -42,6 +43,7 @@ type coalescer struct {
 	pub     Publisher
 	lim     batchLimits
 	metrics *metrics
+	log     *slog.Logger
 	shards  []*shardQueue
 	wg      sync.WaitGroup // running flushers
 }
@@ -59,8 +61,8 @@ type shardQueue struct {
 	room     chan struct{} // closed when items leave the queue; nil when nobody waits
 }
 
-func newCoalescer(pub Publisher, shards int, lim batchLimits, m *metrics) *coalescer {
-	c := &coalescer{pub: pub, lim: lim, metrics: m}
+func newCoalescer(pub Publisher, shards int, lim batchLimits, m *metrics, log *slog.Logger) *coalescer {
+	c := &coalescer{pub: pub, lim: lim, metrics: m, log: log}
 	for i := range shards {
 		c.shards = append(c.shards, &shardQueue{c: c, key: mq.UplinkKey(i), wake: make(chan struct{}, 1)})
 	}
@@ -204,6 +206,7 @@ func (s *shardQueue) publish(batch []pendingUplink) {
 		return
 	}
 	m.batchFailures.Inc()
+	s.c.log.Warn("uplink batch not published; its uplinks are refused as retryable", "key", s.key, "uplinks", len(batch), "err", err)
 	for _, p := range batch {
 		p.fail(err)
 	}

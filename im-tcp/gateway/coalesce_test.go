@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func newTestCoalescer(pub Publisher, lim batchLimits) *coalescer {
 	if lim.maxQueue != 0 {
 		def.maxQueue = lim.maxQueue
 	}
-	return newCoalescer(pub, 2, def, newMetrics())
+	return newCoalescer(pub, 2, def, newMetrics(), slog.New(slog.DiscardHandler))
 }
 
 // ids returns the messageIds of ups in order.
@@ -207,7 +208,7 @@ func TestCoalescerFullQueueWaits(t *testing.T) {
 func BenchmarkCoalescer(b *testing.B) {
 	pub := &countingPublisher{}
 	c := newCoalescer(pub, 64, batchLimits{linger: time.Millisecond, maxBatch: 256, maxBytes: 1 << 20,
-		maxQueue: 1024, timeout: 5 * time.Second}, newMetrics())
+		maxQueue: 1024, timeout: 5 * time.Second}, newMetrics(), slog.New(slog.DiscardHandler))
 	up := testUplink("0123456789abcdef")
 	up.Payload = []byte(`{"messageId":"0123456789abcdef","fromId":"user-1","toId":"user-2","messageBody":"hello, world"}`)
 	b.ReportAllocs()

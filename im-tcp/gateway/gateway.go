@@ -72,14 +72,15 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := newMetrics()
+	log = log.With("component", "gateway", "broker", cfg.BrokerID)
 	return &Gateway{
 		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL),
 		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,
-		log: log.With("component", "gateway", "broker", cfg.BrokerID), metrics: m, hub: newHub(),
+		log: log, metrics: m, hub: newHub(),
 		limiter: newLimiter(cfg.SendRate, cfg.SendBurst), control: newLimiter(cfg.ControlRate, cfg.ControlBurst),
 		uplinks: newCoalescer(deps.Publisher, cfg.UplinkShards, batchLimits{linger: cfg.UplinkLinger,
 			maxBatch: cfg.UplinkBatch, maxBytes: cfg.UplinkBatchBytes, maxQueue: 4 * cfg.UplinkBatch,
-			timeout: cfg.PublishTimeout}, m),
+			timeout: cfg.PublishTimeout}, m, log),
 		readers: &readerPool{lim: cfg.Limits},
 	}, nil
 }

@@ -28,11 +28,9 @@ func (c *conn) uplink(ctx context.Context, p packet.Client) {
 	p.Body = bytes.Clone(p.Body) // the transport reuses its read buffer for the next frame
 	up := mq.Uplink{Version: mq.Version, Command: p.Command, From: c.id, Broker: c.g.cfg.BrokerID,
 		Time: time.Now().UnixMilli(), Payload: p.Body}
-	fail := func(err error) {
-		c.g.log.Warn("uplink publish failed", "command", p.Command, "user", c.id.UserID, "err", err)
-		c.refuse(p, retryable(err), false)
-	}
+	fail := func(err error) { c.refuse(p, retryable(err), false) } // the coalescer logs the batch
 	if err := c.g.uplinks.add(ctx, mq.Shard(c.id.AppID, conv, c.g.cfg.UplinkShards), up, fail); err != nil {
+		c.g.log.Warn("uplink not queued", "command", p.Command, "user", c.id.UserID, "err", err)
 		fail(err)
 	}
 }
