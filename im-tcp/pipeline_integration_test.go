@@ -84,6 +84,7 @@ func TestPipelinedUplinksArriveBatchedInOrder(t *testing.T) {
 			if batches >= n {
 				t.Errorf("%d uplinks in %d broker messages: not batched", n, batches)
 			}
+			t.Logf("%d uplinks in %d broker messages", n, batches)
 			c.ping() // no refusal was written before the pong, and the connection is open
 		})
 	}
