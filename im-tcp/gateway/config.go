@@ -26,7 +26,7 @@ type Config struct {
 	SessionTTL       time.Duration // IM_SESSION_TTL 3 x heartbeat timeout: Redis session hash TTL
 	AppCacheTTL      time.Duration // IM_APP_CACHE_TTL 10s: how long app secrets/policies are cached
 	WriteTimeout     time.Duration // IM_WRITE_TIMEOUT 10s: deadline of one socket write
-	WriteQueue       int           // IM_WRITE_QUEUE 256: queued frames at which the read loop pauses; see conn.send for the slow-consumer rule
+	WriteQueue       int           // IM_WRITE_QUEUE 256: queued frames at which the read loop pauses; see conn.push for the slow-consumer rule
 	ShutdownDrain    time.Duration // IM_SHUTDOWN_DRAIN 5s: time clients get to read the reconnect hint
 
 	MaxConns      int     // IM_MAX_CONNS 100000
