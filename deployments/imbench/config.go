@@ -34,6 +34,7 @@ type config struct {
 	maxInflight             int
 	connectWorkers          int
 	stopOnSaturation        bool
+	saturationP99           time.Duration
 
 	brokerDuration time.Duration
 	brokerWindow   int
@@ -54,7 +55,7 @@ latency, not as a lower offered load. Receivers answer 1:1 messages with
 receive-ACKs (1107). Lost (up-ACKed, never delivered), duplicate and
 out-of-order deliveries are counted per conversation by seq.
 
-Scenarios (-scenarios, comma separated, run in this order):
+Scenarios (-scenarios, comma separated, run in the order given):
   pairs      1:1 fixed pairs, one step per -pair-rates entry (messages/s in total)
   small      -small-groups groups of -small-size members, -small-rates group messages/s
   group200   one 200-member group, -g200-rates group messages/s
@@ -62,8 +63,9 @@ Scenarios (-scenarios, comma separated, run in this order):
   idle       -idle idle authenticated connections: gateway memory per connection
   broker     raw RabbitMQ: one durable queue, persistent, confirmed, manual ack
 
-A ramp stops at the first saturated step (delivered < 90 % of offered, or not
-drained within -drain) unless -stop-on-saturation=false.
+A step is saturated when it delivers under 90 % of the offered rate, is not
+drained within -drain, or its send->receive p99 exceeds -saturation-p99; a
+ramp stops at its first saturated step unless -stop-on-saturation=false.
 
 Flags:
 `
@@ -97,6 +99,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.maxInflight, "max-inflight", 200000, "sends not yet up-ACKed (all senders); beyond it sends are skipped and counted")
 	fs.IntVar(&c.connectWorkers, "connect-workers", 32, "concurrent logins")
 	fs.BoolVar(&c.stopOnSaturation, "stop-on-saturation", true, "end a ramp at its first saturated step")
+	fs.DurationVar(&c.saturationP99, "saturation-p99", time.Second, "a step whose send->receive p99 exceeds this is saturated")
 	fs.DurationVar(&c.brokerDuration, "broker-time", 10*time.Second, "raw broker measuring time")
 	fs.IntVar(&c.brokerWindow, "broker-window", 1000, "raw broker: unconfirmed publishes in flight (also the consumer prefetch)")
 	fs.StringVar(&c.brokerQueue, "broker-queue-type", "classic", "raw broker queue type: classic or quorum")

@@ -75,7 +75,7 @@ func (c *restClient) call(ctx context.Context, path string, body any) error {
 		return fmt.Errorf("POST %s: %s: decode: %w", path, resp.Status, err)
 	}
 	if r.Code != 200 {
-		return fmt.Errorf("POST %s: code %d %s (right -app-id and -secret?)", path, r.Code, r.Msg)
+		return fmt.Errorf("POST %s: code %d %s", path, r.Code, r.Msg)
 	}
 	return nil
 }

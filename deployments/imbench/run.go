@@ -214,11 +214,13 @@ func (ph *phase) deliveredRate() float64 {
 	return float64(ph.delivered.Load()) / max(time.Unix(0, last).Sub(ph.start).Seconds(), 1e-3)
 }
 
-// saturated: the phase did not drain in time, skipped or failed sends, or
-// delivered under 90 % of what was offered.
+// saturated: the phase did not drain in time, skipped or failed sends,
+// delivered under 90 % of what was offered, or its p99 exceeds the bound.
 func (r *run) saturated(ph *phase) bool {
 	want := ph.rate * float64(ph.fanout)
-	return !ph.drained || ph.skipped.Load() > 0 || ph.sendErr.Load() > 0 || ph.deliveredRate() < 0.9*want
+	p99 := time.Duration(ph.e2e.summary().P99 * float64(time.Millisecond))
+	return !ph.drained || ph.skipped.Load() > 0 || ph.sendErr.Load() > 0 || ph.deliveredRate() < 0.9*want ||
+		p99 > r.cfg.saturationP99
 }
 
 // second is one row of the timeline.

@@ -8,6 +8,9 @@
 # stops everything it started and drops what it created.
 #
 # Usage: deployments/imbench/run.sh [imbench flags...]   (e.g. -pair-rates 500,1000 -step 5s)
+# IMBENCH_OUT: results folder (default bench-results/<UTC time>); IMBENCH_SVC_BIN: folder of the
+# three service binaries to measure (default ./bin, e.g. those of an older commit for a before/after);
+# IMBENCH_NO_BUILD=1 skips ./build.sh build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -41,6 +44,7 @@ db=im_bench_$suffix vhost=bench_$suffix zkroot=/bench_$suffix
 app_id=$((100000 + RANDOM)) secret=bench-secret-$suffix
 redis_port=$(free_port) domain_addr=127.0.0.1:$(free_port) store_addr=127.0.0.1:$(free_port)
 gw_tcp=127.0.0.1:$(free_port) gw_ws=127.0.0.1:$(free_port) gw_http=127.0.0.1:$(free_port)
+svc=${IMBENCH_SVC_BIN:-$root/bin}
 pids=()
 
 cleanup() {
@@ -67,19 +71,23 @@ export IM_REDIS_ADDR=127.0.0.1:$redis_port IM_RABBIT_URL=$rabbit_url IM_ZK_ROOT=
 export IM_MYSQL_DSN="root:@tcp(127.0.0.1:3306)/$db?parseTime=true&charset=utf8mb4&loc=UTC"
 export IM_ZK_SERVERS=127.0.0.1:2181 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info}
 
-IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret ./bin/im-domain >"$out/logs/im-domain.log" 2>&1 &
+IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret "$svc/im-domain" >"$out/logs/im-domain.log" 2>&1 &
 pids+=($!) domain_pid=$!
 wait_ready "http://$domain_addr" im-domain
-IM_HTTP_ADDR=$store_addr ./bin/im-message-store >"$out/logs/im-message-store.log" 2>&1 &
+# The 2,000-member group is above the default max_group_size (500), which
+# has no REST endpoint: raise it for this app, then outwait the app cache.
+mysql -uroot -h127.0.0.1 "$db" -e "UPDATE apps SET max_group_size = 5000 WHERE app_id = $app_id"
+sleep "${IMBENCH_APP_CACHE_WAIT:-11}"
+IM_HTTP_ADDR=$store_addr "$svc/im-message-store" >"$out/logs/im-message-store.log" 2>&1 &
 pids+=($!) store_pid=$!
 wait_ready "http://$store_addr" im-message-store
 IM_BROKER_ID=bench-gw-$suffix IM_TCP_ADDR=$gw_tcp IM_WS_ADDR=$gw_ws IM_HTTP_ADDR=$gw_http \
-  IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 ./bin/im-tcp >"$out/logs/im-tcp.log" 2>&1 &
+  IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 "$svc/im-tcp" >"$out/logs/im-tcp.log" 2>&1 &
 pids+=($!) gw_pid=$!
 wait_ready "http://$gw_http" im-tcp
 
 {
-  echo "commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=iso-strict))"
+  echo "imbench from commit $(git rev-parse --short HEAD); services from $svc ${IMBENCH_SVC_LABEL:-}"
   echo "nproc $(nproc); $(lscpu | grep 'Model name' | sed 's/  */ /g'); $(free -g | awk '/Mem:/{print $2}') GB RAM"
   echo "$(go version); RabbitMQ $(rabbitmqctl version 2>/dev/null); $(mysqld --version 2>/dev/null || mariadbd --version); $(redis-server --version | cut -d' ' -f1-3)"
 } | tee "$out/versions.txt"

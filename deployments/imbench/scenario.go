@@ -62,7 +62,7 @@ func (r *run) groups(ctx context.Context, name string, count, size int, rates []
 		gids[g] = fmt.Sprintf("%s_%s_g%d", r.prefix, name, g)
 		m := ids[g*size : (g+1)*size]
 		if err := r.rest.createGroup(ctx, gids[g], m[0], m[1:]); err != nil {
-			return scenarioReport{}, fmt.Errorf("%s: create group: %w", name, err)
+			return scenarioReport{}, fmt.Errorf("%s: create group of %d (a group above the app's max_group_size, 500 by default, needs it raised, as run.sh does): %w", name, size, err)
 		}
 	}
 	t0 := time.Now()
