@@ -27,6 +27,7 @@ type brokerReport struct {
 	Window          int                  `json:"window"`
 	MessageBytes    int                  `json:"messageBytes"`
 	Usage           map[string]procUsage `json:"usage"`
+	LoadAvg         float64              `json:"loadAverage1m"`
 }
 
 // rawBroker publishes and consumes for cfg.brokerDuration on a fresh queue
@@ -73,7 +74,7 @@ func rawBroker(ctx context.Context, cfg config) (*brokerReport, error) {
 	}
 	return &brokerReport{QueueType: cfg.brokerQueue, Seconds: secs, Confirmed: confirmed, Consumed: got,
 		ConfirmedPerSec: float64(confirmed) / secs, ConsumedPerSec: float64(got) / secs, Window: cfg.brokerWindow,
-		MessageBytes: brokerMessageSize, Usage: usageDelta(before, after)}, nil
+		MessageBytes: brokerMessageSize, Usage: usageDelta(before, after), LoadAvg: loadAverage()}, nil
 }
 
 // publishConfirmed publishes persistent messages for d with at most window

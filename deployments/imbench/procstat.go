@@ -174,3 +174,18 @@ func usageDelta(before, after map[string]procUsage) map[string]procUsage {
 	}
 	return out
 }
+
+// loadAverage is the 1-minute load average (/proc/loadavg): how many
+// threads wanted a CPU, ours and everyone else's.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}

@@ -71,6 +71,7 @@ type phaseReport struct {
 	ServerCPU       float64              `json:"serverCpuSeconds"`
 	PidCPU          float64              `json:"byPidCpuSeconds"`
 	MachineBusy     float64              `json:"machineBusyCpuSeconds"`
+	LoadAvg         float64              `json:"loadAverage1m"`
 	CPUPerDelivered float64              `json:"serverCpuMsPerDelivered"`
 	PidPerDelivered float64              `json:"byPidCpuMsPerDelivered"`
 }
@@ -92,7 +93,7 @@ func (r *run) phaseReport(ph *phase) phaseReport {
 		Offered: ph.offered.Load(), Skipped: ph.skipped.Load(), Sent: ph.sent.Load(), SendErrors: ph.sendErr.Load(),
 		UpAcked: ph.acked.Load(), Refused: ph.refused.Load(), Delivered: ph.delivered.Load(),
 		Duplicates: ph.dup.Load(), OutOfOrder: ph.ooo.Load(), UpAck: ph.ack.summary(), SendToReceive: ph.e2e.summary(),
-		Drained: ph.drained, Saturated: r.saturated(ph), DeliveredPerSec: ph.deliveredRate()}
+		Drained: ph.drained, Saturated: r.saturated(ph), DeliveredPerSec: ph.deliveredRate(), LoadAvg: ph.loadAvg}
 	p.Missing = max(0, p.UpAcked*int64(ph.fanout)-p.Delivered)
 	p.OfferedPerSec, p.SentPerSec = float64(p.Offered)/step, float64(p.Sent)/step
 	if last := ph.lastAck.Load(); last > 0 {
@@ -152,8 +153,8 @@ func printTables(w io.Writer, rep *report) {
 	}
 	printUsage(w, rep)
 	if b := rep.Broker; b != nil {
-		fmt.Fprintf(w, "\nraw broker (%s queue, %d B persistent, confirms, manual ack, window %d): %.0f msg/s through (%.0f confirmed/s)\n",
-			b.QueueType, b.MessageBytes, b.Window, b.ConsumedPerSec, b.ConfirmedPerSec)
+		fmt.Fprintf(w, "\nraw broker (%s queue, %d B persistent, confirms, manual ack, window %d): %.0f msg/s through (%.0f confirmed/s), load avg %.1f\n",
+			b.QueueType, b.MessageBytes, b.Window, b.ConsumedPerSec, b.ConfirmedPerSec, b.LoadAvg)
 		if rep.Ratio > 0 {
 			fmt.Fprintf(w, "best unsaturated 1:1 delivered/s is %.1f %% of the raw broker's\n", 100*rep.Ratio)
 		}
@@ -181,14 +182,14 @@ func printUsage(w io.Writer, rep *report) {
 	}
 	fmt.Fprintln(w, "\nCPU seconds (RSS MB) per phase, step plus drain (processes found by name may also serve other work):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "phase\t%s\tmachine busy\t\n", strings.Join(names, "\t"))
+	fmt.Fprintf(tw, "phase\t%s\tmachine busy\tload avg\t\n", strings.Join(names, "\t"))
 	for _, s := range rep.Scenarios {
 		for _, p := range s.Phases {
 			cells := make([]string, len(names))
 			for i, n := range names {
 				cells[i] = fmt.Sprintf("%.2f (%.0f)", p.Usage[n].CPUSeconds, mb(p.Usage[n].RSSBytes))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t\n", p.Label, strings.Join(cells, "\t"), p.MachineBusy)
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.1f\t\n", p.Label, strings.Join(cells, "\t"), p.MachineBusy, p.LoadAvg)
 		}
 	}
 	tw.Flush()

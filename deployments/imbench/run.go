@@ -55,6 +55,7 @@ type phase struct {
 	ack, e2e                        *latency
 	before, after                   map[string]procUsage
 	busyBefore, busyAfter           float64
+	loadAvg                         float64 // at the end of the step
 }
 
 func (r *run) newPhase(scenario string, rate float64, fanout int) *phase {
@@ -115,7 +116,7 @@ func (r *run) step(ctx context.Context, scenario string, convs []*conv, rate flo
 		wg.Go(func() { r.drive(ctx, ph, c, ph.start.Add(offset), interval, until, capPerSender) })
 	}
 	wg.Wait()
-	ph.sendEnd = time.Now()
+	ph.sendEnd, ph.loadAvg = time.Now(), loadAverage()
 	ph.drained = r.waitAll(ctx, []*phase{ph}, r.cfg.drain)
 	ph.after, ph.busyAfter = sample(r.cfg.procs), machineBusy()
 	return ph

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 )
 
@@ -96,6 +97,7 @@ type idleReport struct {
 
 func (r *run) idle(ctx context.Context) (*idleReport, error) {
 	n := r.cfg.idleConns
+	debug.FreeOSMemory() // earlier scenarios' heap must not make our own delta negative
 	before := sample(r.cfg.procs)
 	t0 := time.Now()
 	devs, err := r.setUp(ctx, "idle", n, idleEventBuffer)
@@ -109,6 +111,7 @@ func (r *run) idle(ctx context.Context) (*idleReport, error) {
 		return nil, ctx.Err()
 	case <-time.After(idleSettle):
 	}
+	debug.FreeOSMemory()
 	after := sample(r.cfg.procs)
 	gw0, gw1 := before["im-tcp"], after["im-tcp"]
 	rep.GatewayProcessSeen = gw1.Processes > 0
