@@ -29,6 +29,8 @@ func TestGolden_Envelopes(t *testing.T) {
 		To:   []device.ID{{AppID: 10000, UserID: "bob", Type: device.IOS, IMEI: "imei-b1"}},
 		ToID: "bob", MessageID: "m-1", Data: json.RawMessage(`{"messageBody":"hi","messageSequence":7}`),
 	})
+	golden.JSON(t, *update, "auth_request", mq.AuthRequest{Version: mq.Version, AppID: 10000, UserID: "alice"})
+	golden.JSON(t, *update, "auth_reply", mq.AuthReply{Version: mq.Version, Code: 3002, Msg: "user is forbidden"})
 	golden.JSON(t, *update, "push_kick", mq.Push{
 		Version: mq.Version, Command: command.MutualLogin, AppID: 10000,
 		To: []device.ID{from}, Data: json.RawMessage(`null`), Close: true,
@@ -44,6 +46,7 @@ func TestTopology_Golden(t *testing.T) {
 	golden.JSON(t, *update, "topology_uplink", mq.UplinkTopology(2, mq.Quorum))
 	golden.JSON(t, *update, "topology_downlink", mq.DownlinkTopology("gw-1"))
 	golden.JSON(t, *update, "topology_store", mq.StoreTopology(mq.Classic))
+	golden.JSON(t, *update, "topology_auth", mq.AuthTopology())
 }
 
 func TestShard(t *testing.T) {

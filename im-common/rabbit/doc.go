@@ -76,6 +76,17 @@
 // order; single-active-consumer queues (a queue property in mq) keep one
 // consumer active across processes and fail over when it goes away.
 //
+// # Request/reply
+//
+// Caller.Call publishes a request to a queue (default exchange, mandatory)
+// and waits for its reply through direct reply-to (amq.rabbitmq.reply-to),
+// bounded by its context: ErrUnroutable at once when the queue does not
+// exist, ErrNoReply when the time is over (nobody serves, or too slowly);
+// the request expires with the caller's deadline. Serve answers a queue's
+// requests; every Serve call is a competing consumer. Replies are not
+// confirmed: a lost reply is a timeout, so only idempotent questions
+// belong here (the gateway's "may this user log in").
+//
 // # Concurrency
 //
 // Conn, Publisher and the Consume methods are safe for concurrent use. Each
