@@ -124,6 +124,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	n.runners = append(n.runners, hooks.Run)
 	f := features{apps: apps, hooks: hooks, notifier: notify.New(rdb, pub)}
 	f.users = user.NewService(db, rdb, f.notifier, hooks, deps.Log)
+	if err := n.serveLoginChecks(ctx, f.users); err != nil {
+		return nil, err
+	}
 	f.friends = friend.NewService(db, db, f.notifier, hooks, 0, deps.Log)
 	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
 	f.convs = conversation.NewService(db, f.notifier, deps.Log)

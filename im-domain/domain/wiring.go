@@ -13,6 +13,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/zookeeper"
+	"github.com/whaleim/whaleim/im-domain/internal/logincheck"
 	"github.com/whaleim/whaleim/im-domain/internal/routing"
 )
 
@@ -120,4 +121,22 @@ func (n *Node) Run(ctx context.Context) error {
 		return srv.Shutdown(sctx)
 	})
 	return g.Wait()
+}
+
+// loginCheckers is how many login checks a node answers at once; each is
+// one primary-key read.
+const loginCheckers = 4
+
+// serveLoginChecks declares mq.QueueAuth and answers the gateways' login
+// checks from users under Run, when this node owns a RabbitMQ connection.
+func (n *Node) serveLoginChecks(ctx context.Context, users logincheck.Users) error {
+	if n.rabbit == nil {
+		return nil
+	}
+	if err := n.rabbit.Declare(ctx, mq.AuthTopology()); err != nil {
+		return fmt.Errorf("domain: declare login check queue: %w", err)
+	}
+	c := logincheck.New(users, n.log)
+	n.runners = append(n.runners, func(ctx context.Context) error { return c.Run(ctx, n.rabbit, loginCheckers) })
+	return nil
 }

@@ -33,6 +33,9 @@ type Event struct {
 	ToID      string
 	MessageID string
 	Data      any // marshalled to JSON as the envelope's data
+	// Close asks the gateways to close the targets' connections after the
+	// frame (a 9002 that ends a session).
+	Close bool
 }
 
 // Sessions reads who is online where (redisdb.Sessions); it returns only
@@ -71,7 +74,7 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) error {
 	var errs []error
 	for broker, to := range byBroker(ev, online) {
 		push := mq.Push{Version: mq.Version, Command: ev.Command, AppID: ev.AppID, To: to,
-			ToID: ev.ToID, MessageID: ev.MessageID, Data: data}
+			ToID: ev.ToID, MessageID: ev.MessageID, Data: data, Close: ev.Close}
 		body, err := json.Marshal(push)
 		if err == nil {
 			err = n.pub.Publish(ctx, mq.ExchangeDownlink, broker, body)

@@ -72,6 +72,22 @@ func (c *Client) PublishApp(ctx context.Context, a *app.App) error {
 	return nil
 }
 
+// DropSessions deletes every device session of the users, so they show
+// offline at once (their gateways close the connections on a kick).
+func (c *Client) DropSessions(ctx context.Context, appID uint32, userIDs []string) error {
+	keys := make([]string, len(userIDs))
+	for i, u := range userIDs {
+		keys[i] = session.Key(appID, u)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := c.rdb.Del(ctx, keys...).Err(); err != nil {
+		return fmt.Errorf("redis: drop sessions: %w", err)
+	}
+	return nil
+}
+
 // Online returns the live device sessions of each user that has any.
 // Entries not refreshed within the session TTL are ignored, and so are
 // malformed ones (a gateway of another version must not break the domain).

@@ -24,9 +24,11 @@ type Store interface {
 	UserSequences(ctx context.Context, appID uint32, userID string) (map[string]int64, error)
 }
 
-// Presence reads live device sessions (redisdb.Sessions).
+// Presence reads live device sessions and ends them (redisdb.Client).
 type Presence interface {
 	Online(ctx context.Context, appID uint32, userIDs []string) (map[string][]session.Session, error)
+	// DropSessions deletes every session of the users.
+	DropSessions(ctx context.Context, appID uint32, userIDs []string) error
 }
 
 // Notifier pushes events to devices (notify.Notifier).
@@ -147,8 +149,30 @@ func (s *Service) Modify(ctx context.Context, appID uint32, id string, p Patch, 
 		// Best-effort: the change is committed and devices catch up by sync.
 		s.log.WarnContext(ctx, "user modify notification failed", "app", appID, "user", id, "err", err)
 	}
+	if u.Forbidden == 1 {
+		s.disconnect(ctx, appID, []string{id}, errcode.UserForbidden)
+	}
 	s.callbacks.After(ctx, appID, EventModifyAfter, u)
 	return u, nil
+}
+
+// disconnect ends every session of the users: each device gets 9002 with
+// why (the code a login would now be refused with) and its gateway closes
+// the connection; the sessions are deleted so the users show offline at
+// once; their next login is refused by the gateways' login check
+// (mq.QueueAuth). Best effort like every push: a gateway that misses the
+// kick keeps the connection until it drops, but the user's messages are
+// refused by the message core (forbidden sender) and no session routes
+// pushes to it.
+func (s *Service) disconnect(ctx context.Context, appID uint32, ids []string, why *errcode.Error) {
+	ev := notify.Event{AppID: appID, Command: command.MutualLogin, To: ids, Close: true,
+		Data: map[string]any{"code": why.Code, "msg": why.Message}}
+	if err := s.notifier.Notify(ctx, ev); err != nil {
+		s.log.WarnContext(ctx, "disconnect notification failed", "app", appID, "users", ids, "err", err)
+	}
+	if err := s.presence.DropSessions(ctx, appID, ids); err != nil {
+		s.log.WarnContext(ctx, "session removal failed; they expire with their TTL", "app", appID, "users", ids, "err", err)
+	}
 }
 
 // Delete soft-deletes ids; ErrorID lists those unknown or already deleted.
@@ -159,6 +183,9 @@ func (s *Service) Delete(ctx context.Context, appID uint32, ids []string) (Resul
 	deleted, err := s.store.DeleteUsers(ctx, appID, ids)
 	if err != nil {
 		return Result{}, err
+	}
+	if len(deleted) > 0 {
+		s.disconnect(ctx, appID, deleted, errcode.UserNotFound)
 	}
 	res := Result{SuccessID: []string{}, ErrorID: []string{}}
 	for _, id := range ids {

@@ -30,6 +30,8 @@ func (nopPresence) Online(context.Context, uint32, []string) (map[string][]sessi
 	return nil, nil
 }
 
+func (nopPresence) DropSessions(context.Context, uint32, []string) error { return nil }
+
 type nopNotifier struct{}
 
 func (nopNotifier) Notify(context.Context, notify.Event) error { return nil }
