@@ -47,6 +47,10 @@ type Config struct {
 	Limits         packet.Limits // IM_MAX_IMEI 128, IM_MAX_BODY 65536
 	UplinkShards   int           // IM_UPLINK_SHARDS 64 (shared Rabbit section)
 	PublishTimeout time.Duration // IM_RABBIT_PUBLISH_TIMEOUT 5s (shared Rabbit section)
+	// LoginCheckTimeout (IM_LOGIN_CHECK_TIMEOUT 3s) is how long a login
+	// waits for the domain's verdict on the user.
+	LoginCheckTimeout time.Duration
+
 	// Auth bounds sign lifetimes and throttles failed logins per (IP,
 	// appId): the shared Auth section, identical on the REST API.
 	Auth config.Auth
@@ -64,7 +68,7 @@ func DefaultConfig(brokerID string) Config {
 		HTTPAddr: "127.0.0.1:19003", RegistryPath: "/im/gateways/" + brokerID,
 		HeartbeatTimeout: 60 * time.Second, LoginTimeout: 10 * time.Second,
 		SessionTTL: 180 * time.Second, AppCacheTTL: 10 * time.Second,
-		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second,
+		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second, LoginCheckTimeout: 3 * time.Second,
 		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40, ControlRate: 200, ControlBurst: 400,
 		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
 		Auth: config.DefaultAuth(), UplinkLinger: time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
@@ -101,6 +105,7 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		Auth: config.LoadAuth(e),
 	}
 	c.SessionTTL = e.Duration("IM_SESSION_TTL", 3*c.HeartbeatTimeout)
+	c.LoginCheckTimeout = e.Duration("IM_LOGIN_CHECK_TIMEOUT", d.LoginCheckTimeout)
 	c.SendBurst = e.Int("IM_SEND_BURST", int(2*c.SendRate))
 	c.ControlBurst = e.Int("IM_CONTROL_BURST", int(2*c.ControlRate))
 	for key, addr := range map[string]string{"IM_TCP_ADDR": c.TCPAddr, "IM_WS_ADDR": c.WSAddr, "IM_HTTP_ADDR": c.HTTPAddr} {
@@ -127,7 +132,7 @@ func (c Config) Validate() error {
 	check(c.HeartbeatTimeout >= time.Second, "heartbeat timeout must be at least 1s")
 	check(c.LoginTimeout > 0, "login timeout must be > 0")
 	check(c.SessionTTL >= c.HeartbeatTimeout, "session TTL must be at least the heartbeat timeout")
-	check(c.WriteTimeout > 0 && c.PublishTimeout > 0, "write and publish timeouts must be > 0")
+	check(c.WriteTimeout > 0 && c.PublishTimeout > 0 && c.LoginCheckTimeout > 0, "write, publish and login check timeouts must be > 0")
 	check(c.WriteQueue >= 4, "write queue must hold at least 4 frames")
 	check(c.MaxConns > 0 && c.MaxConnsPerIP >= 0, "connection limits must be positive")
 	check(c.SendRate >= 0 && c.SendBurst >= 0 && c.ControlRate >= 0 && c.ControlBurst >= 0, "send and control rates and bursts must be >= 0")

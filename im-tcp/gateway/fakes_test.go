@@ -85,6 +85,11 @@ func (f *fakeSessions) Purge(_ context.Context, broker string) (int, error) {
 	return n, nil
 }
 
+// fakeUsers refuses the users it lists with their error; others may log in.
+type fakeUsers map[string]error
+
+func (f fakeUsers) CanLogin(_ context.Context, _ uint32, userID string) error { return f[userID] }
+
 type fakeApps map[uint32]App
 
 func (f fakeApps) App(_ context.Context, id uint32) (App, error) {
@@ -234,7 +239,7 @@ func testGateway(t *testing.T, p device.Policy) (*Gateway, *fakePublisher, *fake
 	cfg.TCPAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "", ""
 	cfg.WriteQueue = 8
 	pub, ss := &fakePublisher{}, &fakeSessions{}
-	g, err := New(cfg, Deps{Sessions: ss, Apps: fakeApps{7: {Secret: []byte("s"), Policy: p}},
+	g, err := New(cfg, Deps{Sessions: ss, Apps: fakeApps{7: {Secret: []byte("s"), Policy: p}}, Users: fakeUsers{},
 		Publisher: pub, Subscriber: nopSubscriber{}, Registry: nopRegistry{}})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 type Deps struct {
 	Sessions   Sessions
 	Apps       Apps
+	Users      Users
 	Publisher  Publisher
 	Subscriber Subscriber
 	Registry   Registry
@@ -33,6 +34,7 @@ type Gateway struct {
 	cfg       Config
 	sessions  Sessions
 	apps      Apps
+	users     Users
 	pub       Publisher
 	sub       Subscriber
 	registry  Registry
@@ -64,8 +66,8 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("gateway config: %w", err)
 	}
-	if deps.Sessions == nil || deps.Apps == nil || deps.Publisher == nil || deps.Subscriber == nil || deps.Registry == nil {
-		return nil, errors.New("gateway: Sessions, Apps, Publisher, Subscriber and Registry are required")
+	if deps.Sessions == nil || deps.Apps == nil || deps.Users == nil || deps.Publisher == nil || deps.Subscriber == nil || deps.Registry == nil {
+		return nil, errors.New("gateway: Sessions, Apps, Users, Publisher, Subscriber and Registry are required")
 	}
 	log := deps.Log
 	if log == nil {
@@ -74,7 +76,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	m := newMetrics()
 	log = log.With("component", "gateway", "broker", cfg.BrokerID)
 	return &Gateway{
-		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL),
+		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL), users: deps.Users,
 		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,
 		log: log, metrics: m, hub: newHub(),
 		limiter: newLimiter(cfg.SendRate, cfg.SendBurst), control: newLimiter(cfg.ControlRate, cfg.ControlBurst),

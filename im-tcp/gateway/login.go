@@ -73,6 +73,9 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 	if _, err := usersign.Verify(b.UserSign, app.Secret, p.AppID, b.UserID, time.Now(), usersign.MaxLifetime(c.g.cfg.Auth.SignMaxLifetime)); err != nil {
 		return App{}, "", err
 	}
+	if err := c.g.users.CanLogin(ctx, p.AppID, b.UserID); err != nil {
+		return App{}, "", err
+	}
 	return app, b.UserID, nil
 }
 

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/usersign"
 )
 
@@ -57,6 +61,40 @@ func TestLoginSignLifetime(t *testing.T) {
 			code, _ := loginAttempt{ip: "10.0.0.1", app: 7, user: "alice", secret: "s", expire: tt.expire}.try(t, g)
 			if code != tt.want {
 				t.Fatalf("login code = %v, want %v", code, tt.want)
+			}
+		})
+	}
+}
+
+// TestLoginUserState: a valid sign is not enough; the domain's verdict on
+// the user decides, and no verdict is a retryable refusal.
+func TestLoginUserState(t *testing.T) {
+	g, _, ss := testGateway(t, device.PolicyUnlimited)
+	g.users = fakeUsers{
+		"fred":  errcode.UserForbidden,
+		"ghost": errcode.UserNotFound.With("ghost"),
+		"dora":  fmt.Errorf("%w: login check: %w", errcode.Unavailable, errors.New("no reply")),
+	}
+	tests := []struct {
+		user string
+		want errcode.Code
+	}{
+		{"alice", 200},
+		{"fred", errcode.UserForbidden.Code},
+		{"ghost", errcode.UserNotFound.Code},
+		{"dora", errcode.Unavailable.Code},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			code, open := loginAttempt{ip: "10.0.0.1", app: 7, user: tt.user, secret: "s", expire: time.Hour}.try(t, g)
+			if errcode.Code(code) != tt.want || open != (tt.want == 200) {
+				t.Fatalf("login = %v (open %v), want %d", code, open, tt.want)
+			}
+			ss.mu.Lock()
+			n := len(ss.m[session.Key(7, tt.user)])
+			ss.mu.Unlock()
+			if tt.want != 200 && n != 0 {
+				t.Errorf("a refused login wrote a session")
 			}
 		})
 	}

@@ -41,6 +41,7 @@ func (nopSessions) Touch(context.Context, device.ID, session.Session, time.Durat
 func (nopSessions) Remove(context.Context, device.ID, session.Session) (bool, error) {
 	return true, nil
 }
+func (nopSessions) Purge(context.Context, string) (int, error) { return 0, nil }
 
 // TestMemoryPerConnection measures the server heap and stack per idle,
 // logged-in connection, WebSocket by default, TCP with IM_MEMCONN_KIND=tcp.
@@ -64,7 +65,7 @@ func TestMemoryPerConnection(t *testing.T) {
 	cfg.TCPAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", ""
 	cfg.MaxConnsPerIP, cfg.HeartbeatTimeout, cfg.SessionTTL = 0, time.Hour, 3*time.Hour
 	g, err := New(cfg, Deps{Sessions: nopSessions{}, Apps: fakeApps{7: {Secret: []byte("s"), Policy: device.PolicyUnlimited}},
-		Publisher: &fakePublisher{}, Subscriber: nopSubscriber{}, Registry: nopRegistry{}})
+		Users: fakeUsers{}, Publisher: &fakePublisher{}, Subscriber: nopSubscriber{}, Registry: nopRegistry{}})
 	if err != nil {
 		t.Fatal(err)
 	}

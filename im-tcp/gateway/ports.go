@@ -39,6 +39,15 @@ type Apps interface {
 	App(ctx context.Context, appID uint32) (App, error)
 }
 
+// Users tells whether a user may log in: the domain owns user state and
+// the gateway has no database.
+type Users interface {
+	// CanLogin returns nil to allow the login, or an error carrying the
+	// errcode to refuse it with (UserNotFound, UserForbidden, or
+	// Unavailable when no answer came: never an allow by default).
+	CanLogin(ctx context.Context, appID uint32, userID string) error
+}
+
 // Publisher publishes one persistent message and returns once the broker
 // confirmed it. It must fail (not drop) when the message is unroutable.
 type Publisher interface {

@@ -1,10 +1,16 @@
 // Package rabbitmq adapts the shared im-common/rabbit connection to the
-// gateway's Publisher and Subscriber ports.
+// gateway's Publisher, Subscriber and Users ports.
 package rabbitmq
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
 
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-tcp/gateway"
 )
@@ -33,4 +39,44 @@ type Subscriber struct {
 func (s Subscriber) Consume(ctx context.Context, queue string, handle func(context.Context, []byte) error) error {
 	return s.C.Consume(ctx, queue, rabbit.ConsumeOptions{Prefetch: s.Prefetch},
 		func(ctx context.Context, d rabbit.Delivery) error { return handle(ctx, d.Body) })
+}
+
+// Users asks the domain whether a user may log in, over mq.QueueAuth.
+type Users struct {
+	C       *rabbit.Caller
+	Timeout time.Duration // how long a login waits for the answer
+}
+
+var _ gateway.Users = Users{}
+
+// CanLogin implements gateway.Users. No answer (no domain node up, a slow
+// one, RabbitMQ down) refuses with the retryable 9001.
+func (u Users) CanLogin(ctx context.Context, appID uint32, userID string) error {
+	ctx, cancel := context.WithTimeout(ctx, u.Timeout)
+	defer cancel()
+	body, err := json.Marshal(mq.AuthRequest{Version: mq.Version, AppID: appID, UserID: userID})
+	if err != nil {
+		return fmt.Errorf("%w: %w", errcode.Internal, err)
+	}
+	out, err := u.C.Call(ctx, mq.QueueAuth, body)
+	if err != nil {
+		return fmt.Errorf("%w: login check: %w", errcode.Unavailable, err)
+	}
+	var r mq.AuthReply
+	if err := json.Unmarshal(out, &r); err != nil || r.Version != mq.Version {
+		return fmt.Errorf("%w: undecodable login check reply %q", errcode.Unavailable, out)
+	}
+	return verdict(errcode.Code(r.Code))
+}
+
+// verdict turns a reply code into CanLogin's result; a code the gateway
+// does not know refuses as retryable rather than allowing.
+func verdict(c errcode.Code) error {
+	if c == errcode.Success.Code {
+		return nil
+	}
+	if e, ok := errcode.Lookup(c); ok {
+		return e
+	}
+	return errcode.Unavailable.With("unknown login check code " + strconv.Itoa(int(c)))
 }

@@ -1,0 +1,122 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-codec/payload"
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-common/usersign"
+)
+
+// TestMain gives the package a private RabbitMQ vhost (unless
+// IM_TEST_RABBIT_URL names one) so that the login checks of its gateways
+// reach only the stand-in domain below, never a domain node of another
+// test on the shared broker.
+func TestMain(m *testing.M) {
+	if os.Getenv("IM_TEST_RABBIT_URL") == "" {
+		vh := "imtest_tcp_" + randHex(6)
+		if err := rabbitVhost("add_vhost", vh); err != nil {
+			fmt.Fprintln(os.Stderr, "im-tcp tests:", err)
+			os.Exit(1)
+		}
+		rabbitURL += vh
+		defer func() { _ = rabbitVhost("delete_vhost", vh) }()
+	}
+	stop, err := serveLoginChecks(rabbitURL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "im-tcp tests: login check stand-in:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	if code != 0 {
+		os.Exit(code) // after the deferred vhost deletion would be skipped: fine, it is private
+	}
+}
+
+func rabbitVhost(op, vh string) error {
+	if out, err := exec.Command("rabbitmqctl", op, vh).CombinedOutput(); err != nil {
+		return fmt.Errorf("rabbitmqctl %s %s: %w: %s", op, vh, err, out)
+	}
+	if op != "add_vhost" {
+		return nil
+	}
+	if out, err := exec.Command("rabbitmqctl", "set_permissions", "-p", vh, "guest", ".*", ".*", ".*").CombinedOutput(); err != nil {
+		return fmt.Errorf("rabbitmqctl set_permissions: %w: %s", err, out)
+	}
+	return nil
+}
+
+// serveLoginChecks answers mq.QueueAuth as the domain would: users named
+// banned-* are forbidden, ghost-* were never imported, everyone else may
+// log in.
+func serveLoginChecks(url string) (stop func(), err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := rabbit.Dial(ctx, url, mq.AuthTopology(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	done := make(chan struct{}, 2)
+	go func() { _ = c.Run(ctx); done <- struct{}{} }()
+	go func() { _ = c.Serve(ctx, mq.QueueAuth, standInVerdict); done <- struct{}{} }()
+	return func() { cancel(); <-done; <-done }, nil
+}
+
+func standInVerdict(_ context.Context, body []byte) ([]byte, error) {
+	var q mq.AuthRequest
+	if err := json.Unmarshal(body, &q); err != nil {
+		return nil, err
+	}
+	e := errcode.Success
+	switch {
+	case strings.HasPrefix(q.UserID, "banned-"):
+		e = errcode.UserForbidden
+	case strings.HasPrefix(q.UserID, "ghost-"):
+		e = errcode.UserNotFound
+	}
+	return json.Marshal(mq.AuthReply{Version: mq.Version, Code: int(e.Code), Msg: e.Message})
+}
+
+// TestLoginAsksTheDomain: over real RabbitMQ, a user the domain refuses
+// gets its code in the LOGIN ACK and is disconnected; no session is
+// written.
+func TestLoginAsksTheDomain(t *testing.T) {
+	rdb := redisClient(t)
+	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
+	g := startGateway(t, zkRoot(t), nil)
+	tests := []struct {
+		user string
+		code float64
+	}{{"banned-fred", 3002}, {"ghost-gus", 3000}, {"alice", 200}}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			c := dialTCP(t, g.tcp, app, device.IOS, "i1")
+			sign, _ := usersign.Generate(secret, app, tt.user, time.Now(), time.Hour)
+			c.send(command.Login, payload.Login{UserID: tt.user, UserSign: sign})
+			c.expect(command.LoginAck, tt.code)
+			if tt.code != 200 {
+				c.expectClosed()
+				if n := rdb.Exists(t.Context(), session.Key(app, tt.user)).Val(); n != 0 {
+					t.Error("a refused login wrote a session")
+				}
+			}
+		})
+	}
+}
