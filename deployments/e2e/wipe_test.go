@@ -53,15 +53,16 @@ func TestRedisWipeMidStream(t *testing.T) {
 		t.Fatalf("%d pairs of rows whose seq order differs from their key order", inv)
 	}
 	t.Logf("%d up-ACKs strictly increasing (seq %d..%d) across the flush; MySQL agrees", n, acks[0].Seq, acks[n-1].Seq)
-	testwait.Eventually(t, 30*time.Second, func() error { return tryLogin(u[1]) })
+	testwait.Eventually(t, 30*time.Second, func() error { return tryLogin(u[1], 0) })
 	t.Log("a fresh login works after the flush")
 }
 
-// tryLogin connects and logs user in once, reporting failure as an error.
-func tryLogin(user string) error {
+// tryLogin connects to gateway gw (0 or 1) and logs user in once,
+// reporting failure as an error (an *errcode.Error for a refusal).
+func tryLogin(user string, gw int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := imclient.DialTCP(ctx, cl.gateways[0].tcp, imclient.Device{AppID: cl.appID, Type: device.Android, IMEI: "imei-" + randHex(4)})
+	c, err := imclient.DialTCP(ctx, cl.gateways[gw].tcp, imclient.Device{AppID: cl.appID, Type: device.Android, IMEI: "imei-" + randHex(4)})
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (c *Checker) Run(ctx context.Context, s Server, n int) error {
 // Answer is the rabbit.Responder of mq.QueueAuth: it always replies.
 func (c *Checker) Answer(ctx context.Context, body []byte) ([]byte, error) {
 	var q mq.AuthRequest
-	e := errcode.Success
+	var e *errcode.Error
 	switch err := json.Unmarshal(body, &q); {
 	case err != nil || q.Version != mq.Version:
 		e = errcode.BadRequest.With("undecodable login check")
