@@ -20,6 +20,7 @@ func (c *conn) serve(ctx context.Context) {
 		p, err := c.t.read()
 		if err != nil {
 			if e := frameCode(err); e != nil {
+				c.g.guard.log.note("frame", c.ip, p.AppID, c.id.UserID, e)
 				c.refuse(packet.Client{Command: p.Command, AppID: p.AppID}, e, true)
 			}
 			return
@@ -70,6 +71,9 @@ func (c *conn) reply(p packet.Client, cmd command.Code, messageID string, data a
 // to the message; everything else gets a 9005 error notice.
 func (c *conn) refuse(p packet.Client, e *errcode.Error, closeAfter bool) {
 	c.g.metrics.refused.WithLabelValues(codeLabel(e.Code)).Inc()
+	if e.Code == errcode.SenderMismatch.Code {
+		c.g.guard.log.note("forged sender", c.ip, p.AppID, c.id.UserID, e)
+	}
 	ackCmd, isSend := upAck(p.Command)
 	if !isSend {
 		c.reply(p, command.ErrorNotice, "", payload.ErrorNotice{Code: e.Code, Msg: e.Message, Command: p.Command}, closeAfter)

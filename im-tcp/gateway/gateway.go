@@ -46,6 +46,7 @@ type Gateway struct {
 	control   *limiter // receive-ACKs, reads and pings
 	uplinks   *coalescer
 	readers   *readerPool // TCP frame readers
+	guard     *guard      // failed-login throttle, refusal log
 	lastLogin atomic.Int64
 
 	tcpLn, wsLn, httpLn net.Listener
@@ -83,7 +84,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		uplinks: newCoalescer(deps.Publisher, cfg.UplinkShards, batchLimits{linger: cfg.UplinkLinger,
 			maxBatch: cfg.UplinkBatch, maxBytes: cfg.UplinkBatchBytes, maxQueue: 4 * cfg.UplinkBatch,
 			timeout: cfg.PublishTimeout}, m, log),
-		readers: &readerPool{lim: cfg.Limits},
+		readers: &readerPool{lim: cfg.Limits}, guard: newGuard(cfg, log),
 	}, nil
 }
 

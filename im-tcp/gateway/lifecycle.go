@@ -42,6 +42,7 @@ func (g *Gateway) sweepOnce(now time.Time) {
 	}
 	g.limiter.prune(now)
 	g.control.prune(now)
+	g.guard.fails.Prune(now)
 }
 
 // drain sends the reconnect hint to every client and waits until they are

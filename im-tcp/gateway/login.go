@@ -24,7 +24,7 @@ func (c *conn) login(ctx context.Context, p packet.Client) bool {
 	}
 	app, userID, err := c.authenticate(ctx, p)
 	if err != nil {
-		c.reply(p, command.LoginAck, "", status(errcode.Of(err)), true)
+		c.refuseLogin(p, userID, err)
 		return false
 	}
 	now := c.g.loginTime()
@@ -47,9 +47,25 @@ func (c *conn) login(ctx context.Context, p packet.Client) bool {
 	return true
 }
 
+// refuseLogin answers a refused login with its code and closes; a failed
+// sign check counts against the client's (IP, appId).
+func (c *conn) refuseLogin(p packet.Client, userID string, err error) {
+	e := errcode.Of(err)
+	if usersign.IsAuthError(err) {
+		c.g.guard.fails.Fail(authKey{c.ip, p.AppID}, time.Now())
+	}
+	c.g.guard.log.note("login", c.ip, p.AppID, userID, e)
+	c.reply(p, command.LoginAck, "", status(e), true)
+}
+
 // authenticate checks the login body and the userSign against the app's
-// secret and returns the app and the user.
+// secret, then asks the domain about the user, and returns the app and the
+// user (the user also with an error, for the log). A client whose sign
+// checks failed too often from its IP for this app is refused unheard.
 func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, error) {
+	if c.g.guard.fails.Blocked(authKey{c.ip, p.AppID}, time.Now()) {
+		return App{}, "", errcode.RateLimited.With("too many failed logins; retry later")
+	}
 	var b payload.Login
 	if err := json.Unmarshal(p.Body, &b); err != nil {
 		return App{}, "", errcode.MalformedJSON
@@ -63,18 +79,18 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		return App{}, "", errcode.MissingField.With("imei")
 	}
 	app, err := c.g.apps.App(ctx, p.AppID)
-	if err != nil {
-		if !errors.Is(err, errcode.AppNotFound) {
-			c.g.log.Warn("app lookup failed", "app", p.AppID, "err", err)
-			return App{}, "", errcode.Unavailable
-		}
-		return App{}, "", err
+	switch {
+	case errors.Is(err, errcode.AppNotFound):
+		app = App{Secret: c.g.guard.decoy} // refused exactly like a bad sign: no probing for app ids
+	case err != nil:
+		c.g.log.Warn("app lookup failed", "app", p.AppID, "err", err)
+		return App{}, b.UserID, errcode.Unavailable
 	}
 	if _, err := usersign.Verify(b.UserSign, app.Secret, p.AppID, b.UserID, time.Now(), usersign.MaxLifetime(c.g.cfg.Auth.SignMaxLifetime)); err != nil {
-		return App{}, "", err
+		return App{}, b.UserID, err
 	}
 	if err := c.g.users.CanLogin(ctx, p.AppID, b.UserID); err != nil {
-		return App{}, "", err
+		return App{}, b.UserID, err
 	}
 	return app, b.UserID, nil
 }
