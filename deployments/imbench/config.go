@@ -40,9 +40,10 @@ type config struct {
 	brokerWindow   int
 	brokerQueue    string
 
-	procs   []procSpec
-	jsonOut string
-	quiet   bool
+	procs      []procSpec
+	jsonOut    string
+	quiet      bool
+	cpuProfile string
 }
 
 const usage = `imbench: open-loop load for a running WhaleIM platform, plus the raw broker.
@@ -107,6 +108,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		"processes to measure: name (every process with that command name) or name=pid[+pid...]")
 	fs.StringVar(&c.jsonOut, "json", "imbench.json", "JSON result file (empty: none)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no per-second progress lines")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write imbench's own CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -19,11 +19,12 @@ mkdir -p "$out/logs"
 log() { printf '==> bench: %s\n' "$*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-free_port() { # a loopback port nobody listens on
+taken=" "
+free_port() { # sets port: a loopback port nobody listens on and not handed out before
   local p
   while :; do
     p=$((20000 + RANDOM % 20000))
-    port_open "$p" || { echo "$p"; return; }
+    if [[ $taken != *" $p "* ]] && ! port_open "$p"; then taken+="$p " port=$p; return; fi
   done
 }
 
@@ -42,8 +43,12 @@ scripts/services.sh
 suffix=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 db=im_bench_$suffix vhost=bench_$suffix zkroot=/bench_$suffix
 app_id=$((100000 + RANDOM)) secret=bench-secret-$suffix
-redis_port=$(free_port) domain_addr=127.0.0.1:$(free_port) store_addr=127.0.0.1:$(free_port)
-gw_tcp=127.0.0.1:$(free_port) gw_ws=127.0.0.1:$(free_port) gw_http=127.0.0.1:$(free_port)
+free_port; redis_port=$port
+free_port; domain_addr=127.0.0.1:$port
+free_port; store_addr=127.0.0.1:$port
+free_port; gw_tcp=127.0.0.1:$port
+free_port; gw_ws=127.0.0.1:$port
+free_port; gw_http=127.0.0.1:$port
 svc=${IMBENCH_SVC_BIN:-$root/bin}
 pids=()
 
