@@ -76,6 +76,9 @@ var (
 	CallbackVeto = e(9003, "rejected by the app callback")
 
 	NotBlacklisted = e(4009, "not in the blacklist")
+
+	AuthThrottled = e(2009, "too many failed authentications from this address, retry later")
+	AdminNonce    = e(2010, "admin call needs a fresh random")
 )
 
 // table lists every entry; errcode_test pins it so edits show up as diffs.
@@ -96,4 +99,5 @@ var table = []*Error{
 	ConversationNotFound,
 	Internal, Unavailable, Timeout, CallbackVeto,
 	NotBlacklisted,
+	AuthThrottled, AdminNonce,
 }

@@ -28,6 +28,7 @@ type Config struct {
 	AppAdmins []string // IM_APP_ADMIN, comma-separated, default "admin"
 
 	AdminSignMaxAge time.Duration // IM_ADMIN_SIGN_MAX_AGE, default 24h; 0 = only the sign's own expiry
+	AdminNonce      bool          // IM_ADMIN_NONCE: every admin call carries a fresh random (default false)
 	SessionTTL      time.Duration // IM_SESSION_TTL: a device session not refreshed for this long is offline (default 3m, the gateway default: 3x its 60s heartbeat timeout)
 	AppCacheTTL     time.Duration // IM_APP_CACHE_TTL: in-memory app cache (default 10s)
 	// AppRepublish: how often every app is rewritten to the gateways' Redis
@@ -54,6 +55,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AppSecret:       e.String("IM_APP_SECRET", ""),
 		AppAdmins:       e.List("IM_APP_ADMIN", []string{"admin"}),
 		AdminSignMaxAge: e.Duration("IM_ADMIN_SIGN_MAX_AGE", 24*time.Hour),
+		AdminNonce:      e.Bool("IM_ADMIN_NONCE", false),
 		SessionTTL:      e.Duration("IM_SESSION_TTL", 3*time.Minute),
 		AppCacheTTL:     e.Duration("IM_APP_CACHE_TTL", 10*time.Second),
 		ShutdownTimeout: e.Duration("IM_SHUTDOWN_TIMEOUT", 10*time.Second),

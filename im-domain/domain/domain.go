@@ -142,6 +142,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		Friends:       f.friends,
 		Groups:        f.groups,
 		Messages:      msgs,
+		Nonces:        rdb,
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
 	if pubReady != nil {
@@ -152,7 +153,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignMaxLifetime: cfg.Auth.SignMaxLifetime}, svc, checks, reg, deps.Log)
+	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignMaxLifetime: cfg.Auth.SignMaxLifetime,
+		AdminNonce: cfg.AdminNonce, AuthFailLimit: cfg.Auth.FailLimit, AuthFailWindow: cfg.Auth.FailWindow}, svc, checks, reg, deps.Log)
 	n.handler = api.Handler()
 	n.listener = deps.Listener
 	return n, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/usersign"
 )
@@ -71,8 +72,8 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		return App{}, "", errcode.MalformedJSON
 	}
 	switch {
-	case b.UserID == "":
-		return App{}, "", errcode.MissingField.With("userId")
+	case ident.ValidID(b.UserID) != nil: // "x2 " or "X2" is not x2 (ident)
+		return App{}, "", ident.Check("userId", b.UserID)
 	case !p.Device.Valid() || p.Device == device.WebAPI:
 		return App{}, "", errcode.MissingField.With("clientType")
 	case p.IMEI == "":

@@ -51,6 +51,13 @@ func WithSettings(fn func(*app.Settings)) Option { return Option(fn) }
 // delivered) and is stopped at cleanup.
 func Start(t *testing.T, opts ...Option) *Env {
 	t.Helper()
+	return StartWith(t, nil, opts...)
+}
+
+// StartWith is Start with node configuration changed by node (nil: none),
+// e.g. the auth failure throttle or the admin nonce.
+func StartWith(t *testing.T, node func(*domain.Config), opts ...Option) *Env {
+	t.Helper()
 	e := &Env{T: t, AppID: RandomAppID(), Secret: "secret-" + randomHex(12), Admin: "admin",
 		Pushes: &Pushes{}, Gateways: &Gateways{}, Redis: Redis(t), log: &syncWriter{}}
 	// AppRepublish off: the package's apps share one Redis, and a running
@@ -61,13 +68,16 @@ func Start(t *testing.T, opts ...Option) *Env {
 	cfg.Auth.SignMaxLifetime = 30 * 24 * time.Hour
 	cfg.MySQL.DSN, cfg.MySQL.MaxConns = DSN(t), 5
 	cfg.Redis.Addr = RedisAddr()
+	if node != nil {
+		node(&cfg)
+	}
 	log := slog.New(slog.NewJSONHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug,
 		ReplaceAttr: redactAttr}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("apitest: listen: %v", err)
 	}
-	node, err := domain.New(t.Context(), cfg, domain.Deps{Publisher: e.Pushes, Gateways: e.Gateways, Listener: ln, Log: log})
+	n, err := domain.New(t.Context(), cfg, domain.Deps{Publisher: e.Pushes, Gateways: e.Gateways, Listener: ln, Log: log})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("apitest: start domain: %v", err)
@@ -78,13 +88,13 @@ func Start(t *testing.T, opts ...Option) *Env {
 	e.configure(opts)
 	ctx, stop := context.WithCancel(context.WithoutCancel(t.Context()))
 	done := make(chan error, 1)
-	go func() { done <- node.Run(ctx) }()
+	go func() { done <- n.Run(ctx) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
 			t.Errorf("apitest: node run: %v", err)
 		}
-		node.Close()
+		n.Close()
 		e.cleanRedis()
 	})
 	return e
@@ -149,10 +159,11 @@ type Request struct {
 	Body   any               // marshalled to JSON; a []byte or string is sent as is
 }
 
-// Call posts body to path as identifier, with a fresh valid sign in the
-// query string (WhaleShark style).
+// Call posts body to path as identifier, with a fresh valid sign and a
+// fresh random (for IM_ADMIN_NONCE) in the query string (WhaleShark style).
 func (e *Env) Call(identifier, path string, body any) Response {
-	q := url.Values{"appId": {strconv.FormatUint(uint64(e.AppID), 10)}, "identifier": {identifier}, "userSign": {e.Sign(identifier)}}
+	q := url.Values{"appId": {strconv.FormatUint(uint64(e.AppID), 10)}, "identifier": {identifier}, "userSign": {e.Sign(identifier)},
+		"random": {randomHex(8)}}
 	return e.Do(Request{Path: path, Query: q, Body: body})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 )
@@ -32,6 +33,9 @@ type Caller struct {
 func (c *Caller) ActAs(operator string) (string, error) {
 	if operator == "" {
 		return c.Identifier, nil
+	}
+	if err := ident.Check("operater", operator); err != nil {
+		return "", err
 	}
 	return operator, c.Owns(operator)
 }
@@ -70,20 +74,23 @@ func authParam(r *http.Request, query, header string) string {
 	return r.Header.Get(header)
 }
 
-// authenticate verifies appId + identifier + userSign:
+// verify checks appId + identifier + userSign:
+//   - identifier is a valid id (ident.ValidID): "x2 " is nobody, not x2;
 //   - the sign's HMAC under the app's own secret (constant-time compare),
-//     its app, its identifier and its expiry (usersign.Verify);
-//   - an admin sign must also have been issued within AdminSignMaxAge, so a
-//     captured admin request cannot be replayed for the sign's (often very
-//     long, Tencent's default is 180 days) lifetime.
-func (s *Server) authenticate(r *http.Request) (*Caller, error) {
+//     its app, its identifier and its expiry (usersign.Verify). An unknown
+//     appId is checked against a random decoy secret, so it fails exactly
+//     like a bad sign of a real app: the answer reveals no app ids;
+//   - an admin sign must also have been issued within AdminSignMaxAge: a
+//     captured admin request works for any call until then, unless
+//     AdminNonce requires a fresh random per call (checkNonce).
+func (s *Server) verify(r *http.Request, now time.Time) (*Caller, error) {
 	appID, err := strconv.ParseUint(authParam(r, "appId", "X-IM-AppId"), 10, 32)
 	if err != nil || appID == 0 {
 		return nil, errcode.Unauthenticated.With("appId required")
 	}
 	identifier := authParam(r, "identifier", "X-IM-Identifier")
-	if identifier == "" {
-		return nil, errcode.Unauthenticated.With("identifier required")
+	if err := ident.ValidID(identifier); err != nil {
+		return nil, errcode.Unauthenticated.With("identifier: " + err.Error())
 	}
 	sign := authParam(r, "userSign", "X-IM-UserSign")
 	claims, err := usersign.Parse(sign)
@@ -93,21 +100,40 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 	if claims.AppID != uint32(appID) {
 		return nil, errcode.AppMismatch
 	}
-	a, err := s.svc.Apps.App(r.Context(), uint32(appID))
-	if errors.Is(err, errcode.AppNotFound) {
-		return nil, errcode.AppNotFound
-	} else if err != nil {
+	a, secret, err := s.app(r.Context(), uint32(appID))
+	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	if _, err := usersign.Verify(sign, []byte(a.Secret), a.ID, identifier, now, usersign.MaxLifetime(s.cfg.SignMaxLifetime)); err != nil {
+	if _, err := usersign.Verify(sign, secret, uint32(appID), identifier, now, usersign.MaxLifetime(s.cfg.SignMaxLifetime)); err != nil {
 		return nil, err
 	}
 	c := &Caller{App: a, Identifier: identifier, Admin: a.IsAdmin(identifier)}
-	if c.Admin && s.cfg.AdminSignMaxAge > 0 && now.Sub(claims.Issued) > s.cfg.AdminSignMaxAge {
+	if !c.Admin {
+		return c, nil
+	}
+	if s.cfg.AdminSignMaxAge > 0 && now.Sub(claims.Issued) > s.cfg.AdminSignMaxAge {
 		return nil, errcode.SignExpired.With("admin sign older than " + s.cfg.AdminSignMaxAge.String())
 	}
+	if s.cfg.AdminNonce {
+		if err := s.checkNonce(r, c, claims, now); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// app returns the app and the secret to verify its signs with; an unknown
+// app gets the decoy secret, which no sign matches (and a nil app, never
+// reached because verification fails).
+func (s *Server) app(ctx context.Context, id uint32) (*app.App, []byte, error) {
+	a, err := s.svc.Apps.App(ctx, id)
+	switch {
+	case errors.Is(err, errcode.AppNotFound):
+		return nil, s.decoy, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return a, []byte(a.Secret), nil
 }
 
 // DefaultAdminSignMaxAge bounds how long after issue an admin sign is

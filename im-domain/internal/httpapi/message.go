@@ -7,6 +7,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/ident"
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
@@ -44,8 +45,8 @@ type sendReq struct {
 
 func (q *sendReq) validate() error {
 	switch {
-	case q.FromID == "":
-		return errcode.MissingField.With("fromId")
+	case ident.ValidID(q.FromID) != nil:
+		return ident.Check("fromId", q.FromID)
 	case (q.ToID == "") == (q.GroupID == ""):
 		return errcode.MissingField.With("exactly one of toId and groupId")
 	}
@@ -73,7 +74,12 @@ type userReq struct {
 	UserID string `json:"userId"`
 }
 
-func (q *userReq) validate() error { return nil }
+func (q *userReq) validate() error {
+	if q.UserID == "" {
+		return nil // the caller itself
+	}
+	return ident.Check("userId", q.UserID)
+}
 
 // acting returns the user a read request is about: userId, else the operator.
 func (q *userReq) acting(c *Caller) (string, error) {
@@ -103,7 +109,7 @@ func (q *convReq) validate() error {
 	case q.LastSequence < 0 || q.BeforeSequence < 0 || q.MaxLimit < 0:
 		return errcode.MissingField.With("sequences and maxLimit must not be negative")
 	}
-	return nil
+	return q.userReq.validate()
 }
 
 func (s *Server) pullMessages(ctx context.Context, c *Caller, u string, q *convReq) (any, error) {
@@ -124,7 +130,7 @@ func (q *offlineReq) validate() error {
 	if len(q.Conversations) > 1000 {
 		return errcode.BatchTooLarge.With("conversations: at most 1000")
 	}
-	return nil
+	return q.userReq.validate()
 }
 
 func (s *Server) syncOffline(ctx context.Context, c *Caller, u string, q *offlineReq) (any, error) {
@@ -141,7 +147,10 @@ func (q *readCountReq) validate() error {
 	if q.GroupID == "" || q.MessageSequence <= 0 {
 		return errcode.MissingField.With("groupId and messageSequence")
 	}
-	return nil
+	if err := ident.Check("groupId", q.GroupID); err != nil {
+		return err
+	}
+	return q.userReq.validate()
 }
 
 // groupReadCount answers "read by N of M" for a group message.

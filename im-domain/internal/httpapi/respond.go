@@ -24,7 +24,7 @@ type envelope struct {
 //	404 Not Found     NotFound and every *NotFound code (user, group, ...)
 //	409 Conflict      Conflict, *Exists / Already* codes and other domain-rule
 //	                  refusals in 3000-8999 not listed below
-//	429               RateLimited
+//	429               RateLimited, AuthThrottled
 //	401 Unauthorized  2000-2004, 2007, 2008: no, bad, expired or foreign sign,
 //	                  unknown app
 //	403 Forbidden     IdentityMismatch, Forbidden, permission-style domain codes
@@ -49,6 +49,7 @@ var statusByCode = map[errcode.Code]int{
 	errcode.BatchTooLarge.Code:         http.StatusRequestEntityTooLarge,
 	errcode.NotFound.Code:              http.StatusNotFound,
 	errcode.RateLimited.Code:           http.StatusTooManyRequests,
+	errcode.AuthThrottled.Code:         http.StatusTooManyRequests,
 	errcode.Conflict.Code:              http.StatusConflict,
 	errcode.IdentityMismatch.Code:      http.StatusForbidden,
 	errcode.Forbidden.Code:             http.StatusForbidden,

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/usersign"
 )
 
 // Config tunes the API.
@@ -21,7 +23,13 @@ type Config struct {
 	AdminSignMaxAge time.Duration
 	// SignMaxLifetime: signs whose expire is longer are refused (0: no bound).
 	SignMaxLifetime time.Duration
-	MaxBody         int64 // bytes; 0 means DefaultMaxBody
+	// AdminNonce: every admin call must carry a fresh random (Services.Nonces).
+	AdminNonce bool
+	// AuthFailLimit failed authentications per (client IP, appId) within
+	// AuthFailWindow throttle that source with 2009 / HTTP 429 (0: off).
+	AuthFailLimit  int
+	AuthFailWindow time.Duration
+	MaxBody        int64 // bytes; 0 means DefaultMaxBody
 }
 
 // Services are the feature services behind the routes. Adding a feature
@@ -34,6 +42,7 @@ type Services struct {
 	Friends       FriendService
 	Groups        GroupService
 	Messages      MessageService
+	Nonces        Nonces // admin call randoms; needed when Config.AdminNonce
 }
 
 // Check is a named readiness check (MySQL ping, Redis ping, MQ connected).
@@ -53,6 +62,8 @@ type Server struct {
 	gather  prometheus.Gatherer
 	now     func() time.Time
 	routes  []string // registered /v1 patterns, for the OpenAPI test
+	guard   *guard
+	decoy   []byte // secret that no sign matches, for unknown apps
 }
 
 // New builds the server and registers every route. reg receives the HTTP
@@ -62,7 +73,9 @@ func New(cfg Config, svc Services, checks []Check, reg *prometheus.Registry, log
 		cfg.MaxBody = DefaultMaxBody
 	}
 	s := &Server{cfg: cfg, svc: svc, checks: checks, log: log.With("component", "httpapi"),
-		mux: http.NewServeMux(), metrics: newMetrics(reg), gather: reg, now: time.Now}
+		mux: http.NewServeMux(), metrics: newMetrics(reg), gather: reg, now: time.Now,
+		guard: newGuard(cfg.AuthFailLimit, cfg.AuthFailWindow), decoy: make([]byte, 32)}
+	_, _ = rand.Read(s.decoy) // crypto/rand never fails (Go 1.24+)
 	s.register()
 	return s
 }
@@ -119,6 +132,8 @@ func (s *Server) observe(r *http.Request, pattern string, c *Caller, code errcod
 		attrs = append(attrs, "app", c.App.ID, "identifier", c.Identifier)
 	}
 	switch {
+	case c == nil && usersign.IsAuthError(err):
+		// authenticate logged it, rate-limited
 	case code >= errcode.Internal.Code:
 		s.log.ErrorContext(r.Context(), "request failed", append(attrs, "err", err)...)
 	case err != nil:

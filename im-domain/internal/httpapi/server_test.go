@@ -37,7 +37,10 @@ func (f fakeApps) App(_ context.Context, id uint32) (*app.App, error) {
 }
 
 // fakeUsers records the calls that reach the service.
-type fakeUsers struct{ calls []string }
+type fakeUsers struct {
+	calls  []string
+	online map[string][]user.Device
+}
 
 func (f *fakeUsers) Import(_ context.Context, _ uint32, us []user.User) (user.Result, error) {
 	f.calls = append(f.calls, "import")
@@ -59,9 +62,13 @@ func (f *fakeUsers) Delete(context.Context, uint32, []string) (user.Result, erro
 	f.calls = append(f.calls, "delete")
 	return user.Result{}, nil
 }
-func (f *fakeUsers) Online(context.Context, uint32, []string) (map[string][]user.Device, error) {
+func (f *fakeUsers) Online(_ context.Context, _ uint32, ids []string) (map[string][]user.Device, error) {
 	f.calls = append(f.calls, "online")
-	return nil, nil
+	out := map[string][]user.Device{}
+	for _, id := range ids {
+		out[id] = f.online[id]
+	}
+	return out, nil
 }
 func (f *fakeUsers) Sequences(context.Context, uint32, string) (map[string]int64, error) {
 	f.calls = append(f.calls, "sequences")
@@ -137,7 +144,10 @@ func TestAuthRefusals(t *testing.T) {
 		{"wrong secret", auth(1, "alice", sign(t, "some-other-secret-xx", 1, "alice", now, time.Hour)), nil, 2002, 401},
 		{"expired", auth(1, "alice", sign(t, testSecret, 1, "alice", now.Add(-2*time.Hour), time.Hour)), nil, 2003, 401},
 		{"other app's sign", auth(1, "alice", sign(t, "another-secret-of-app-2", 2, "alice", now, time.Hour)), nil, 2004, 401},
-		{"unknown app", auth(9, "alice", sign(t, testSecret, 9, "alice", now, time.Hour)), nil, 2007, 401},
+		{"unknown app: like a bad sign", auth(9, "alice", sign(t, testSecret, 9, "alice", now, time.Hour)), nil, 2002, 401},
+		{"identifier with a trailing space", auth(1, "alice ", sign(t, testSecret, 1, "alice ", now, time.Hour)), nil, 2000, 401},
+		{"identifier with a control character", auth(1, "ali\x00ce", sign(t, testSecret, 1, "ali\x00ce", now, time.Hour)), nil, 2000, 401},
+		{"identifier with the conversation separator", auth(1, "P2:P3", sign(t, testSecret, 1, "P2:P3", now, time.Hour)), nil, 2000, 401},
 		{"sign of another user", auth(1, "alice", sign(t, testSecret, 1, "bob", now, time.Hour)), nil, 2005, 403},
 		{"admin sign too old", auth(1, "admin", sign(t, testSecret, 1, "admin", now.Add(-2*time.Hour), 24*time.Hour)), nil, 2003, 401},
 	}

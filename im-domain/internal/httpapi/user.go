@@ -95,7 +95,16 @@ type onlineReq struct {
 func (q *onlineReq) validate() error { return checkIDs("userList", q.UserList, user.MaxBatch) }
 
 type onlineStatus struct {
-	Session []user.Device `json:"session"`
+	Session []sessionView `json:"session"`
+}
+
+// sessionView is one online device. IMEI and login time are shown only to
+// the user itself and to admins: to anyone else they would track a user's
+// devices and logins.
+type sessionView struct {
+	ClientType device.Type `json:"clientType"`
+	IMEI       string      `json:"imei,omitempty"`
+	LoginTime  int64       `json:"loginTime,omitempty"`
 }
 
 func (s *Server) queryOnline(ctx context.Context, c *Caller, _ string, q *onlineReq) (any, error) {
@@ -105,7 +114,15 @@ func (s *Server) queryOnline(ctx context.Context, c *Caller, _ string, q *online
 	}
 	out := make(map[string]onlineStatus, len(online))
 	for id, devices := range online {
-		out[id] = onlineStatus{Session: devices}
+		full := c.Admin || id == c.Identifier
+		views := make([]sessionView, len(devices))
+		for i, d := range devices {
+			views[i] = sessionView{ClientType: d.ClientType}
+			if full {
+				views[i].IMEI, views[i].LoginTime = d.IMEI, d.LoginTime
+			}
+		}
+		out[id] = onlineStatus{Session: views}
 	}
 	return out, nil
 }
