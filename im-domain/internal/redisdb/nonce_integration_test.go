@@ -15,7 +15,9 @@ func TestClaimNonce(t *testing.T) {
 	rdb := apitest.Redis(t)
 	c := redisdb.Wrap(rdb, time.Minute)
 	app := apitest.RandomAppID()
-	t.Cleanup(func() { rdb.Del(t.Context(), redisdb.NonceKey(app, "admin", "r1"), redisdb.NonceKey(app, "admin2", "r1")) })
+	t.Cleanup(func() {
+		rdb.Del(t.Context(), redisdb.NonceKey(app, "admin", "r1"), redisdb.NonceKey(app, "admin2", "r1"))
+	})
 	for _, step := range []struct {
 		who, random string
 		fresh       bool
