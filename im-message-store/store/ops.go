@@ -63,7 +63,7 @@ func (o *ops) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: ops listen: %w", err)
 	}
-	srv := &http.Server{Handler: o.handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := opsServer(o.handler())
 	o.log.Info("store: ops endpoints listening", "addr", l.Addr().String())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
@@ -75,4 +75,12 @@ func (o *ops) Run(ctx context.Context) error {
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutCtx)
+}
+
+// opsServer bounds every phase of an ops request, so idle or slow clients
+// cannot hold connections; the write timeout fits a default 30 s CPU
+// profile (IM_PPROF).
+func opsServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 }

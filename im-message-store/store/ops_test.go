@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOps(t *testing.T) {
@@ -46,5 +47,15 @@ func TestOps(t *testing.T) {
 				t.Errorf("GET %s = %d %q, want %d containing %q", tt.path, rec.Code, rec.Body.String(), tt.wantCode, tt.wantBody)
 			}
 		})
+	}
+}
+
+// TestOpsServerTimeouts: every phase of an ops request is bounded, so idle
+// or slow clients cannot hold connections, and a default 30 s CPU profile
+// still fits the write timeout.
+func TestOpsServerTimeouts(t *testing.T) {
+	s := opsServer(http.NotFoundHandler())
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.WriteTimeout <= 30*time.Second {
+		t.Fatalf("timeouts: read header %v, read %v, idle %v, write %v", s.ReadHeaderTimeout, s.ReadTimeout, s.IdleTimeout, s.WriteTimeout)
 	}
 }

@@ -110,17 +110,29 @@ func (g *Gateway) deliverOne(p *mq.Push) {
 	}
 }
 
+// opsWriteTimeout bounds an ops response; a CPU profile (IM_PPROF) runs
+// 30 s by default and must fit.
+const opsWriteTimeout = 2 * time.Minute
+
 // httpServers builds the WebSocket and ops servers for the bound listeners.
+// The WebSocket port counts its connections per IP (wsListener); a socket
+// that sends no request line within the login timeout, or idles that long
+// between requests, is closed. Upgraded connections leave the server's
+// deadlines behind (net/http clears them on hijack).
 func (g *Gateway) httpServers(connCtx context.Context) map[net.Listener]*http.Server {
 	out := map[net.Listener]*http.Server{}
 	if g.wsLn != nil {
+		ws := newWSServer(connCtx, g)
+		ws.ln = newWSListener(g.wsLn, g)
 		mux := http.NewServeMux()
-		mux.Handle(g.cfg.WSPath, newWSServer(connCtx, g))
-		out[g.wsLn] = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: 16 << 10}
+		mux.Handle(g.cfg.WSPath, ws)
+		out[ws.ln] = &http.Server{Handler: mux, ReadHeaderTimeout: min(5*time.Second, g.cfg.LoginTimeout),
+			ReadTimeout: g.cfg.LoginTimeout, WriteTimeout: g.cfg.WriteTimeout, IdleTimeout: g.cfg.LoginTimeout,
+			MaxHeaderBytes: 16 << 10}
 	}
 	if g.httpLn != nil {
 		out[g.httpLn] = &http.Server{Handler: g.opsHandler(), ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+			ReadTimeout: 15 * time.Second, WriteTimeout: opsWriteTimeout, IdleTimeout: 60 * time.Second,
 			MaxHeaderBytes: 16 << 10}
 	}
 	return out

@@ -79,7 +79,11 @@ type wsServer struct {
 	g        *Gateway
 	ctx      context.Context
 	upgrader websocket.Upgrader
-	bufs     sync.Pool
+	origin   func(*http.Request) bool
+	// ln counts the port's connections per IP (nil in tests that serve
+	// without it).
+	ln   *wsListener
+	bufs sync.Pool
 }
 
 func newWSServer(ctx context.Context, g *Gateway) *wsServer {
@@ -88,9 +92,12 @@ func newWSServer(ctx context.Context, g *Gateway) *wsServer {
 	s.upgrader = websocket.Upgrader{
 		// ReadBufferSize 0: gorilla reads through the reader wsHijack
 		// returns. Write buffers are pooled: an idle connection holds none.
+		// Origins are checked before (ServeHTTP), to refuse with a close
+		// frame rather than an HTTP 403.
 		WriteBufferPool: &sync.Pool{}, HandshakeTimeout: 10 * time.Second,
-		CheckOrigin: originChecker(g.cfg.WSOrigins),
+		CheckOrigin: func(*http.Request) bool { return true },
 	}
+	s.origin = originChecker(g.cfg.WSOrigins)
 	return s
 }
 
@@ -98,8 +105,9 @@ func newWSServer(ctx context.Context, g *Gateway) *wsServer {
 // goroutine, so the HTTP server's deep stack and buffers are released.
 func (s *wsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip := remoteIP(addr(r.RemoteAddr))
-	if s.g.hub.len() >= s.g.cfg.MaxConns {
-		http.Error(w, errcode.ConnectionLimit.Message, http.StatusServiceUnavailable)
+	if e, code := s.refusal(r, ip); e != nil {
+		s.g.metrics.refused.WithLabelValues(codeLabel(e.Code)).Inc()
+		refuseWS(w, r, code, e.Message)
 		return
 	}
 	t, err := s.upgrade(w, r)
@@ -107,6 +115,20 @@ func (s *wsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Upgrade already answered with an HTTP error
 	}
 	s.g.start(s.ctx, t, ip)
+}
+
+// refusal returns why r may not open a connection, with the WebSocket
+// close code to say it with, or nil.
+func (s *wsServer) refusal(r *http.Request, ip string) (*errcode.Error, int) {
+	switch {
+	case !s.origin(r):
+		return errcode.Forbidden.With("origin not allowed"), websocket.ClosePolicyViolation
+	case s.g.hub.len() >= s.g.cfg.MaxConns:
+		return errcode.ConnectionLimit, websocket.CloseTryAgainLater
+	case s.ln != nil && s.g.cfg.MaxConnsPerIP > 0 && s.ln.others(ip) >= s.g.cfg.MaxConnsPerIP:
+		return errcode.ConnectionLimit.With("per address"), websocket.CloseTryAgainLater
+	}
+	return nil, 0
 }
 
 // upgrade completes the handshake and returns the connection's transport.
@@ -138,6 +160,12 @@ func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	if err != nil || brw.Reader.Buffered() > 0 {
 		return nc, brw, err // gorilla refuses data sent before the handshake ended
+	}
+	// net/http clears its read and write deadlines on hijack (the server's
+	// ReadTimeout and WriteTimeout must not reach a long-lived socket:
+	// TestWSLongLivedSurvivesServerDeadlines); writes set their own.
+	if hc, ok := nc.(*httpConn); ok {
+		hc.upgraded()
 	}
 	h.nc = &waitConn{Conn: nc}
 	h.br = bufio.NewReaderSize(h.nc, wsReadBuffer)
