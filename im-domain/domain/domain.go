@@ -129,7 +129,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	}
 	f.friends = friend.NewService(db, db, f.notifier, hooks, 0, deps.Log)
 	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
-	f.convs = conversation.NewService(db, f.notifier, deps.Log)
+	f.convs = conversation.NewService(db, f.notifier, allocatedSeqs{seqs: rdb.NewSequencer(db, 0), db: db}, deps.Log)
+	n.runners = append(n.runners, f.convs.Run) // the write-behind flush
 	msgs, err := n.messaging(ctx, db, rdb, pub, f)
 	if err != nil {
 		return nil, err

@@ -46,7 +46,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 	svc := message.NewService(message.Deps{
 		Apps: f.apps, Users: f.users, Friends: friendsPort{f.friends}, Groups: groupsPort{f.groups},
 		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
-		Store: db, StorePub: storePub, Pushes: pub, Notifier: f.notifier, Presence: rdb,
+		Store: cursorStore{DB: db, convs: f.convs}, StorePub: storePub, Pushes: pub, Notifier: f.notifier, Presence: rdb,
 		Conversations: conversationsPort{f.convs},
 		Callbacks:     f.hooks,
 		Recent:        rdb.NewRecent(0),
@@ -92,8 +92,7 @@ func (c conversationsPort) OnMessage(ctx context.Context, m mq.Message, owners [
 }
 
 func (c conversationsPort) MarkRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) error {
-	_, err := c.s.MarkRead(ctx, appID, owner, conversationID, seq)
-	return err
+	return c.s.MarkRead(ctx, appID, owner, conversationID, seq)
 }
 
 func (c conversationsPort) ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error) {

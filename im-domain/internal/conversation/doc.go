@@ -3,11 +3,14 @@
 // conversation — pinned, muted, hidden, how far the owner has read, the last
 // message's seq and a summary of it — plus the incremental sync of that list.
 //
-// Rows are created and advanced by the message core through OnMessage (one
-// idempotent upsert for every owner, so a group message to 500 members is
-// one statement batch in one transaction) and moved by MarkRead (forward
-// only). Users change their own rows over REST (top, mute, delete, read) and
-// their other devices hear about it through 5000/5001.
+// Rows are created and advanced by the message core through OnMessage and
+// moved by MarkRead (forward only); receive cursors by Received. These are
+// written behind (behind.go): coalesced in memory and flushed every
+// FlushInterval as one transaction of multi-row upserts, so the message
+// path never waits for them. Read and receive cursors never pass the seqs
+// allocated in their conversation. Users change their own rows over REST
+// (top, mute, delete, read) and their other devices hear about it through
+// 5000/5001.
 //
 // Fixes over WhaleShark (whaleshark.md §4.6, §12.2), each with a regression
 // test of the same name:

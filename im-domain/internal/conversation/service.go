@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 
@@ -29,13 +30,17 @@ type Owner struct {
 	UserID, PeerID string
 }
 
-// Store persists conversation rows (mariadb.DB). Every change takes a new
-// sync sequence and marks it on the owners in the same transaction.
+// Store persists conversation rows and receive cursors (mariadb.DB). Every
+// row change takes a new sync sequence and marks it on the owner in the
+// same transaction.
 type Store interface {
-	// TouchConversations upserts every owner's row for a new message:
-	// max_seq = max(max_seq, seq), summary of the newest message, un-hidden,
-	// new sync sequence; in one transaction.
-	TouchConversations(ctx context.Context, appID uint32, t Touch) error
+	// WriteBehind writes one flush in one transaction: upserts every row of
+	// b.Rows (max_seq = max(max_seq, MaxSeq), summary of the newest
+	// message, read_seq = max(read_seq, ReadSeq), un-hidden), moves the
+	// read_seq of the existing rows of b.Reads forward, and the receive
+	// cursors of b.Received forward; each changed row gets a new sync
+	// sequence. It returns the reads whose row does not exist.
+	WriteBehind(ctx context.Context, b Batch) (missing []Position, err error)
 	// UpdateConversation loads the owner's row for update and applies fn;
 	// when fn reports a change the row gets a new sync sequence and is
 	// saved. errcode.ConversationNotFound when there is no row.
@@ -61,16 +66,20 @@ type Notifier interface {
 	Notify(ctx context.Context, ev notify.Event) error
 }
 
-// Service implements the conversation use cases.
+// Service implements the conversation use cases. Changes from the message
+// core are written behind (behind.go): Run must run for them to reach
+// MySQL between reads.
 type Service struct {
 	store    Store
 	notifier Notifier
+	alloc    Allocator
+	buf      *buffer
 	log      *slog.Logger
 }
 
-// NewService returns a Service.
-func NewService(store Store, notifier Notifier, log *slog.Logger) *Service {
-	return &Service{store: store, notifier: notifier, log: log.With("feature", "conversation")}
+// NewService returns a Service; alloc bounds every read and receive cursor.
+func NewService(store Store, notifier Notifier, alloc Allocator, log *slog.Logger) *Service {
+	return &Service{store: store, notifier: notifier, alloc: alloc, buf: newBuffer(), log: log.With("feature", "conversation")}
 }
 
 // OnMessage records a new message with seq in conversationID for every
@@ -80,14 +89,16 @@ func NewService(store Store, notifier Notifier, log *slog.Logger) *Service {
 // last.FromID, or the group id. Owners of a 1:1 conversation must be its two
 // users. The sender's (last.FromID) read position moves to seq in the same
 // upsert: one's own message is never unread. Idempotent: replaying a
-// message changes only the sync sequence.
-func (s *Service) OnMessage(ctx context.Context, appID uint32, conversationID string, kind mq.ConversationKind,
+// message changes only the sync sequence. Written behind: it returns once
+// the change is buffered.
+func (s *Service) OnMessage(_ context.Context, appID uint32, conversationID string, kind mq.ConversationKind,
 	owners []string, peerOrGroupID string, seq int64, last LastMessage) error {
 	t, err := touch(conversationID, kind, owners, peerOrGroupID, seq, last)
 	if err != nil || len(t.Owners) == 0 {
 		return err
 	}
-	return s.store.TouchConversations(ctx, appID, t)
+	s.buf.add(func(p *pending) { p.touch(appID, t) })
+	return nil
 }
 
 func touch(conversationID string, kind mq.ConversationKind, owners []string, peerOrGroupID string, seq int64, last LastMessage) (Touch, error) {
@@ -125,21 +136,48 @@ func touch(conversationID string, kind mq.ConversationKind, owners []string, pee
 }
 
 // MarkRead moves the owner's read position in conversationID forward to
-// seq; moved is false when it already was at or past seq. It does not
-// notify (the message core sends 1053/2053 for read receipts).
-// errcode.ConversationNotFound when the owner has no such row.
-func (s *Service) MarkRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) (bool, error) {
-	_, moved, err := s.markRead(ctx, appID, owner, conversationID, seq)
-	return moved, err
+// seq (a 1106/2106 read of the message core), clamped to the seqs
+// allocated in the conversation. Written behind: a read of a row that does
+// not exist by the next flushes is dropped, as the message core drops
+// errcode.ConversationNotFound. It does not notify (the message core sends
+// 1053/2053 for read receipts).
+func (s *Service) MarkRead(_ context.Context, appID uint32, owner, conversationID string, seq int64) error {
+	if err := checkCursor(owner, conversationID, seq); err != nil {
+		return err
+	}
+	s.buf.add(func(p *pending) { p.read(posKey{appID, owner, conversationID}, read{seq: seq}) })
+	return nil
 }
 
-func (s *Service) markRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) (Conversation, bool, error) {
-	if seq < 0 {
-		return Conversation{}, false, errcode.MissingField.With("readSequence must not be negative")
+// Received moves owner's receive cursor in conversationID forward to seq
+// (a receive-ACK), clamped to the seqs allocated in the conversation.
+// Written behind.
+func (s *Service) Received(_ context.Context, appID uint32, owner, conversationID string, seq int64) error {
+	if err := checkCursor(owner, conversationID, seq); err != nil {
+		return err
 	}
-	if _, _, err := ParseID(owner, conversationID); err != nil {
+	s.buf.add(func(p *pending) { p.receive(posKey{appID, owner, conversationID}, seq) })
+	return nil
+}
+
+func checkCursor(owner, conversationID string, seq int64) error {
+	if seq < 0 {
+		return errcode.MissingField.With("sequence must not be negative")
+	}
+	_, _, err := ParseID(owner, conversationID)
+	return err
+}
+
+// markRead moves the read position at once (REST), clamped like MarkRead.
+func (s *Service) markRead(ctx context.Context, appID uint32, owner, conversationID string, seq int64) (Conversation, bool, error) {
+	if err := checkCursor(owner, conversationID, seq); err != nil {
 		return Conversation{}, false, err
 	}
+	ceil, err := s.alloc.Allocated(ctx, appID, []string{conversationID})
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("conversation: allocated seqs: %w", err)
+	}
+	seq = min(seq, ceil[conversationID])
 	return s.update(ctx, appID, owner, conversationID, func(c *Conversation) bool {
 		if seq <= c.ReadSeq {
 			return false
@@ -152,6 +190,9 @@ func (s *Service) markRead(ctx context.Context, appID uint32, owner, conversatio
 // ReadSeqs returns the owner's read position in each of its conversations
 // (hidden ones too): the one read position the message core reports.
 func (s *Service) ReadSeqs(ctx context.Context, appID uint32, owner string) (map[string]int64, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
 	return s.store.ReadSeqs(ctx, appID, owner)
 }
 
@@ -160,6 +201,9 @@ func (s *Service) ReadSeqs(ctx context.Context, appID uint32, owner string) (map
 func (s *Service) ReadCount(ctx context.Context, appID uint32, conversationID string, seq int64, owners []string) (int, error) {
 	if len(owners) == 0 {
 		return 0, nil
+	}
+	if err := s.Flush(ctx); err != nil {
+		return 0, err
 	}
 	return s.store.ReadCount(ctx, appID, conversationID, seq, owners)
 }
@@ -220,6 +264,9 @@ func (s *Service) List(ctx context.Context, appID uint32, owner string, offset, 
 	if limit == 0 || limit > MaxSyncLimit {
 		limit = MaxSyncLimit
 	}
+	if err := s.Flush(ctx); err != nil {
+		return nil, 0, err
+	}
 	list, total, err := s.store.Conversations(ctx, appID, owner, offset, limit)
 	return filled(list), total, err
 }
@@ -228,6 +275,9 @@ func (s *Service) List(ctx context.Context, appID uint32, owner string, offset, 
 // conversations (muted ones included; each entry says whether it is muted)
 // and the count per conversation.
 func (s *Service) UnreadCount(ctx context.Context, appID uint32, owner string) (Unread, error) {
+	if err := s.Flush(ctx); err != nil {
+		return Unread{}, err
+	}
 	list, err := s.store.UnreadConversations(ctx, appID, owner)
 	if err != nil {
 		return Unread{}, err
@@ -248,6 +298,9 @@ func (s *Service) Sync(ctx context.Context, appID uint32, owner string, lastSequ
 	}
 	if maxLimit == 0 || maxLimit > MaxSyncLimit {
 		maxLimit = MaxSyncLimit
+	}
+	if err := s.Flush(ctx); err != nil {
+		return Page{}, err
 	}
 	maxSeq, err := s.store.MaxConversationSequence(ctx, appID, owner)
 	if err != nil {
@@ -274,8 +327,12 @@ func (s *Service) notify(ctx context.Context, appID uint32, cmd command.Code, ow
 	}
 }
 
-// update is Store.UpdateConversation with the derived fields filled in.
+// update is Store.UpdateConversation after a flush (the row may still be
+// buffered), with the derived fields filled in.
 func (s *Service) update(ctx context.Context, appID uint32, owner, conversationID string, fn func(*Conversation) bool) (Conversation, bool, error) {
+	if err := s.Flush(ctx); err != nil {
+		return Conversation{}, false, err
+	}
 	c, changed, err := s.store.UpdateConversation(ctx, appID, owner, conversationID, fn)
 	c.fill()
 	return c, changed, err

@@ -21,21 +21,24 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/conversation"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 )
 
 type noNotify struct{}
 
 func (noNotify) Notify(context.Context, notify.Event) error { return nil }
 
-// core stands in for the message core: it drives OnMessage on the node's
-// database, as the message feature will.
+// core stands in for the message core of another node: it takes seqs from
+// the node's allocator (Redis and MySQL) and drives OnMessage on its own
+// conversation service, flushing its write-behind after each message.
 type core struct {
-	t   *testing.T
-	env *apitest.Env
-	db  *mariadb.DB
-	svc *conversation.Service
-	mu  sync.Mutex
-	seq map[string]int64
+	t    *testing.T
+	env  *apitest.Env
+	db   *mariadb.DB
+	seqs *redisdb.Sequencer
+	svc  *conversation.Service
+	mu   sync.Mutex
+	seq  map[string]int64
 }
 
 func newCore(t *testing.T, env *apitest.Env) *core {
@@ -44,14 +47,35 @@ func newCore(t *testing.T, env *apitest.Env) *core {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &core{t: t, env: env, db: db, svc: conversation.NewService(db, noNotify{}, slog.New(slog.NewTextHandler(io.Discard, nil))), seq: map[string]int64{}}
+	seqs := redisdb.Wrap(apitest.Redis(t), time.Minute).NewSequencer(db, 0)
+	svc := conversation.NewService(db, noNotify{}, currentSeqs{seqs}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return &core{t: t, env: env, db: db, seqs: seqs, svc: svc, seq: map[string]int64{}}
+}
+
+// currentSeqs is the node's allocator without its MySQL fallback.
+type currentSeqs struct{ s *redisdb.Sequencer }
+
+func (c currentSeqs) Allocated(ctx context.Context, appID uint32, convs []string) (map[string]int64, error) {
+	return c.s.Current(ctx, appID, convs)
 }
 
 func (c *core) next(conv string) int64 {
+	c.t.Helper()
+	seq, err := c.seqs.Next(c.t.Context(), c.env.AppID, conv)
+	if err != nil {
+		c.t.Fatalf("seq: %v", err)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.seq[conv]++
-	return c.seq[conv]
+	c.seq[conv] = max(c.seq[conv], seq)
+	return seq
+}
+
+func (c *core) flush() {
+	c.t.Helper()
+	if err := c.svc.Flush(c.t.Context()); err != nil {
+		c.t.Fatalf("flush: %v", err)
+	}
 }
 
 // p2p sends a 1:1 message and returns its seq.
@@ -63,6 +87,7 @@ func (c *core) p2p(from, to, body string) int64 {
 	if err := c.svc.OnMessage(c.t.Context(), c.env.AppID, conv, mq.P2P, []string{from, to}, to, seq, last); err != nil {
 		c.t.Fatalf("OnMessage: %v", err)
 	}
+	c.flush()
 	return seq
 }
 
@@ -75,6 +100,7 @@ func (c *core) group(groupID, from string, members []string) int64 {
 	if err := c.svc.Record(c.t.Context(), m, members); err != nil {
 		c.t.Fatalf("Record: %v", err)
 	}
+	c.flush()
 	return seq
 }
 
@@ -153,13 +179,13 @@ func TestReadMarkNeverMovesBack(t *testing.T) {
 		c.p2p("alice", "bob", "m")
 	}
 	conv := mq.P2PConversation("alice", "bob")
-	moved, err := c.svc.MarkRead(t.Context(), env.AppID, "bob", conv, 4)
-	if err != nil || !moved {
-		t.Fatalf("MarkRead 4 = %v %v", moved, err)
-	}
 	for _, seq := range []int64{4, 2, 0} {
-		if moved, err := c.svc.MarkRead(t.Context(), env.AppID, "bob", conv, seq); err != nil || moved {
-			t.Errorf("MarkRead %d = %v %v, want no move", seq, moved, err)
+		if err := c.svc.MarkRead(t.Context(), env.AppID, "bob", conv, seq); err != nil {
+			t.Fatalf("MarkRead %d: %v", seq, err)
+		}
+		c.flush()
+		if _, list := listOf(t, env, "bob"); len(list) != 1 || list[0].ReadSeq != 4 {
+			t.Errorf("after MarkRead %d: %+v, want read 4", seq, list)
 		}
 	}
 	var got conversation.Conversation
@@ -170,8 +196,57 @@ func TestReadMarkNeverMovesBack(t *testing.T) {
 	if n := len(env.Pushes.All()); n != 0 {
 		t.Errorf("%d pushes for reads that moved nothing", n)
 	}
-	if _, err := c.svc.MarkRead(t.Context(), env.AppID, "bob", mq.P2PConversation("bob", "zed"), 1); err == nil {
-		t.Error("MarkRead of an unknown conversation succeeded")
+	if err := c.svc.MarkRead(t.Context(), env.AppID, "bob", mq.P2PConversation("alice", "zed"), 1); err == nil {
+		t.Error("MarkRead in someone else's conversation succeeded")
+	}
+	if err := c.svc.MarkRead(t.Context(), env.AppID, "bob", mq.P2PConversation("bob", "zed"), 1); err != nil {
+		t.Fatal(err)
+	}
+	for range lateFlushes {
+		c.flush()
+	}
+	if total, _ := listOf(t, env, "bob"); total != 1 {
+		t.Errorf("a read of an unknown conversation created a row: %d rows", total)
+	}
+}
+
+// lateFlushes is enough flushes for a read without a row to be dropped.
+const lateFlushes = 3
+
+// Issue 8: read and receive cursors moved past the conversation's last
+// seq, so messages sent later arrived already read (unread counts stuck at
+// 0, "read by N of M" wrong). They stop at the last seq allocated.
+func TestCursorsStopAtTheLastAllocatedSeq(t *testing.T) {
+	env := apitest.Start(t)
+	env.ImportUsers("alice", "bob")
+	c := newCore(t, env)
+	for range 3 {
+		c.p2p("alice", "bob", "m")
+	}
+	conv := mq.P2PConversation("alice", "bob")
+	var got conversation.Conversation
+	env.Call("bob", "/v1/conversation/readConversation", map[string]any{"conversationId": conv, "readSequence": 1000}).WantCode(t, 200).Decode(t, &got)
+	if got.ReadSeq != 3 || got.Unread != 0 {
+		t.Errorf("REST read 1000 of 3 messages = %+v, want read 3", got)
+	}
+	if err := c.svc.MarkRead(t.Context(), env.AppID, "alice", conv, 500); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.svc.Received(t.Context(), env.AppID, "bob", conv, 1000); err != nil {
+		t.Fatal(err)
+	}
+	c.flush()
+	if _, list := listOf(t, env, "alice"); len(list) != 1 || list[0].ReadSeq != 3 {
+		t.Errorf("alice after a 1106 of 500 = %+v, want read 3", list)
+	}
+	var recv int64
+	c.db.Gorm.Raw("SELECT recv_seq FROM im_message_user_conv WHERE app_id = ? AND user_id = ? AND conversation_id = ?", env.AppID, "bob", conv).Scan(&recv)
+	if recv != 3 {
+		t.Errorf("receive cursor after an ACK of 1000 = %d, want 3", recv)
+	}
+	c.p2p("alice", "bob", "fourth")
+	if _, list := listOf(t, env, "bob"); len(list) != 1 || list[0].Unread != 1 {
+		t.Errorf("a message after the clamped read = %+v, want 1 unread", list)
 	}
 }
 
@@ -405,6 +480,7 @@ func TestGroupFanOutAndIdempotence(t *testing.T) {
 	if err := c.svc.OnMessage(t.Context(), env.AppID, mq.GroupConversation("g1"), mq.Group, members[:3], "g1", 2, late); err != nil {
 		t.Fatal(err)
 	}
+	c.flush()
 	var rows []struct {
 		MaxSeq         int64
 		LastMsgPreview string
@@ -441,14 +517,21 @@ func TestConcurrentMessagesAndReads(t *testing.T) {
 				c.p2p("alice", "bob", "m")
 				return
 			}
-			if _, err := c.svc.MarkRead(context.Background(), env.AppID, "bob", conv, int64(i)); err != nil {
+			if err := c.svc.MarkRead(context.Background(), env.AppID, "bob", conv, int64(i)); err != nil {
 				t.Errorf("MarkRead: %v", err)
+			}
+			if err := c.svc.Flush(context.Background()); err != nil {
+				t.Errorf("flush: %v", err)
 			}
 		})
 	}
 	wg.Wait()
+	if err := c.svc.MarkRead(t.Context(), env.AppID, "bob", conv, 19); err != nil {
+		t.Fatal(err)
+	}
+	c.flush()
 	_, list := listOf(t, env, "bob")
-	if len(list) != 1 || list[0].ReadSeq != 19 || list[0].MaxSeq != 11 {
-		t.Errorf("after the race: %+v", list)
+	if len(list) != 1 || list[0].ReadSeq != 11 || list[0].MaxSeq != 11 {
+		t.Errorf("after the race: %+v, want read and max 11 (reads stop at the last seq)", list)
 	}
 }

@@ -47,65 +47,10 @@ func (r conversationRow) conversation() conversation.Conversation {
 		Last: conversation.LastMessage{MessageKey: r.LastMsgKey, FromID: r.LastMsgFrom, Preview: r.LastMsgPreview, Time: r.LastMsgTime}}
 }
 
-// TouchConversations implements conversation.Store: a new per-user sync
-// sequence for every owner (NextUserSeqs, which also keeps their
-// getUserSequence marks), then one multi-row upsert per 500 owners, all in
-// one transaction. Each row carries its owner's sequence, taken back with
-// VALUES(sequence); the message's values are the same for every owner, so
-// those update clauses bind parameters, and the summary columns are
-// assigned before max_seq so that MySQL's left-to-right evaluation still
-// compares against the old max_seq.
-func (d *DB) TouchConversations(ctx context.Context, appID uint32, t conversation.Touch) error {
-	now := time.Now().UnixMilli()
-	owners := make([]string, len(t.Owners))
-	for i, o := range t.Owners {
-		owners[i] = o.UserID
-	}
-	err := d.Tx(ctx, func(tx *gorm.DB) error {
-		seqs, err := NextUserSeqs(tx, appID, conversation.Module, owners)
-		if err != nil {
-			return err
-		}
-		rows := make([]conversationRow, len(t.Owners))
-		for i, o := range t.Owners {
-			rows[i] = conversationRow{AppID: appID, OwnerID: o.UserID, ConversationID: t.ConversationID,
-				ConversationType: int(t.Type), PeerID: o.PeerID, MaxSeq: t.Seq, LastMsgKey: t.Last.MessageKey,
-				LastMsgFrom: t.Last.FromID, LastMsgPreview: t.Last.Preview, LastMsgTime: t.Last.Time,
-				Sequence: seqs[o.UserID], CreatedAt: now, UpdatedAt: now}
-			if o.UserID == t.Reader {
-				rows[i].ReadSeq = t.Seq
-			}
-		}
-		return tx.Clauses(clause.OnConflict{DoUpdates: touchAssignments(t, now)}).CreateInBatches(&rows, batchRows).Error
-	})
-	if err != nil {
-		return fmt.Errorf("mariadb: touch conversations: %w", err)
-	}
-	return nil
-}
-
-func touchAssignments(t conversation.Touch, now int64) []clause.Assignment {
-	newer := func(col string, v any) clause.Assignment {
-		return clause.Assignment{Column: clause.Column{Name: col},
-			Value: gorm.Expr("CASE WHEN max_seq < ? THEN ? ELSE "+col+" END", t.Seq, v)}
-	}
-	return append([]clause.Assignment{
-		newer("last_msg_key", t.Last.MessageKey),
-		newer("last_msg_from", t.Last.FromID),
-		newer("last_msg_preview", t.Last.Preview),
-		newer("last_msg_time", t.Last.Time),
-		newer("max_seq", t.Seq), // last: the columns above read the old max_seq
-		{Column: clause.Column{Name: "read_seq"},
-			Value: gorm.Expr("CASE WHEN owner_id = ? AND read_seq < ? THEN ? ELSE read_seq END", t.Reader, t.Seq, t.Seq)},
-		{Column: clause.Column{Name: "deleted"}, Value: 0},
-		{Column: clause.Column{Name: "updated_at"}, Value: now},
-	}, clause.AssignmentColumns([]string{"sequence"})...) // the row's own: VALUES(sequence)
-}
-
 // UpdateConversation implements conversation.Store. fn first runs on a
 // plain read, so a no-op takes no lock and no sequence; a change then takes
 // the owner's sequence counter BEFORE the row lock, the same order as
-// TouchConversations, so the two can never deadlock.
+// WriteBehind, so the two can never deadlock.
 func (d *DB) UpdateConversation(ctx context.Context, appID uint32, owner, conversationID string,
 	fn func(*conversation.Conversation) bool) (conversation.Conversation, bool, error) {
 	var (

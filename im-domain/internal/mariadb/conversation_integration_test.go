@@ -17,8 +17,20 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 )
 
+// conversationService is one node's conversation feature. Its allocator
+// allows every seq: these tests send without the message core.
 func conversationService(db *mariadb.DB) *conversation.Service {
-	return conversation.NewService(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return conversation.NewService(db, nil, unbounded{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+type unbounded struct{}
+
+func (unbounded) Allocated(_ context.Context, _ uint32, convs []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(convs))
+	for _, c := range convs {
+		out[c] = 1 << 62
+	}
+	return out, nil
 }
 
 func members(prefix string, n int) []string {
@@ -30,8 +42,9 @@ func members(prefix string, n int) []string {
 }
 
 // sender sends messages in one conversation: a 1:1 between its first two
-// owners, or a group.
+// owners, or a group. flushEvery messages it flushes its service.
 type sender struct {
+	flushEvery int
 	conv, peer string
 	kind       mq.ConversationKind
 	owners     []string
@@ -48,15 +61,21 @@ func newSender(name string, owners []string) *sender {
 func (s *sender) send(ctx context.Context, svc *conversation.Service, app uint32) error {
 	s.seq++
 	last := conversation.LastMessage{MessageKey: s.seq, FromID: s.owners[0], Preview: "hi", Time: time.Now().UnixMilli()}
-	return svc.OnMessage(ctx, app, s.conv, s.kind, s.owners, s.peer, s.seq, last)
+	if err := svc.OnMessage(ctx, app, s.conv, s.kind, s.owners, s.peer, s.seq, last); err != nil {
+		return err
+	}
+	if s.seq%int64(max(s.flushEvery, 1)) != 0 {
+		return nil
+	}
+	return svc.Flush(ctx)
 }
 
-// Concurrent messages in conversations with overlapping owners (a 300-owner
-// group among them) neither deadlock nor share a sequence within one
-// user's list, and each user's mark is the sequence of their newest row.
+// Concurrent flushes (one node per sender) of messages in conversations
+// with overlapping owners (a 300-owner group among them) neither deadlock
+// nor share a sequence within one user's list, and each user's mark is the
+// sequence of their newest row.
 func TestConversationUserSequencesConcurrent(t *testing.T) {
 	db := open(t)
-	svc := conversationService(db)
 	app := apitest.RandomAppID()
 	big := members("u", 300)
 	senders := []*sender{
@@ -71,6 +90,7 @@ func TestConversationUserSequencesConcurrent(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for _, s := range senders {
+		svc := conversationService(db)
 		wg.Go(func() {
 			for range 15 {
 				if err := s.send(t.Context(), svc, app); err != nil {
@@ -104,33 +124,38 @@ func TestConversationUserSequencesConcurrent(t *testing.T) {
 	}
 }
 
-// BenchmarkOnMessage: one sender (ms/op) and four concurrent senders in
-// four conversations with disjoint owners (msgs/s), for a 1:1 message and a
-// 500-member group message.
+// BenchmarkOnMessage: one sender (ms/op) and four concurrent senders (one
+// node each) in four conversations with disjoint owners (msgs/s), for a 1:1
+// message and a 500-member group message, flushed after every message (the
+// write-behind's worst case: one message per interval) or every 50.
 func BenchmarkOnMessage(b *testing.B) {
 	db, err := mariadb.Open(b.Context(), apitest.DSN(b), 10)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	svc := conversationService(db)
 	for _, n := range []int{2, 500} {
 		for _, senders := range []int{1, 4} {
-			b.Run(fmt.Sprintf("owners=%d/senders=%d", n, senders), func(b *testing.B) {
-				benchSenders(b, svc, n, senders)
-			})
+			for _, every := range []int{1, 50} {
+				b.Run(fmt.Sprintf("owners=%d/senders=%d/flushEvery=%d", n, senders, every), func(b *testing.B) {
+					benchSenders(b, db, n, senders, every)
+				})
+			}
 		}
 	}
 }
 
-func benchSenders(b *testing.B, svc *conversation.Service, owners, senders int) {
+func benchSenders(b *testing.B, db *mariadb.DB, owners, senders, every int) {
 	app := apitest.RandomAppID()
 	ss := make([]*sender, senders)
+	svcs := make([]*conversation.Service, senders)
 	for i := range ss {
 		ss[i] = newSender(fmt.Sprintf("g%d", i), members(fmt.Sprintf("s%d-", i), owners))
-		if err := ss[i].send(b.Context(), svc, app); err != nil { // rows exist: steady state
+		svcs[i] = conversationService(db)
+		if err := ss[i].send(b.Context(), svcs[i], app); err != nil { // rows exist: steady state
 			b.Fatal(err)
 		}
+		ss[i].flushEvery = every
 	}
 	b.ResetTimer()
 	start := time.Now()
@@ -138,7 +163,7 @@ func benchSenders(b *testing.B, svc *conversation.Service, owners, senders int) 
 	for i, s := range ss {
 		wg.Go(func() {
 			for j := i; j < b.N; j += senders {
-				if err := s.send(b.Context(), svc, app); err != nil {
+				if err := s.send(b.Context(), svcs[i], app); err != nil {
 					b.Error(err)
 					return
 				}

@@ -3,18 +3,25 @@ package mariadb
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
-// Touch implements message.Store: one row per participant, kept if present.
+// Touch implements message.Store: one row per participant, kept if
+// present, in one statement.
 func (d *DB) Touch(ctx context.Context, appID uint32, conversation string, users ...string) error {
+	if len(users) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(users))
 	for _, u := range users {
-		err := d.Gorm.WithContext(ctx).Exec(`INSERT IGNORE INTO im_message_user_conv (app_id, user_id, conversation_id)
-			VALUES (?, ?, ?)`, appID, u, conversation).Error
-		if err != nil {
-			return fmt.Errorf("mariadb: touch conversation: %w", err)
-		}
+		args = append(args, appID, u, conversation)
+	}
+	err := d.Gorm.WithContext(ctx).Exec(`INSERT IGNORE INTO im_message_user_conv (app_id, user_id, conversation_id) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(users)), ", "), args...).Error
+	if err != nil {
+		return fmt.Errorf("mariadb: touch conversation: %w", err)
 	}
 	return nil
 }
@@ -32,6 +39,8 @@ func (d *DB) Touched(ctx context.Context, appID uint32, userID, conversation str
 
 // Forward implements message.Store. The guard is on the cursor's own
 // column (WhaleShark compared the wrong one and let read marks go back).
+// The domain sends receive cursors through the conversation feature's
+// write-behind instead (clamped, batched: WriteBehind); this writes at once.
 func (d *DB) Forward(ctx context.Context, appID uint32, userID, conversation string, c message.Cursor, seq int64) error {
 	col := string(c)
 	switch c {

@@ -126,6 +126,36 @@ func NextUserSeqs(tx *gorm.DB, appID uint32, module string, users []string) (map
 	return out, nil
 }
 
+// ReserveUserSeqs advances the per-user counter of module by counts[u] (>=
+// 1) for each user u and returns each user's new value hi: the sequences
+// (hi-counts[u], hi] are the caller's. Locks are taken as NextUserSeqs
+// takes them (one sorted multi-row upsert); the extra steps of users with
+// more than one are point updates of rows this transaction already holds,
+// so they take no new lock.
+func ReserveUserSeqs(tx *gorm.DB, appID uint32, module string, counts map[string]int) (map[string]int64, error) {
+	users := make([]string, 0, len(counts))
+	for u := range counts {
+		users = append(users, u)
+	}
+	out, err := NextUserSeqs(tx, appID, module, users)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range slices.Sorted(slices.Values(users)) {
+		extra := counts[u] - 1
+		if extra <= 0 {
+			continue
+		}
+		err := tx.Exec("UPDATE user_sequences SET seq = seq + ? WHERE app_id = ? AND user_id = ? AND module = ?",
+			extra, appID, u, module).Error
+		if err != nil {
+			return nil, fmt.Errorf("mariadb: user seqs %s: %w", module, err)
+		}
+		out[u] += int64(extra)
+	}
+	return out, nil
+}
+
 func nextUserSeqs(tx *gorm.DB, appID uint32, module string, users []string, out map[string]int64) error {
 	rows := make([]userSeq, len(users))
 	for i, u := range users {
