@@ -51,7 +51,7 @@ func (s *Service) Flush(ctx context.Context) error {
 	}
 	b, err := s.batch(ctx, p)
 	var missing []Position
-	if err == nil {
+	if err == nil && (len(b.Rows) > 0 || len(b.Reads) > 0 || len(b.Received) > 0) {
 		missing, err = s.store.WriteBehind(ctx, b)
 	}
 	if err != nil {
