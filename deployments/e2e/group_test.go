@@ -49,15 +49,20 @@ func TestGroupFanOut(t *testing.T) {
 	t.Logf("all %d online member devices got it within %v", online, time.Since(start).Round(time.Millisecond))
 	conv := "group:" + g
 	for _, m := range members[online:] {
-		r := call(t, m, "/v1/message/pull", map[string]any{"conversationId": conv, "lastSequence": ack.Seq - 1, "maxLimit": 10})
-		if r.Code != 200 {
-			t.Fatalf("%s pull: %d %s", m, r.Code, r.Msg)
-		}
-		var p page
-		mustJSON(t, r.Data, &p)
-		if len(p.DataList) != 1 || p.DataList[0].MessageID != ack.MessageID {
-			t.Fatalf("%s pull: %+v, want the message %s", m, p.DataList, ack.MessageID)
-		}
+		// The store writes MySQL after the up-ACK (the confirmed store
+		// record is the durability point), so a pull may come first.
+		testwait.Eventually(t, 10*time.Second, func() error {
+			r := call(t, m, "/v1/message/pull", map[string]any{"conversationId": conv, "lastSequence": ack.Seq - 1, "maxLimit": 10})
+			if r.Code != 200 {
+				t.Fatalf("%s pull: %d %s", m, r.Code, r.Msg)
+			}
+			var p page
+			mustJSON(t, r.Data, &p)
+			if len(p.DataList) != 1 || p.DataList[0].MessageID != ack.MessageID {
+				return fmt.Errorf("%s pull: %+v, want the message %s", m, p.DataList, ack.MessageID)
+			}
+			return nil
+		})
 	}
 	t.Logf("all %d offline members get it by pull", len(members)-online)
 }
