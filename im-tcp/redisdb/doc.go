@@ -16,14 +16,19 @@
 // user's session hash is atomic: a login sees every earlier login of the
 // same user, and a disconnecting connection never deletes the session a
 // newer connection of the same device wrote (sessions are compared by
-// brokerId and loginTime).
+// brokerId and loginTime). The same step keeps the broker's session index
+// (session.BrokerKey), which Purge walks when a gateway restarts after a
+// crash. Each script touches two keys (the user's hash and one broker's
+// index), both declared, so the store needs a single Redis (or keys that
+// hash to one slot).
 //
 // # What the server must support
 //
-// A Redis stand-in must answer HGETALL (Apps) and the script calls: go-redis
-// sends EVALSHA first and, on a NOSCRIPT error, EVAL with the script text.
-// The scripts use HGETALL, HGET, HSET, HDEL, PEXPIRE and cjson.decode (to
-// read brokerId and loginTime from the stored session JSON). The
+// A Redis stand-in must answer HGETALL (Apps), SSCAN (Purge) and the script
+// calls: go-redis sends EVALSHA first and, on a NOSCRIPT error, EVAL with
+// the script text (Purge sends EVAL in a pipeline). The scripts use
+// HGETALL, HGET, HSET, HDEL, PEXPIRE, SADD, SREM and cjson.decode (to read
+// brokerId and loginTime from the stored session JSON). The
 // integration test of this package states the expected behaviour and can
 // be pointed at a stand-in with IM_TEST_REDIS_ADDR.
 package redisdb
