@@ -120,3 +120,39 @@ func TestLoginAsksTheDomain(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginRefusedWhenNoDomainAnswers: with no domain node (the check
+// queue missing, or declared but unserved) a login with a valid sign is
+// refused with the retryable 9001, never admitted.
+func TestLoginRefusedWhenNoDomainAnswers(t *testing.T) {
+	vh := "imtest_tcp_nodomain_" + randHex(4)
+	if err := rabbitVhost("add_vhost", vh); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rabbitVhost("delete_vhost", vh) })
+	url := strings.TrimSuffix(rabbitURL, rabbitURL[strings.LastIndex(rabbitURL, "/")+1:]) + vh
+	rdb := redisClient(t)
+	app, secret := seedApp(t, rdb, device.PolicyUnlimited)
+	g := startGateway(t, zkRoot(t), map[string]string{"IM_RABBIT_URL": url, "IM_LOGIN_CHECK_TIMEOUT": "300ms"})
+	attempt := func() {
+		c := dialTCP(t, g.tcp, app, device.IOS, "i1")
+		sign, _ := usersign.Generate(secret, app, "alice", time.Now(), time.Hour)
+		c.send(command.Login, payload.Login{UserID: "alice", UserSign: sign})
+		c.expect(command.LoginAck, float64(errcode.Unavailable.Code))
+		c.expectClosed()
+	}
+	attempt() // no im.auth queue at all: unroutable
+	declare, err := rabbit.Dial(t.Context(), url, mq.AuthTopology(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = declare.Run(ctx) // closes the connection
+	})
+	attempt() // the queue exists, nobody serves it: the check times out
+	if n := rdb.Exists(t.Context(), session.Key(app, "alice")).Val(); n != 0 {
+		t.Error("a login nobody checked wrote a session")
+	}
+}

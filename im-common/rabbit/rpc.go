@@ -79,6 +79,9 @@ func (k *Caller) Call(ctx context.Context, queue string, body []byte) ([]byte, e
 // send publishes the request and returns its correlation id and the
 // channel its result comes on.
 func (k *Caller) send(ctx context.Context, queue string, body []byte) (string, chan callResult, error) {
+	if k.c.Blocked() {
+		return "", nil, ErrBlocked // a publish would hang until the alarm clears
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.ch == nil {
