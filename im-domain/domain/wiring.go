@@ -95,14 +95,7 @@ func (n *Node) Run(ctx context.Context) error {
 			return fmt.Errorf("domain: listen: %w", err)
 		}
 	}
-	srv := &http.Server{
-		Handler:           n.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
+	srv := apiServer(n.handler)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, run := range n.runners {
 		g.Go(func() error { return run(gctx) })
@@ -139,4 +132,17 @@ func (n *Node) serveLoginChecks(ctx context.Context, users logincheck.Users) err
 	c := logincheck.New(users, n.log)
 	n.runners = append(n.runners, func(ctx context.Context) error { return c.Run(ctx, n.rabbit, loginCheckers) })
 	return nil
+}
+
+// apiServer bounds every phase of a REST request, so slow or idle clients
+// cannot hold connections.
+func apiServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
