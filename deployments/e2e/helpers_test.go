@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -40,7 +41,8 @@ type restResp struct {
 func call(t *testing.T, identifier, path string, body any) restResp {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	url := fmt.Sprintf("%s%s?appId=%d&identifier=%s&userSign=%s", cl.domainURL, path, cl.appID, identifier, sign(t, identifier))
+	q := url.Values{"appId": {strconv.FormatUint(uint64(cl.appID), 10)}, "identifier": {identifier}, "userSign": {sign(t, identifier)}}
+	url := cl.domainURL + path + "?" + q.Encode()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
