@@ -17,6 +17,7 @@ import (
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
+	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
@@ -175,12 +176,7 @@ func count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-func p2pConv(a, b string) string {
-	if b < a {
-		a, b = b, a
-	}
-	return "p2p:" + a + ":" + b
-}
+func p2pConv(a, b string) string { return mq.P2PConversation(a, b) }
 
 func mustJSON(t *testing.T, b []byte, v any) {
 	t.Helper()

@@ -111,10 +111,9 @@ const userSeqBatch = 500
 // (other users' rows and gaps included), which deadlocked against
 // concurrent upserts in TestConversationUserSequencesConcurrent. Callers
 // take these locks before any other row lock of the change (conversations
-// do). Ids that differ in bytes but are equal under the column's
-// utf8mb4_unicode_ci collation (alice, Alice) share a row and escape the
-// order; user ids are unique under the same collation in users, and
-// InnoDB would report such a deadlock rather than hang.
+// do). Ids compare byte for byte (IDCollation), so the Go sort is the
+// rows' order. (Under the first utf8mb4_unicode_ci columns alice and Alice
+// shared a row; the fallback below still copes with such twins.)
 func NextUserSeqs(tx *gorm.DB, appID uint32, module string, users []string) (map[string]int64, error) {
 	users = slices.Compact(slices.Sorted(slices.Values(users)))
 	out := make(map[string]int64, len(users))
