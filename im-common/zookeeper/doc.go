@@ -29,7 +29,10 @@
 //   - Registering never steals: a node owned by another live session fails
 //     with ErrNodeExists, at Register and in Run after an expiry. Only a node
 //     owned by this client's current session (adopted) or by one of its own
-//     earlier, expired sessions (replaced) is taken over.
+//     earlier, expired sessions (replaced) is taken over, and, with the
+//     TakeOver option, a node whose holder the caller proves dead (a process
+//     restarted right after kill -9 finds its node still held by the dead
+//     process's session until that session times out).
 //   - Watch re-reads the children after every event, reconnect and expiry
 //     and delivers only the newest list, so a consumer converges on the
 //     current membership and never blocks the watcher.
