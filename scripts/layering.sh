@@ -25,6 +25,11 @@ for svc in im-tcp im-domain im-message-store; do
     echo "layering: $svc imports another service"; grep -rEn "\"$prefix/($others)" "$svc" --include='*.go'; fail=1
   fi
 done
+# the SDK and its tools (imctl) are clients: they reach the platform over
+# the protocol and REST, never through a service's packages.
+if grep -rEn "\"$prefix/(im-tcp|im-domain|im-message-store)" im-sdk --include='*.go' >/dev/null; then
+  echo "layering: im-sdk imports a service"; grep -rEn "\"$prefix/(im-tcp|im-domain|im-message-store)" im-sdk --include='*.go'; fail=1
+fi
 # deployments (e2e, imbench) drive the services from outside, over the
 # protocol, REST and the broker: they may use im-common, im-codec and
 # im-sdk, never a service's packages.

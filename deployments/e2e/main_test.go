@@ -102,8 +102,9 @@ func start() (*cluster, error) {
 
 func (c *cluster) build() error {
 	t0 := time.Now()
-	for _, svc := range []string{"im-tcp", "im-domain", "im-message-store"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(c.bin, svc), "github.com/whaleim/whaleim/"+svc)
+	for _, pkg := range []string{"im-tcp", "im-domain", "im-message-store", "im-sdk/go/cmd/imctl"} {
+		svc := filepath.Base(pkg)
+		cmd := exec.Command("go", "build", "-o", filepath.Join(c.bin, svc), "github.com/whaleim/whaleim/"+pkg)
 		cmd.Dir = c.root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %w\n%s", svc, err, out)
