@@ -117,4 +117,3 @@ func loginWith(t *testing.T, user, sign string) *dev {
 	go d.record()
 	return d
 }
-
