@@ -68,6 +68,30 @@ fuzz() {
 
 bench() { go test -run XXX -bench . -benchmem work; }
 
+# up: the distributed platform under docker compose (deployments/).
+up() {
+  local envfile=deployments/.env
+  if ! command -v docker >/dev/null 2>&1; then
+    echo "up: docker is not installed on this machine: install Docker Engine with its compose plugin, then run ./build.sh up again" >&2
+    return 2
+  fi
+  if ! docker compose version >/dev/null 2>&1; then
+    echo "up: 'docker compose' is missing: install the Docker compose plugin (v2), then run ./build.sh up again" >&2
+    return 2
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    echo "up: the Docker engine does not answer: start dockerd, or give this user access to it (docker group)" >&2
+    return 2
+  fi
+  if ! grep -q '^IM_APP_SECRET=' "$envfile" 2>/dev/null; then
+    echo "IM_APP_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$envfile"
+    log "wrote a fresh IM_APP_SECRET to $envfile (keep it: every userSign is made with it)"
+  fi
+  docker compose -f deployments/docker-compose.yml --env-file "$envfile" up -d --build --wait "$@"
+  log "up: REST http://localhost:18000 (and :18001), TCP localhost:19001 and :19011, WebSocket ws://localhost:19002/ws and :19012/ws"
+  log "up: try: set -a; . $envfile; set +a; go run ./im-sdk/go/cmd/imctl user import alice bob"
+}
+
 cmd="${1:-build}"
 case "$cmd" in
   build) build ;;
@@ -82,8 +106,6 @@ case "$cmd" in
   run)
     echo "run: the standalone all-in-one binary is not yet available (it lands with the standalone deployment issue)" >&2
     exit 2 ;;
-  up)
-    echo "up: docker compose deployment is not yet available (it lands with the deployment issue)" >&2
-    exit 2 ;;
+  up) shift; up "$@" ;;
   *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up]" >&2; exit 2 ;;
 esac
