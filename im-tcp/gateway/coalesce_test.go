@@ -184,7 +184,6 @@ func TestCoalescerFailureAnswersEveryUplink(t *testing.T) {
 func TestCoalescerFullQueueWaits(t *testing.T) {
 	pub := &fakePublisher{gate: make(chan struct{})}
 	c := newTestCoalescer(pub, batchLimits{maxQueue: 4})
-	c.lim.timeout = 50 * time.Millisecond
 	var f failures
 	for i := range 8 { // one batch in flight, one full queue
 		id := fmt.Sprint("m", i)
@@ -192,7 +191,11 @@ func TestCoalescerFullQueueWaits(t *testing.T) {
 			return c.add(t.Context(), 0, testUplink(id), f.of(id)) == nil
 		})
 	}
-	err := c.add(t.Context(), 0, testUplink("late"), f.of("late"))
+	// The reader's own deadline, not the publish timeout: a short publish
+	// timeout would time the gated batch out and make room (a flake).
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	err := c.add(ctx, 0, testUplink("late"), f.of("late"))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("add to a full queue = %v", err)
 	}
