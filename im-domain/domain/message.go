@@ -46,7 +46,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 	svc := message.NewService(message.Deps{
 		Apps: f.apps, Users: f.users, Friends: friendsPort{f.friends}, Groups: groupsPort{f.groups},
 		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
-		Store: cursorStore{DB: db, convs: f.convs}, StorePub: storePub, Pushes: pub, Notifier: f.notifier, Presence: rdb,
+		Store: cursorStore{DB: db, convs: f.convs, known: newParticipants()}, StorePub: storePub, Pushes: pub, Notifier: f.notifier, Presence: rdb,
 		Conversations: conversationsPort{f.convs},
 		Callbacks:     f.hooks,
 		Recent:        rdb.NewRecent(0),

@@ -220,25 +220,38 @@ func chatGroupSave(tx *gorm.DB, appID uint32, st *group.State, e group.Edit) (in
 			}
 		}
 	}
-	for _, id := range marked {
-		row := toChatMemberRow(appID, st.Group.ID, *st.Members[id], seq)
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
-			return 0, fmt.Errorf("mariadb: save group member: %w", err)
-		}
+	marked = chatGroupDedup(marked)
+	rows := make([]chatMemberRow, len(marked))
+	for i, id := range marked {
+		rows[i] = toChatMemberRow(appID, st.Group.ID, *st.Members[id], seq)
 	}
-	return seq, MarkUserSeq(tx, appID, chatGroupSeqModule, seq, chatGroupDedup(marked)...)
+	if err := upsertAll(tx, rows); err != nil {
+		return 0, fmt.Errorf("mariadb: save group members: %w", err)
+	}
+	return seq, MarkUserSeq(tx, appID, chatGroupSeqModule, seq, marked...)
 }
 
 func chatGroupSaveRequests(tx *gorm.DB, appID uint32, st *group.State, ids []string) error {
-	for _, id := range ids {
+	rows := make([]chatRequestRow, len(ids))
+	for i, id := range ids {
 		r := st.Requests[id]
-		row := chatRequestRow{AppID: appID, GroupID: st.Group.ID, UserID: id, Message: r.Message, Status: r.Status,
+		rows[i] = chatRequestRow{AppID: appID, GroupID: st.Group.ID, UserID: id, Message: r.Message, Status: r.Status,
 			HandledBy: r.HandledBy, CreatedAt: r.CreateTime, UpdatedAt: r.UpdateTime}
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
-			return fmt.Errorf("mariadb: save join request: %w", err)
-		}
+	}
+	if err := upsertAll(tx, rows); err != nil {
+		return fmt.Errorf("mariadb: save join requests: %w", err)
 	}
 	return nil
+}
+
+// upsertAll writes rows (insert or replace every column) as multi-row
+// statements of at most batchRows rows: a 2,000-member import is four
+// statements, not 2,000.
+func upsertAll[R any](tx *gorm.DB, rows []R) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(&rows, batchRows).Error
 }
 
 func chatGroupDedup(ids []string) []string {

@@ -68,18 +68,24 @@ func NextSeq(tx *gorm.DB, appID uint32, module string) (int64, error) {
 }
 
 // MarkUserSeq records seq as the latest sequence of module for each user,
-// never lowering an existing mark. Call it in the change's transaction.
+// never lowering an existing mark, in multi-row upserts. Call it in the
+// change's transaction.
 func MarkUserSeq(tx *gorm.DB, appID uint32, module string, seq int64, userIDs ...string) error {
 	// CASE rather than GREATEST keeps the statement valid on SQLite too.
 	keep := clause.OnConflict{
 		Columns:   []clause.Column{{Name: "app_id"}, {Name: "user_id"}, {Name: "module"}},
 		DoUpdates: clause.Assignments(map[string]any{"seq": gorm.Expr("CASE WHEN seq < ? THEN ? ELSE seq END", seq, seq)}),
 	}
-	for _, u := range userIDs {
-		row := userSeq{AppID: appID, UserID: u, Module: module, Seq: seq}
-		if err := tx.Clauses(keep).Create(&row).Error; err != nil {
-			return fmt.Errorf("mariadb: mark user seq %s: %w", module, err)
-		}
+	users := slices.Compact(slices.Sorted(slices.Values(userIDs))) // one lock order for every writer
+	if len(users) == 0 {
+		return nil
+	}
+	rows := make([]userSeq, len(users))
+	for i, u := range users {
+		rows[i] = userSeq{AppID: appID, UserID: u, Module: module, Seq: seq}
+	}
+	if err := tx.Clauses(keep).CreateInBatches(&rows, userSeqBatch).Error; err != nil {
+		return fmt.Errorf("mariadb: mark user seq %s: %w", module, err)
 	}
 	return nil
 }
