@@ -95,6 +95,9 @@ func (r *run) phaseReport(ph *phase) phaseReport {
 		Duplicates: ph.dup.Load(), OutOfOrder: ph.ooo.Load(), UpAck: ph.ack.summary(), SendToReceive: ph.e2e.summary(),
 		Drained: ph.drained, Saturated: r.saturated(ph), DeliveredPerSec: ph.deliveredRate(), LoadAvg: ph.loadAvg}
 	p.Missing = max(0, p.UpAcked*int64(ph.fanout)-p.Delivered)
+	if !ph.sendEnd.IsZero() { // an interrupted step sent for less than cfg.step
+		step = min(step, ph.sendEnd.Sub(ph.start).Seconds())
+	}
 	p.OfferedPerSec, p.SentPerSec = float64(p.Offered)/step, float64(p.Sent)/step
 	if last := ph.lastAck.Load(); last > 0 {
 		p.UpAckedPerSec = float64(p.UpAcked) / max(time.Unix(0, last).Sub(ph.start).Seconds(), 1e-3)
