@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/whaleim/whaleim/im-common/mq"
@@ -110,4 +111,25 @@ func TestAdminNonceReplayRefused(t *testing.T) {
 	q.Del("random")
 	env.Do(req).WantCode(t, 2010)
 	env.Call("n1", "/v1/user/getUserSequence", map[string]any{"userId": "n1"}).WantCode(t, 200) // users need none
+}
+
+// p2p:P1:P2:P3 was both (P1, "P2:P3") and ("P1:P2", P3): P3 could read and
+// write it. ':' is no id character, so the id names nobody's conversation
+// and every reader refuses it as malformed.
+func TestAmbiguousConversationIDRefused(t *testing.T) {
+	env := apitest.Start(t)
+	env.ImportUsers("P1", "P3")
+	env.Call(env.Admin, "/v1/user/importUser", map[string]any{"userData": []map[string]any{{"userId": "P2:P3"}}}).WantCode(t, 1002)
+	for _, r := range []struct{ path, as string }{
+		{"/v1/message/pull", "P3"},
+		{"/v1/message/history", "P3"},
+		{"/v1/message/pull", "P1"},
+		{"/v1/conversation/readConversation", "P3"},
+		{"/v1/conversation/updateConversation", "P3"},
+	} {
+		got := env.Call(r.as, r.path, map[string]any{"conversationId": "p2p:P1:P2:P3", "readSequence": 0, "isTop": 1})
+		if got.Code != 1002 || !strings.Contains(got.Msg, "conversationId") {
+			t.Errorf("%s as %s: code %d %s, want 1002", r.path, r.as, got.Code, got.Msg)
+		}
+	}
 }
