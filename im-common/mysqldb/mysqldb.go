@@ -63,3 +63,11 @@ func Tune(dsn string) (*mysql.Config, error) {
 	cfg.Params["charset"] = "utf8mb4"
 	return cfg, nil
 }
+
+// Interpolates reports whether dsn asks the driver to interpolate
+// parameters (as Tune's DSNs do). A handle opened without it prepares each
+// statement on the server; callers give such a handle a statement cache.
+func Interpolates(dsn string) bool {
+	cfg, err := mysql.ParseDSN(dsn)
+	return err == nil && cfg.InterpolateParams
+}

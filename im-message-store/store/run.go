@@ -33,7 +33,9 @@ type Queue interface {
 type Deps struct {
 	Log *slog.Logger // required
 	// DB is an open database; nil makes Run open Config.MySQL (and close
-	// it on return). Run ensures the table either way.
+	// it on return). Run ensures the table either way. Open it with a DSN
+	// from mysqldb.Tune: without interpolated parameters every batch
+	// statement is prepared and closed on the server.
 	DB *gorm.DB
 	// Queue is a broker whose store topology (with Config.MQPrefix) is
 	// declared; nil makes Run dial Config.Rabbit.URL and declare it.

@@ -48,10 +48,17 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 }
 
 // Wrap adopts an opened gorm handle (the standalone binary passes its own),
-// sizes its pool and pings it. It does not migrate. The host should have
-// opened it with a DSN from mysqldb.Tune: Wrap cannot change how an opened
-// handle sends parameters.
+// sizes its pool and pings it. It does not migrate. A handle whose DSN
+// does not interpolate parameters (mysqldb.Tune) would PREPARE, EXECUTE and
+// CLOSE every statement on the server: Wrap gives it gorm's statement cache
+// (PrepareStmt) instead, so each statement is prepared once per connection.
+// The cache is bounded (LRU): multi-row statements differ by row count, and
+// the server refuses more than max_prepared_stmt_count (16,382) in all.
 func Wrap(ctx context.Context, g *gorm.DB, maxConns int) (*DB, error) {
+	if !interpolates(g) {
+		g.Config.PrepareStmtMaxSize = stmtCacheSize
+		g = g.Session(&gorm.Session{PrepareStmt: true})
+	}
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, fmt.Errorf("mariadb: %w", err)
@@ -98,6 +105,17 @@ func (d *DB) Close() error {
 // the users' sequence marks commit together.
 func (d *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return d.Gorm.WithContext(ctx).Transaction(fn)
+}
+
+// stmtCacheSize bounds the statement cache of an uninterpolated handle:
+// at most stmtCacheSize statements per connection.
+const stmtCacheSize = 200
+
+// interpolates reports whether g is a MySQL handle whose DSN interpolates
+// parameters client-side.
+func interpolates(g *gorm.DB) bool {
+	d, ok := g.Dialector.(*mysql.Dialector)
+	return ok && d.Config != nil && mysqldb.Interpolates(d.DSN)
 }
 
 // tuned returns dsn with client-side parameter interpolation (no

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	driver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
@@ -52,6 +54,40 @@ func TestOpen_InterpolatesParameters(t *testing.T) {
 	}
 	if status.Value != 0 {
 		t.Errorf("Com_stmt_prepare = %d, want 0", status.Value)
+	}
+}
+
+// A handle opened elsewhere without interpolation gets gorm's statement
+// cache from Wrap: one PREPARE per statement and connection, not per call.
+func TestWrap_CachesStatementsOfAnUninterpolatedHandle(t *testing.T) {
+	cfg, err := driver.ParseDSN(apitest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.InterpolateParams = false
+	g, err := gorm.Open(mysql.Open(cfg.FormatDSN()), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := mariadb.Wrap(t.Context(), g, 1) // one connection: session counters are ours
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for range 5 {
+		if _, err := db.UserSequences(t.Context(), apitest.RandomAppID(), "alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var status struct {
+		VariableName string `gorm:"column:Variable_name"`
+		Value        int    `gorm:"column:Value"`
+	}
+	if err := db.Gorm.Raw("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'").Scan(&status).Error; err != nil {
+		t.Fatal(err)
+	}
+	if status.Value > 2 { // the query above, and SHOW itself when it is prepared
+		t.Errorf("Com_stmt_prepare = %d after 5 identical queries, want the statement prepared once", status.Value)
 	}
 }
 
