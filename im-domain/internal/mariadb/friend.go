@@ -3,6 +3,8 @@ package mariadb
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,13 +71,18 @@ func saveFriendships(tx *gorm.DB, appID uint32, rows []*friend.Friendship) error
 		return err
 	}
 	now := time.Now().UnixMilli()
+	out := make([]friendRow, len(rows))
+	newest := map[string]int64{} // owner -> its newest row's sequence
 	for i, f := range rows {
 		f.Sequence = first + int64(i)
-		r := toFriendRow(appID, *f, now)
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error; err != nil {
-			return fmt.Errorf("mariadb: save friendship: %w", err)
-		}
-		if err := MarkUserSeq(tx, appID, friend.ModuleFriends, f.Sequence, f.FromID); err != nil {
+		out[i] = toFriendRow(appID, *f, now)
+		newest[f.FromID] = max(newest[f.FromID], f.Sequence)
+	}
+	if err := upsertAll(tx, out); err != nil {
+		return fmt.Errorf("mariadb: save friendships: %w", err)
+	}
+	for _, owner := range slices.Sorted(maps.Keys(newest)) {
+		if err := MarkUserSeq(tx, appID, friend.ModuleFriends, newest[owner], owner); err != nil {
 			return err
 		}
 	}
