@@ -14,7 +14,8 @@
 // after a crash purges the sessions its dead predecessor left, so their
 // users show offline at once instead of after TTL.
 //
-// Apps: hash {appId}:app with fields secret and policy, written by the domain
+// Apps: hash {appId}:app with fields secret, policy, prevSecret and
+// prevSecretUntil (a rotated secret's overlap window), written by the domain
 // when an app is created or changed (and for every app at domain start-up),
 // read by the gateway to verify login signs and apply the multi-device policy.
 package session
@@ -73,4 +74,8 @@ func AppKey(appID uint32) string { return strconv.FormatUint(uint64(appID), 10) 
 const (
 	AppFieldSecret = "secret"
 	AppFieldPolicy = "policy" // decimal device.Policy
+	// AppFieldPrevSecret is the secret a rotation replaced; signs made
+	// with it verify until AppFieldPrevUntil (decimal unix milliseconds).
+	AppFieldPrevSecret = "prevSecret"
+	AppFieldPrevUntil  = "prevSecretUntil"
 )

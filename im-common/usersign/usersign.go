@@ -161,7 +161,7 @@ func Verify(sign string, secret []byte, appID uint32, identifier string, now tim
 		return Claims{}, err
 	}
 	if !hmac.Equal([]byte(mac(secret, t)), []byte(t.Sig)) {
-		return Claims{}, errcode.SignInvalid.With("signature mismatch")
+		return Claims{}, errMismatch
 	}
 	c := t.claims()
 	switch {
@@ -177,6 +177,23 @@ func Verify(sign string, secret []byte, appID uint32, identifier string, now tim
 		return Claims{}, errcode.SignInvalid.With("lifetime longer than the maximum " + ck.maxLifetime.String())
 	}
 	return c, nil
+}
+
+var errMismatch = errcode.SignInvalid.With("signature mismatch")
+
+// VerifyAny is Verify against each of secrets (an app's current secret,
+// then the one a rotation replaced, during its overlap window): a sign is
+// checked under the first secret whose HMAC it matches, so a sign of the
+// old secret that has expired says expired, not mismatch.
+func VerifyAny(sign string, secrets [][]byte, appID uint32, identifier string, now time.Time, opts ...Option) (Claims, error) {
+	err := error(errMismatch)
+	for _, secret := range secrets {
+		var c Claims
+		if c, err = Verify(sign, secret, appID, identifier, now, opts...); err != errMismatch {
+			return c, err
+		}
+	}
+	return Claims{}, err
 }
 
 // IsAuthError reports whether err is one of the sign errors above.

@@ -116,3 +116,37 @@ func TestVerify_MaxLifetime(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyAny(t *testing.T) {
+	current, previous := []byte("current-secret-0123"), []byte("previous-secret-0123")
+	tests := []struct {
+		name    string
+		made    []byte
+		life    time.Duration
+		secrets [][]byte
+		want    *errcode.Error
+		detail  string
+	}{
+		{"current", current, time.Hour, [][]byte{current, previous}, nil, ""},
+		{"previous in its window", previous, time.Hour, [][]byte{current, previous}, nil, ""},
+		{"previous after its window", previous, time.Hour, [][]byte{current}, errcode.SignInvalid, "signature mismatch"},
+		{"expired under the previous secret", previous, -time.Minute, [][]byte{current, previous}, errcode.SignExpired, ""},
+		{"no secret", current, time.Hour, nil, errcode.SignInvalid, "signature mismatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at, life := now, tt.life
+			if life < 0 {
+				at, life = now.Add(-2*time.Hour), time.Hour
+			}
+			s := sign(t, tt.made, 10000, "alice", at, life)
+			c, err := usersign.VerifyAny(s, tt.secrets, 10000, "alice", now)
+			if tt.want == nil && (err != nil || c.Identifier != "alice") || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("VerifyAny = %+v, %v; want %v", c, err, tt.want)
+			}
+			if tt.detail != "" && !strings.Contains(err.Error(), tt.detail) {
+				t.Errorf("err %v, want %q", err, tt.detail)
+			}
+		})
+	}
+}

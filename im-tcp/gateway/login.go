@@ -87,7 +87,8 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		c.g.log.Warn("app lookup failed", "app", p.AppID, "err", err)
 		return App{}, b.UserID, errcode.Unavailable
 	}
-	if _, err := usersign.Verify(b.UserSign, app.Secret, p.AppID, b.UserID, time.Now(), usersign.MaxLifetime(c.g.cfg.Auth.SignMaxLifetime)); err != nil {
+	now := time.Now()
+	if _, err := usersign.VerifyAny(b.UserSign, app.Secrets(now), p.AppID, b.UserID, now, usersign.MaxLifetime(c.g.cfg.Auth.SignMaxLifetime)); err != nil {
 		return App{}, b.UserID, err
 	}
 	if err := c.g.users.CanLogin(ctx, p.AppID, b.UserID); err != nil {

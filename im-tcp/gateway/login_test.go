@@ -216,3 +216,29 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestLoginPreviousSecret: after a rotation, a sign of the replaced secret
+// logs in until the overlap ends, then is refused like any bad sign.
+func TestLoginPreviousSecret(t *testing.T) {
+	g, _, _ := testGateway(t, device.PolicyUnlimited)
+	tests := []struct {
+		name   string
+		until  time.Duration // overlap end relative to now
+		secret string
+		want   float64
+	}{
+		{"current secret", time.Hour, "new", 200},
+		{"previous secret in the window", time.Hour, "s", 200},
+		{"previous secret after the window", -time.Second, "s", 2002},
+		{"unrelated secret", time.Hour, "x", 2002},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g.apps = fakeApps{7: {Secret: []byte("new"), Policy: device.PolicyUnlimited, Previous: []byte("s"), PreviousUntil: time.Now().Add(tt.until)}}
+			code, _ := loginAttempt{ip: "10.0.0.2", app: 7, user: "alice", secret: tt.secret, expire: time.Hour}.try(t, g)
+			if code != tt.want {
+				t.Fatalf("login code = %v, want %v", code, tt.want)
+			}
+		})
+	}
+}

@@ -31,6 +31,19 @@ type Sessions interface {
 type App struct {
 	Secret []byte
 	Policy device.Policy
+	// Previous is the secret a rotation replaced: signs made with it are
+	// accepted until PreviousUntil, so a rotation logs nobody out.
+	Previous      []byte
+	PreviousUntil time.Time
+}
+
+// Secrets returns the secrets a login sign may be made with at now.
+func (a App) Secrets(now time.Time) [][]byte {
+	out := [][]byte{a.Secret}
+	if len(a.Previous) > 0 && now.Before(a.PreviousUntil) {
+		out = append(out, a.Previous)
+	}
+	return out
 }
 
 // Apps reads app settings. It returns an error matching errcode.AppNotFound

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -25,7 +26,8 @@ type Apps struct {
 func NewApps(rdb redis.UniversalClient) *Apps { return &Apps{rdb: rdb} }
 
 // App implements gateway.Apps. An app without a secret is unknown; a
-// missing or invalid policy means device.PolicyUnlimited (never kick).
+// missing or invalid policy means device.PolicyUnlimited (never kick); a
+// previous secret counts only with a valid overlap end.
 func (a *Apps) App(ctx context.Context, appID uint32) (gateway.App, error) {
 	m, err := a.rdb.HGetAll(ctx, session.AppKey(appID)).Result()
 	if err != nil {
@@ -38,5 +40,9 @@ func (a *Apps) App(ctx context.Context, appID uint32) (gateway.App, error) {
 	if n, err := strconv.Atoi(m[session.AppFieldPolicy]); err == nil && device.Policy(n).Valid() {
 		policy = device.Policy(n)
 	}
-	return gateway.App{Secret: []byte(m[session.AppFieldSecret]), Policy: policy}, nil
+	app := gateway.App{Secret: []byte(m[session.AppFieldSecret]), Policy: policy}
+	if until, err := strconv.ParseInt(m[session.AppFieldPrevUntil], 10, 64); err == nil && m[session.AppFieldPrevSecret] != "" {
+		app.Previous, app.PreviousUntil = []byte(m[session.AppFieldPrevSecret]), time.UnixMilli(until)
+	}
+	return app, nil
 }

@@ -129,6 +129,10 @@ func TestApps(t *testing.T) {
 			gateway.App{Secret: []byte("s"), Policy: device.PolicyOneDevice}, nil},
 		{"invalid policy means unlimited", []string{session.AppFieldSecret, "s", session.AppFieldPolicy, "x"},
 			gateway.App{Secret: []byte("s"), Policy: device.PolicyUnlimited}, nil},
+		{"previous secret with its window", []string{session.AppFieldSecret, "s", session.AppFieldPrevSecret, "p", session.AppFieldPrevUntil, "1764000000123"},
+			gateway.App{Secret: []byte("s"), Policy: device.PolicyUnlimited, Previous: []byte("p"), PreviousUntil: time.UnixMilli(1764000000123)}, nil},
+		{"previous secret without a window is ignored", []string{session.AppFieldSecret, "s", session.AppFieldPrevSecret, "p", session.AppFieldPrevUntil, ""},
+			gateway.App{Secret: []byte("s"), Policy: device.PolicyUnlimited}, nil},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,7 +144,8 @@ func TestApps(t *testing.T) {
 				t.Cleanup(func() { rdb.Del(context.Background(), session.AppKey(id)) })
 			}
 			got, err := apps.App(t.Context(), id)
-			if !errors.Is(err, tt.wantErr) || string(got.Secret) != string(tt.want.Secret) || got.Policy != tt.want.Policy {
+			if !errors.Is(err, tt.wantErr) || string(got.Secret) != string(tt.want.Secret) || got.Policy != tt.want.Policy ||
+				string(got.Previous) != string(tt.want.Previous) || !got.PreviousUntil.Equal(tt.want.PreviousUntil) {
 				t.Errorf("App = %+v, %v; want %+v, %v", got, err, tt.want, tt.wantErr)
 			}
 		})

@@ -29,6 +29,15 @@ func (s RouteStrategy) Valid() bool { return s >= RouteRandom && s <= RouteConsi
 type App struct {
 	ID     uint32
 	Secret string
+	// Previous is the secret a rotation replaced; signs made with it keep
+	// verifying until PreviousUntil (the overlap window), so live clients
+	// are not logged out by a rotation.
+	Previous      string
+	PreviousUntil time.Time
+	// ConfiguredHash is the SHA-256 (hex) of the IM_APP_SECRET last applied
+	// by Bootstrap: a restart with the same variable keeps a secret rotated
+	// over REST since.
+	ConfiguredHash string
 	// Admins may act for any user of the app (the `operater` body field).
 	Admins   []string
 	Settings Settings

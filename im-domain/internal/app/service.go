@@ -85,9 +85,12 @@ func (s *Service) Save(ctx context.Context, a *App) error {
 }
 
 // Bootstrap makes sure the configured app exists. An existing app keeps its
-// settings (they may have been changed since) but takes the configured
-// secret and admins, so rotating IM_APP_SECRET is a restart. Then every app
-// is published to the gateways' cache, which may have been flushed.
+// settings (they may have been changed since) and takes the configured
+// admins. It takes the configured secret when that differs from the one
+// last applied (changing IM_APP_SECRET and restarting rotates the secret);
+// with the same IM_APP_SECRET it keeps a secret rotated over REST since.
+// Then every app is published to the gateways' cache, which may have been
+// flushed.
 func (s *Service) Bootstrap(ctx context.Context, id uint32, secret string, admins []string) error {
 	a, err := s.store.App(ctx, id)
 	switch {
@@ -96,7 +99,10 @@ func (s *Service) Bootstrap(ctx context.Context, id uint32, secret string, admin
 	case err != nil:
 		return fmt.Errorf("app bootstrap: %w", err)
 	}
-	a.Secret, a.Admins = secret, admins
+	if h := configuredHash(secret); a.ConfiguredHash != h {
+		a.Secret, a.ConfiguredHash = secret, h
+	}
+	a.Admins = admins
 	if err := s.Save(ctx, a); err != nil {
 		return fmt.Errorf("app bootstrap %d: %w", id, err)
 	}

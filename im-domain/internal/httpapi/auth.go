@@ -100,11 +100,11 @@ func (s *Server) verify(r *http.Request, now time.Time) (*Caller, error) {
 	if claims.AppID != uint32(appID) {
 		return nil, errcode.AppMismatch
 	}
-	a, secret, err := s.app(r.Context(), uint32(appID))
+	a, secrets, err := s.app(r.Context(), uint32(appID), now)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := usersign.Verify(sign, secret, uint32(appID), identifier, now, usersign.MaxLifetime(s.cfg.SignMaxLifetime)); err != nil {
+	if _, err := usersign.VerifyAny(sign, secrets, uint32(appID), identifier, now, usersign.MaxLifetime(s.cfg.SignMaxLifetime)); err != nil {
 		return nil, err
 	}
 	c := &Caller{App: a, Identifier: identifier, Admin: a.IsAdmin(identifier)}
@@ -122,18 +122,19 @@ func (s *Server) verify(r *http.Request, now time.Time) (*Caller, error) {
 	return c, nil
 }
 
-// app returns the app and the secret to verify its signs with; an unknown
-// app gets the decoy secret, which no sign matches (and a nil app, never
-// reached because verification fails).
-func (s *Server) app(ctx context.Context, id uint32) (*app.App, []byte, error) {
+// app returns the app and the secrets to verify its signs with (the
+// previous one too during a rotation's overlap); an unknown app gets the
+// decoy secret, which no sign matches (and a nil app, never reached
+// because verification fails).
+func (s *Server) app(ctx context.Context, id uint32, now time.Time) (*app.App, [][]byte, error) {
 	a, err := s.svc.Apps.App(ctx, id)
 	switch {
 	case errors.Is(err, errcode.AppNotFound):
-		return nil, s.decoy, nil
+		return nil, [][]byte{s.decoy}, nil
 	case err != nil:
 		return nil, nil, err
 	}
-	return a, []byte(a.Secret), nil
+	return a, a.Secrets(now), nil
 }
 
 // DefaultAdminSignMaxAge bounds how long after issue an admin sign is

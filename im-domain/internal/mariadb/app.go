@@ -19,6 +19,9 @@ var _ app.Store = (*DB)(nil)
 type appRow struct {
 	AppID                uint32 `gorm:"primaryKey"`
 	Secret               string
+	PrevSecret           string
+	PrevSecretUntil      int64
+	ConfiguredSecretSha  string
 	Admins               string
 	MultiDevicePolicy    uint8
 	FriendCheckOnSend    bool
@@ -72,7 +75,7 @@ func (d *DB) SaveApp(ctx context.Context, a *app.App) error {
 	if err != nil {
 		return err
 	}
-	update := clause.AssignmentColumns([]string{"secret", "admins", "multi_device_policy", "friend_check_on_send",
+	update := clause.AssignmentColumns([]string{"secret", "prev_secret", "prev_secret_until", "configured_secret_sha", "admins", "multi_device_policy", "friend_check_on_send",
 		"blacklist_check_on_send", "callback_url", "callbacks", "callback_fail_open", "callback_timeout_ms",
 		"recall_window_sec", "max_group_size", "route_strategy", "updated_at"})
 	err = d.Gorm.WithContext(ctx).Clauses(clause.OnConflict{DoUpdates: update}).Create(&r).Error
@@ -93,7 +96,8 @@ func toAppRow(a *app.App, now time.Time) (appRow, error) {
 	}
 	s := a.Settings
 	return appRow{
-		AppID: a.ID, Secret: a.Secret, Admins: string(admins), MultiDevicePolicy: uint8(s.Policy),
+		AppID: a.ID, Secret: a.Secret, PrevSecret: a.Previous, PrevSecretUntil: unixMilli(a.PreviousUntil),
+		ConfiguredSecretSha: a.ConfiguredHash, Admins: string(admins), MultiDevicePolicy: uint8(s.Policy),
 		FriendCheckOnSend: s.FriendCheckOnSend, BlacklistCheckOnSend: s.BlacklistCheckOnSend,
 		CallbackURL: s.CallbackURL, Callbacks: string(callbacks), CallbackFailOpen: s.CallbackFailOpen,
 		CallbackTimeoutMs: s.CallbackTimeout.Milliseconds(), RecallWindowSec: int64(s.RecallWindow / time.Second),
@@ -103,12 +107,15 @@ func toAppRow(a *app.App, now time.Time) (appRow, error) {
 }
 
 func (r appRow) app() (*app.App, error) {
-	a := &app.App{ID: r.AppID, Secret: r.Secret, Created: time.UnixMilli(r.CreatedAt), Updated: time.UnixMilli(r.UpdatedAt)}
+	a := &app.App{ID: r.AppID, Secret: r.Secret, Previous: r.PrevSecret, ConfiguredHash: r.ConfiguredSecretSha, Created: time.UnixMilli(r.CreatedAt), Updated: time.UnixMilli(r.UpdatedAt)}
 	if err := json.Unmarshal([]byte(r.Admins), &a.Admins); err != nil {
 		return nil, fmt.Errorf("mariadb: app %d admins: %w", r.AppID, err)
 	}
 	if err := json.Unmarshal([]byte(r.Callbacks), &a.Settings.Callbacks); err != nil {
 		return nil, fmt.Errorf("mariadb: app %d callbacks: %w", r.AppID, err)
+	}
+	if r.PrevSecretUntil > 0 {
+		a.PreviousUntil = time.UnixMilli(r.PrevSecretUntil)
 	}
 	a.Settings.Policy = device.Policy(r.MultiDevicePolicy)
 	a.Settings.FriendCheckOnSend, a.Settings.BlacklistCheckOnSend = r.FriendCheckOnSend, r.BlacklistCheckOnSend
@@ -124,4 +131,12 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// unixMilli is t in unix milliseconds, 0 for the zero time.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }

@@ -68,4 +68,12 @@ var appsUsersMigrations = []Migration{
 
 	// Ids compare byte for byte (see IDCollation).
 	{Version: 4, Name: "apps_users_binary_ids", Statements: binaryIDs("apps", "users", "seq_counters", "user_sequences")},
+
+	// Secret rotation over REST: the replaced secret verifies until
+	// prev_secret_until; configured_secret_sha is the IM_APP_SECRET last
+	// applied at start-up (app.Service.Bootstrap).
+	{Version: 5, Name: "apps_secret_rotation", Statements: []string{`ALTER TABLE apps
+	ADD COLUMN IF NOT EXISTS prev_secret           VARCHAR(128) NOT NULL DEFAULT '' COMMENT 'secret replaced by the last rotation',
+	ADD COLUMN IF NOT EXISTS prev_secret_until     BIGINT       NOT NULL DEFAULT 0  COMMENT 'prev_secret verifies until then (unix ms)',
+	ADD COLUMN IF NOT EXISTS configured_secret_sha CHAR(64)     NOT NULL DEFAULT '' COMMENT 'SHA-256 hex of the IM_APP_SECRET last applied'`}},
 }

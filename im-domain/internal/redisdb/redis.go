@@ -60,12 +60,18 @@ func (c *Client) Close() error { return c.rdb.Close() }
 
 var _ app.Cache = (*Client)(nil)
 
-// PublishApp writes what gateways need to know about a (secret and
+// PublishApp writes what gateways need to know about a (secrets and
 // multi-device policy) to the app hash.
 func (c *Client) PublishApp(ctx context.Context, a *app.App) error {
+	var until int64
+	if !a.PreviousUntil.IsZero() {
+		until = a.PreviousUntil.UnixMilli()
+	}
 	err := c.rdb.HSet(ctx, session.AppKey(a.ID),
 		session.AppFieldSecret, a.Secret,
-		session.AppFieldPolicy, strconv.Itoa(int(a.Settings.Policy))).Err()
+		session.AppFieldPolicy, strconv.Itoa(int(a.Settings.Policy)),
+		session.AppFieldPrevSecret, a.Previous,
+		session.AppFieldPrevUntil, strconv.FormatInt(until, 10)).Err()
 	if err != nil {
 		return fmt.Errorf("redis: publish app %d: %w", a.ID, err)
 	}
