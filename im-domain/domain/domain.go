@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		Friends:       f.friends,
 		Groups:        f.groups,
 		Messages:      msgs,
+		AppSettings:   apps,
 		Nonces:        rdb,
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}

@@ -118,6 +118,9 @@ func setIf[T any](dst *T, v *T) {
 	}
 }
 
+// Fresh returns app id as stored, bypassing the in-memory cache.
+func (s *Service) Fresh(ctx context.Context, id uint32) (*App, error) { return s.store.App(ctx, id) }
+
 // Update applies p to app id's settings (read from the store, not the
 // cache, so a change made on another node is not undone), saves them and
 // publishes them to the gateways.

@@ -42,7 +42,8 @@ type Services struct {
 	Friends       FriendService
 	Groups        GroupService
 	Messages      MessageService
-	Nonces        Nonces // admin call randoms; needed when Config.AdminNonce
+	AppSettings   AppSettingsService // app admin: settings and secret rotation
+	Nonces        Nonces             // admin call randoms; needed when Config.AdminNonce
 }
 
 // Check is a named readiness check (MySQL ping, Redis ping, MQ connected).
@@ -89,6 +90,7 @@ func (s *Server) register() {
 		s.conversationRoutes,
 		s.friendRoutes,
 		s.messageRoutes,
+		s.appRoutes,
 	} {
 		feature()
 	}

@@ -25,6 +25,15 @@ const (
 	GroupMessageSendAfter  = "group.message.send.after"
 )
 
+// Events lists every event an app may enable (the webhookEvents setting).
+var Events = []string{
+	UserModifyAfter, FriendAddBefore, FriendAddAfter, FriendUpdateBefore, FriendUpdateAfter,
+	FriendDeleteAfter, BlackAddAfter, BlackDeleteAfter, GroupCreateAfter, GroupUpdateAfter,
+	GroupDestroyAfter, GroupTransferAfter, GroupMemberAddBefore, GroupMemberAddAfter,
+	GroupMemberDeleteAfter, GroupMemberUpdateAfter, MessageSendBefore, MessageSendAfter,
+	GroupMessageSendBefore, GroupMessageSendAfter,
+}
+
 // Rewritable reports whether a before-callback of event may replace the
 // payload (the member list of group.member.add.before); for every other
 // event the reply's data is ignored.
