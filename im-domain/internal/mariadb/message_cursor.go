@@ -3,6 +3,7 @@ package mariadb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/whaleim/whaleim/im-domain/internal/message"
@@ -15,7 +16,7 @@ func (d *DB) Touch(ctx context.Context, appID uint32, conversation string, users
 		return nil
 	}
 	args := make([]any, 0, 3*len(users))
-	for _, u := range users {
+	for _, u := range slices.Sorted(slices.Values(users)) { // key order, as the write-behind's upserts
 		args = append(args, appID, u, conversation)
 	}
 	err := d.Gorm.WithContext(ctx).Exec(`INSERT IGNORE INTO im_message_user_conv (app_id, user_id, conversation_id) VALUES `+
