@@ -11,11 +11,14 @@ import (
 )
 
 // allocatedSeqs is conversation.Allocator: the seq allocator's current
-// value in Redis, the last seq actually handed out, and where Redis lost
-// it, MySQL's high-water mark, which is above every seq ever handed out.
-// The stored maximum (im_message) would be wrong: the store writes after
-// the up-ACK, so a client may read or receive-ACK a message the store has
-// not written yet, and clamping to it would lose that cursor move.
+// value in Redis, the last seq actually handed out. The stored maximum
+// (im_message) alone would hold cursors back: the store writes after the
+// up-ACK, so a client may read or receive-ACK a message the store has not
+// written yet. Where Redis lost the counter (no message since a Redis
+// flush) the stored maximum is the fallback, not MySQL's high-water mark,
+// which may be a whole block above the last seq: a cursor held back is
+// harmless (the client re-reads), one moved ahead would mark the next
+// messages read before they exist.
 type allocatedSeqs struct {
 	seqs *redisdb.Sequencer
 	db   *mariadb.DB
@@ -35,9 +38,9 @@ func (a allocatedSeqs) Allocated(ctx context.Context, appID uint32, conversation
 	if len(lost) == 0 {
 		return out, nil
 	}
-	hw, err := a.db.SeqHighWater(ctx, appID, lost)
-	for c, hi := range hw {
-		out[c] = hi
+	stored, err := a.db.MaxSeqs(ctx, appID, lost)
+	for c, seq := range stored {
+		out[c] = seq
 	}
 	return out, err
 }
