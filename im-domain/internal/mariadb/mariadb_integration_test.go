@@ -45,15 +45,8 @@ func TestOpen_InterpolatesParameters(t *testing.T) {
 	if _, err := db.UserSequences(t.Context(), apitest.RandomAppID(), "alice"); err != nil {
 		t.Fatal(err)
 	}
-	var status struct {
-		VariableName string `gorm:"column:Variable_name"`
-		Value        int    `gorm:"column:Value"`
-	}
-	if err := db.Gorm.Raw("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'").Scan(&status).Error; err != nil {
-		t.Fatal(err)
-	}
-	if status.Value != 0 {
-		t.Errorf("Com_stmt_prepare = %d, want 0", status.Value)
+	if n := prepared(t, db); n != 0 {
+		t.Errorf("Com_stmt_prepare = %d, want 0", n)
 	}
 }
 
@@ -79,6 +72,15 @@ func TestWrap_CachesStatementsOfAnUninterpolatedHandle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if n := prepared(t, db); n > 2 { // the query above, and SHOW itself when it is prepared
+		t.Errorf("Com_stmt_prepare = %d after 5 identical queries, want the statement prepared once", n)
+	}
+}
+
+// prepared is the number of server-side statement prepares of db's
+// connection (the tests hold one).
+func prepared(t *testing.T, db *mariadb.DB) int {
+	t.Helper()
 	var status struct {
 		VariableName string `gorm:"column:Variable_name"`
 		Value        int    `gorm:"column:Value"`
@@ -86,9 +88,7 @@ func TestWrap_CachesStatementsOfAnUninterpolatedHandle(t *testing.T) {
 	if err := db.Gorm.Raw("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'").Scan(&status).Error; err != nil {
 		t.Fatal(err)
 	}
-	if status.Value > 2 { // the query above, and SHOW itself when it is prepared
-		t.Errorf("Com_stmt_prepare = %d after 5 identical queries, want the statement prepared once", status.Value)
-	}
+	return status.Value
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
