@@ -117,3 +117,54 @@ func loginWith(t *testing.T, user, sign string) *dev {
 	go d.record()
 	return d
 }
+
+// TestImctlRotateSecret: after a rotation with an overlap, a sign of the
+// old secret still logs in at the gateways and a sign of the new one logs
+// in once the gateways' app cache has the new secret; imctl then works
+// with the new secret. The run goes on with the new secret.
+func TestImctlRotateSecret(t *testing.T) {
+	user := "ctl_rot_" + randHex(3)
+	imctlOK(t, "user", "import", user)
+	oldSign := sign(t, user)
+	var rot struct {
+		Secret              string `json:"secret"`
+		PreviousSecretUntil int64  `json:"previousSecretUntil"`
+	}
+	mustJSON(t, []byte(imctlOK(t, "app", "rotate-secret", "--overlap", "1h")), &rot)
+	if len(rot.Secret) < 16 || rot.Secret == cl.secret {
+		t.Fatalf("rotation printed %+v", rot)
+	}
+	cl.secret = rot.Secret
+	newSign := sign(t, user)
+	for i, g := range cl.gateways {
+		if err := trySign(g, user, oldSign); err != nil {
+			t.Errorf("gateway %d: old-secret sign in the overlap: %v", i+1, err)
+		}
+		testwait.Eventually(t, 30*time.Second, func() error { return trySign(g, user, newSign) })
+	}
+	var s struct {
+		PreviousSecretUntil int64 `json:"previousSecretUntil"`
+	}
+	mustJSON(t, []byte(imctlOK(t, "app", "get")), &s)
+	if s.PreviousSecretUntil != rot.PreviousSecretUntil {
+		t.Errorf("app get: previousSecretUntil %d, want %d", s.PreviousSecretUntil, rot.PreviousSecretUntil)
+	}
+	code, _, errs := imctl(t, "app", "get", "--secret", "unrelated-secret-0123")
+	if code != 1 || !strings.Contains(errs, "code 2002") {
+		t.Errorf("unrelated secret: exit %d %s", code, errs)
+	}
+}
+
+// trySign logs user in on g over TCP with sign once and closes the
+// connection, reporting failure as an error (an *errcode.Error for a
+// refusal).
+func trySign(g *gatewayAddr, user, sign string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := imclient.DialTCP(ctx, g.tcp, imclient.Device{AppID: cl.appID, Type: device.Android, IMEI: "imei-" + randHex(4)})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Login(ctx, user, sign)
+}

@@ -14,14 +14,12 @@ import (
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
-// setRecallWindow writes the app's recall window: there is no REST path for
-// app settings, and the domain rereads the row after its app cache TTL
-// (IM_APP_CACHE_TTL, 10s by default).
+// setRecallWindow changes the app's recall window over REST with imctl;
+// other domain nodes would pick it up after their app cache TTL
+// (IM_APP_CACHE_TTL, 10s by default), hence recallUntil.
 func setRecallWindow(t *testing.T, sec int) {
 	t.Helper()
-	if _, err := mysqlExec(cl.db, fmt.Sprintf("UPDATE apps SET recall_window_sec=%d WHERE app_id=%d", sec, cl.appID)); err != nil {
-		t.Fatal(err)
-	}
+	imctlOK(t, "app", "set", fmt.Sprintf("recallWindowSeconds=%d", sec))
 }
 
 // recallUntil recalls one probe message from d to peer until the domain

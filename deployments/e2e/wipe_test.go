@@ -3,14 +3,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/testwait"
-	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
 // TestRedisWipeMidStream: FLUSHALL of the (private) Redis while a client
@@ -60,16 +58,9 @@ func TestRedisWipeMidStream(t *testing.T) {
 // tryLogin connects to gateway gw (0 or 1) and logs user in once,
 // reporting failure as an error (an *errcode.Error for a refusal).
 func tryLogin(user string, gw int) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := imclient.DialTCP(ctx, cl.gateways[gw].tcp, imclient.Device{AppID: cl.appID, Type: device.Android, IMEI: "imei-" + randHex(4)})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 	s, err := signErr(user)
 	if err != nil {
 		return err
 	}
-	return c.Login(ctx, user, s)
+	return trySign(cl.gateways[gw], user, s)
 }

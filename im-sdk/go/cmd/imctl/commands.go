@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,6 +18,7 @@ var commands = map[string]command{
 	"user":    subcommands("user", map[string]command{"import": userImport}),
 	"group":   subcommands("group", map[string]command{"create": groupCreate}),
 	"message": subcommands("message", map[string]command{"send": messageSend}),
+	"app":     subcommands("app", appCommands),
 }
 
 // subcommands dispatches "NOUN VERB ..." to the verb's command.
@@ -39,7 +41,12 @@ func verbList(verbs map[string]command) string {
 	for v := range verbs {
 		names = append(names, v)
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(sorted(names), ", ")
+}
+
+func sorted(s []string) []string {
+	slices.Sort(s)
+	return s
 }
 
 // signCmd prints a userSign for a client login or a REST call.

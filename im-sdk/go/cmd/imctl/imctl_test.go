@@ -85,6 +85,12 @@ func TestCommandsSendTheRightCall(t *testing.T) {
 			`{"userId":"alice"}`},
 		{"call no body, as user", []string{"call", "--as", "alice", "/v1/message/getMaxSequences"}, "/v1/message/getMaxSequences", "alice", `{}`},
 		{"admin flag", []string{"call", "/v1/x", "--admin", "root"}, "/v1/x", "root", `{}`},
+		{"app get", []string{"app", "get"}, "/v1/app/getSettings", "boss", `{}`},
+		{"app set", []string{"app", "set", "webhookUrl=https://h/x", "webhookEvents=friend.add.after,message.send.after", "recallWindowSeconds=30", "friendOnlySend=true"},
+			"/v1/app/updateSettings", "boss", `{"friendOnlySend":true,"recallWindowSeconds":30,"webhookEvents":["friend.add.after","message.send.after"],"webhookUrl":"https://h/x"}`},
+		{"app set no events", []string{"app", "set", "webhookEvents="}, "/v1/app/updateSettings", "boss", `{"webhookEvents":[]}`},
+		{"app rotate", []string{"app", "rotate-secret", "--overlap", "1h"}, "/v1/app/rotateSecret", "boss", `{"overlapSeconds":3600,"secret":""}`},
+		{"app rotate chosen", []string{"app", "rotate-secret", "--new-secret", "n-0123456789abcdef", "--overlap", "0s"}, "/v1/app/rotateSecret", "boss", `{"overlapSeconds":0,"secret":"n-0123456789abcdef"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,6 +153,14 @@ func TestErrors(t *testing.T) {
 		{"unknown command", "", "", []string{"frob"}, 2, `unknown command "frob"`},
 		{"unknown flag", "", "", []string{"sign", "--nope", "a"}, 2, "flag provided but not defined: -nope"},
 		{"sign two", "", "", []string{"sign", "a", "b"}, 2, "exactly one identifier"},
+		{"app set nothing", "", "", []string{"app", "set"}, 2, "KEY=VALUE... with KEY one of blacklistCheckOnSend"},
+		{"app set unknown", "", "", []string{"app", "set", "color=red"}, 2, `unknown setting "color"`},
+		{"app set not a pair", "", "", []string{"app", "set", "friendOnlySend"}, 2, "is not KEY=VALUE"},
+		{"app set bad int", "", "", []string{"app", "set", "maxGroupSize=big"}, 2, "not a whole number"},
+		{"app set bad bool", "", "", []string{"app", "set", "friendOnlySend=maybe"}, 2, "true or false"},
+		{"app rotate negative", "", "", []string{"app", "rotate-secret", "--overlap", "-1h"}, 2, "overlap >= 0"},
+		{"app refused", `{"code":1002,"msg":"missing or invalid field: routeStrategy: 1 random","data":null}`, "", []string{"app", "set", "routeStrategy=9"}, 1,
+			"/v1/app/updateSettings refused: code 1002: missing or invalid field: routeStrategy"},
 		{"sign short", "", "", []string{"sign", "a", "--expire", "1ms"}, 2, "at least 1s"},
 	}
 	for _, tt := range tests {

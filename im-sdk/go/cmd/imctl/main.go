@@ -7,6 +7,7 @@
 //	imctl group create --name Team --owner alice bob carol
 //	imctl message send --from alice --to bob 'hello'
 //	imctl call /v1/user/data/getSingleUserInfo '{"userId":"alice"}'
+//	imctl app get | app set recallWindowSeconds=300 | app rotate-secret --overlap 24h
 //
 // Settings come from flags or IM_* variables: --url (IM_REST_URL), --app
 // (IM_APP_ID), --secret (IM_APP_SECRET), --admin (IM_APP_ADMIN, the first
@@ -71,6 +72,11 @@ Commands:
   user import ID...                       import users (nickName = id unless --nick)
   group create --name N [--type 1|2] [--owner ID] [--id GID] [MEMBER...]
   message send --from ID (--to ID | --group GID) TEXT
+  app get                                 the app's settings
+  app set KEY=VALUE...                    change settings: webhookUrl, webhookEvents (a,b), webhookTimeoutMs,
+                                          webhookFailOpen, multiDevicePolicy, routeStrategy, recallWindowSeconds,
+                                          friendOnlySend, blacklistCheckOnSend, maxGroupSize
+  app rotate-secret [--overlap 24h] [--new-secret S]   the old secret verifies during the overlap
   version
 
 Flags of every command (or IM_* variables):
