@@ -60,7 +60,8 @@ Scenarios (-scenarios, comma separated, run in the order given):
   pairs      1:1 fixed pairs, one step per -pair-rates entry (messages/s in total)
   small      -small-groups groups of -small-size members, -small-rates group messages/s
   group200   one 200-member group, -g200-rates group messages/s
-  group2000  one 2,000-member group, -g2000-rates group messages/s
+  group2000  one 2,000-member group, -g2000-rates group messages/s (raises the
+             app's maxGroupSize to 2,000 through REST when it is lower)
   idle       -idle idle authenticated connections: gateway memory per connection
   broker     raw RabbitMQ: one durable queue, persistent, confirmed, manual ack
 

@@ -79,10 +79,6 @@ export IM_ZK_SERVERS=127.0.0.1:2181 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info}
 IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret "$svc/im-domain" >"$out/logs/im-domain.log" 2>&1 &
 pids+=($!) domain_pid=$!
 wait_ready "http://$domain_addr" im-domain
-# The 2,000-member group is above the default max_group_size (500), which
-# has no REST endpoint: raise it for this app, then outwait the app cache.
-mysql -uroot -h127.0.0.1 "$db" -e "UPDATE apps SET max_group_size = 5000 WHERE app_id = $app_id"
-sleep "${IMBENCH_APP_CACHE_WAIT:-11}"
 IM_HTTP_ADDR=$store_addr "$svc/im-message-store" >"$out/logs/im-message-store.log" 2>&1 &
 pids+=($!) store_pid=$!
 wait_ready "http://$store_addr" im-message-store

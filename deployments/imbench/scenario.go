@@ -58,12 +58,17 @@ func (r *run) groups(ctx context.Context, name string, count, size int, rates []
 	if err := r.rest.importUsers(ctx, ids); err != nil {
 		return scenarioReport{}, fmt.Errorf("%s: create users: %w", name, err)
 	}
+	if size > defaultMaxGroupSize {
+		if err := r.rest.allowGroupSize(ctx, size); err != nil {
+			return scenarioReport{}, fmt.Errorf("%s: raise the app's maxGroupSize to %d: %w", name, size, err)
+		}
+	}
 	gids := make([]string, count)
 	for g := range gids {
 		gids[g] = fmt.Sprintf("%s_%s_g%d", r.prefix, name, g)
 		m := ids[g*size : (g+1)*size]
 		if err := r.rest.createGroup(ctx, gids[g], m[0], m[1:]); err != nil {
-			return scenarioReport{}, fmt.Errorf("%s: create group of %d (a group above the app's max_group_size, 500 by default, needs it raised, as run.sh does): %w", name, size, err)
+			return scenarioReport{}, fmt.Errorf("%s: create group of %d: %w", name, size, err)
 		}
 	}
 	t0 := time.Now()
