@@ -121,19 +121,12 @@ func setIf[T any](dst *T, v *T) {
 // Fresh returns app id as stored, bypassing the in-memory cache.
 func (s *Service) Fresh(ctx context.Context, id uint32) (*App, error) { return s.store.App(ctx, id) }
 
-// Update applies p to app id's settings (read from the store, not the
-// cache, so a change made on another node is not undone), saves them and
-// publishes them to the gateways.
+// Update applies p to app id's settings (read from the store under a row
+// lock, not from the cache, so a change made on another node is not
+// undone), saves them and publishes them to the gateways.
 func (s *Service) Update(ctx context.Context, id uint32, p Patch, events []string) (*App, error) {
-	a, err := s.store.App(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if a.Settings, err = p.Apply(a.Settings, events); err != nil {
-		return nil, err
-	}
-	if err := s.Save(ctx, a); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.modify(ctx, id, func(a *App) (err error) {
+		a.Settings, err = p.Apply(a.Settings, events)
+		return err
+	})
 }

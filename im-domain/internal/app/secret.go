@@ -57,18 +57,13 @@ func (s *Service) RotateSecret(ctx context.Context, id uint32, secret string, ov
 	if secret == "" {
 		secret = NewSecret()
 	}
-	a, err := s.store.App(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecret(secret, a.Secret); err != nil {
-		return nil, err
-	}
-	a.Previous, a.PreviousUntil, a.Secret = a.Secret, s.now().Add(overlap), secret
-	if err := s.Save(ctx, a); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.modify(ctx, id, func(a *App) error {
+		if err := checkSecret(secret, a.Secret); err != nil {
+			return err
+		}
+		a.Previous, a.PreviousUntil, a.Secret = a.Secret, s.now().Add(overlap), secret
+		return nil
+	})
 }
 
 func configuredHash(secret string) string {

@@ -19,6 +19,9 @@ type Store interface {
 	App(ctx context.Context, id uint32) (*App, error)
 	Apps(ctx context.Context) ([]*App, error)
 	SaveApp(ctx context.Context, a *App) error
+	// ModifyApp changes app id with fn and saves it atomically (fn's error
+	// aborts the change).
+	ModifyApp(ctx context.Context, id uint32, fn func(*App) error) (*App, error)
 }
 
 // Cache is where gateways read an app's secret and device policy
@@ -68,6 +71,24 @@ func (s *Service) App(ctx context.Context, id uint32) (*App, error) {
 	s.loaded[id] = cached{app: a, at: now}
 	s.mu.Unlock()
 	return a, nil
+}
+
+// modify changes app id atomically in the store, then forgets the
+// in-memory copy and publishes the result to the gateways' cache.
+func (s *Service) modify(ctx context.Context, id uint32, fn func(*App) error) (*App, error) {
+	a, err := s.store.ModifyApp(ctx, id, func(a *App) error {
+		if err := fn(a); err != nil {
+			return err
+		}
+		return a.Validate()
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	delete(s.loaded, id)
+	s.mu.Unlock()
+	return a, s.cache.PublishApp(ctx, a)
 }
 
 // Save validates, stores and publishes a to the gateways' cache.

@@ -37,6 +37,17 @@ func (m *memStore) SaveApp(_ context.Context, a *App) error {
 	return nil
 }
 
+func (m *memStore) ModifyApp(ctx context.Context, id uint32, fn func(*App) error) (*App, error) {
+	a, err := m.App(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(a); err != nil {
+		return nil, err
+	}
+	return a, m.SaveApp(ctx, a)
+}
+
 type memCache map[uint32]string
 
 func (c memCache) PublishApp(_ context.Context, a *App) error {

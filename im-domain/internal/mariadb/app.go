@@ -69,8 +69,40 @@ func (d *DB) Apps(ctx context.Context) ([]*app.App, error) {
 	return out, nil
 }
 
+// ModifyApp implements app.Store: the row is locked FOR UPDATE while fn
+// changes it, so two admins changing different settings at once on two
+// nodes both keep their change.
+func (d *DB) ModifyApp(ctx context.Context, id uint32, fn func(*app.App) error) (*app.App, error) {
+	var a *app.App
+	err := d.Tx(ctx, func(tx *gorm.DB) error {
+		var r appRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("app_id = ?", id).Take(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return app.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("mariadb: app %d: %w", id, err)
+		}
+		if a, err = r.app(); err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+		return saveApp(tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
 // SaveApp implements app.Store (insert or replace; created_at is kept).
 func (d *DB) SaveApp(ctx context.Context, a *app.App) error {
+	return saveApp(d.Gorm.WithContext(ctx), a)
+}
+
+func saveApp(db *gorm.DB, a *app.App) error {
 	r, err := toAppRow(a, time.Now())
 	if err != nil {
 		return err
@@ -78,7 +110,7 @@ func (d *DB) SaveApp(ctx context.Context, a *app.App) error {
 	update := clause.AssignmentColumns([]string{"secret", "prev_secret", "prev_secret_until", "configured_secret_sha", "admins", "multi_device_policy", "friend_check_on_send",
 		"blacklist_check_on_send", "callback_url", "callbacks", "callback_fail_open", "callback_timeout_ms",
 		"recall_window_sec", "max_group_size", "route_strategy", "updated_at"})
-	err = d.Gorm.WithContext(ctx).Clauses(clause.OnConflict{DoUpdates: update}).Create(&r).Error
+	err = db.Clauses(clause.OnConflict{DoUpdates: update}).Create(&r).Error
 	if err != nil {
 		return fmt.Errorf("mariadb: save app %d: %w", a.ID, err)
 	}
