@@ -38,15 +38,16 @@ type features struct {
 // binary's in-process queue, tests) store records go through it too.
 func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features) (*message.Service, error) {
 	var storePub message.Publisher = pub
+	var rp *rabbit.Publisher
 	if n.rabbit != nil {
-		p := n.rabbit.Publisher(0)
-		n.closers = append(n.closers, func() { _ = p.Close() })
-		storePub = rabbitStore{p}
+		rp = n.rabbit.Publisher(0)
+		n.closers = append(n.closers, func() { _ = rp.Close() })
+		storePub = rabbitStore{rp}
 	}
 	svc := message.NewService(message.Deps{
 		Apps: f.apps, Users: f.users, Friends: friendsPort{f.friends}, Groups: groupsPort{f.groups},
 		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
-		Store: cursorStore{DB: db, convs: f.convs, known: newParticipants()}, StorePub: storePub, Pushes: pub, Notifier: f.notifier, Presence: rdb,
+		Store: cursorStore{DB: db, convs: f.convs, known: newParticipants()}, StorePub: storePub, Pushes: pub, Presence: rdb,
 		Conversations: conversationsPort{f.convs},
 		Callbacks:     f.hooks,
 		Recent:        rdb.NewRecent(0),
@@ -64,9 +65,9 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 	if err := n.rabbit.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt))); err != nil {
 		return nil, fmt.Errorf("domain: declare message topology: %w", err)
 	}
-	h := mqapi.New(svc, n.log)
+	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(rp), n.log)
 	n.runners = append(n.runners, func(ctx context.Context) error {
-		return h.Run(ctx, n.rabbit, shards, rabbit.ConsumeOptions{})
+		return h.Run(ctx, n.rabbit, shards, rabbit.BatchOptions{})
 	})
 	return svc, nil
 }
@@ -77,6 +78,15 @@ type rabbitStore struct{ p *rabbit.Publisher }
 
 func (r rabbitStore) Publish(ctx context.Context, exchange, key string, body []byte) error {
 	return r.p.Publish(ctx, exchange, key, rabbit.Message{Body: body, ContentType: "application/json", Persistent: true})
+}
+
+// deadLetter sets an undecodable uplink aside on the dead-letter exchange,
+// persistent and confirmed, with the reason in a header.
+func deadLetter(p *rabbit.Publisher) mqapi.DeadLetter {
+	return func(ctx context.Context, body []byte, reason string) error {
+		return p.Publish(ctx, mq.ExchangeDead, "", rabbit.Message{Body: body, Persistent: true,
+			Headers: map[string]any{"x-whaleim-reason": reason}})
+	}
 }
 
 // conversationsPort adapts conversation.Service to message.Conversations.

@@ -99,9 +99,30 @@ func (d *DB) oneMessage(ctx context.Context, where string, args ...any) (mq.Mess
 	return ms[0], true, nil
 }
 
-// Stored implements message.Store (the unique sender key).
-func (d *DB) Stored(ctx context.Context, appID uint32, fromID, messageID string) (mq.Message, bool, error) {
-	return d.oneMessage(ctx, "app_id = ? AND from_id = ? AND message_id = ?", appID, fromID, messageID)
+// storedChunk bounds the sender keys of one StoredAll query.
+const storedChunk = 500
+
+// StoredAll implements message.Store: lookups on the unique sender key,
+// ORed into one query per chunk of keys.
+func (d *DB) StoredAll(ctx context.Context, keys []message.SenderKey) (map[message.SenderKey]mq.Message, error) {
+	out := map[message.SenderKey]mq.Message{}
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), storedChunk)]
+		keys = keys[len(chunk):]
+		where := strings.Repeat("(app_id = ? AND from_id = ? AND message_id = ?) OR ", len(chunk))
+		args := make([]any, 0, 3*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k.AppID, k.FromID, k.MessageID)
+		}
+		ms, err := d.messages(ctx, strings.TrimSuffix(where, " OR "), args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			out[message.SenderKey{AppID: m.AppID, FromID: m.FromID, MessageID: m.MessageID}] = m
+		}
+	}
+	return out, nil
 }
 
 // ByKey implements message.Store.

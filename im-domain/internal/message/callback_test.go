@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
@@ -61,8 +62,8 @@ func TestSend_Callbacks(t *testing.T) {
 				t.Fatalf("before = %v", h.before)
 			}
 			if tt.veto != nil {
-				if !errors.Is(err, tt.veto) || len(w.stored) != 0 || len(w.events) != 0 || len(h.after) != 0 || len(w.dedup) != 0 {
-					t.Fatalf("err %v, stored %d, events %d, after %v, dedup %d", err, len(w.stored), len(w.events), h.after, len(w.dedup))
+				if !errors.Is(err, tt.veto) || len(w.stored) != 0 || len(pushed(w, command.MessageP2P)) != 0 || len(h.after) != 0 || len(w.dedup) != 0 {
+					t.Fatalf("err %v, stored %d, events %d, after %v, dedup %d", err, len(w.stored), len(w.pushes), h.after, len(w.dedup))
 				}
 				// A veto is a refusal answered with an up-ACK; a failure is retried, not answered.
 				if refused := errors.Is(err, errcode.CallbackVeto); refused != (len(w.acks) == 1) || refused != refusal(err) {

@@ -6,24 +6,25 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 )
 
-// check applies the send rules. Errors carrying a client code are
-// refusals; anything else is a transient failure of a dependency.
-func (s *Service) check(ctx context.Context, in *Send) error {
+// check applies the send rules; for a group send it returns the members
+// (fan-out). Errors carrying a client code are refusals; anything else is a
+// transient failure of a dependency.
+func (s *Service) check(ctx context.Context, in *Send) ([]string, error) {
 	sender, err := s.d.Users.One(ctx, in.AppID, in.FromID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case sender.Forbidden == 1:
-		return errcode.UserForbidden
+		return nil, errcode.UserForbidden
 	case sender.Silent == 1:
-		return errcode.UserMuted
+		return nil, errcode.UserMuted
 	}
 	if in.Group {
-		_, err := s.groupCheck(ctx, in.AppID, in.Msg.GroupID, in.FromID)
-		return err
+		g, err := s.groupCheck(ctx, in.AppID, in.Msg.GroupID, in.FromID)
+		return g.Members, err
 	}
-	return s.p2pCheck(ctx, in)
+	return nil, s.p2pCheck(ctx, in)
 }
 
 func (s *Service) p2pCheck(ctx context.Context, in *Send) error {

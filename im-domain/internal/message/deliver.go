@@ -2,22 +2,18 @@ package message
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
-	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
-	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 )
 
 // upAck answers the sending device: e set for an accepted message, err for
 // a refusal. A back-office send has no device to answer. Best effort: a
 // lost up-ACK makes the client resend, which is deduplicated.
-func (s *Service) upAck(ctx context.Context, in *Send, e *Entry, err error) {
+func (s *Service) upAck(o *outbox, in *Send, e *Entry, err error) {
 	if in.Origin == nil {
 		return
 	}
@@ -27,73 +23,60 @@ func (s *Service) upAck(ctx context.Context, in *Send, e *Entry, err error) {
 		d := ackData(in, e)
 		ack.Data = &d
 	}
-	s.pushTo(ctx, in.Origin, in.Broker, in.ackCommand(), in.Msg.MessageID, ack)
-}
-
-// pushTo publishes one event to one device on its gateway.
-func (s *Service) pushTo(ctx context.Context, to *device.ID, broker string, cmd command.Code, messageID string, data any) {
-	raw, err := json.Marshal(data)
-	if err == nil {
-		push := mq.Push{Version: mq.Version, Command: cmd, AppID: to.AppID, To: []device.ID{*to},
-			ToID: to.UserID, MessageID: messageID, Data: raw}
-		var body []byte
-		if body, err = json.Marshal(push); err == nil {
-			err = s.d.Pushes.Publish(ctx, mq.ExchangeDownlink, broker, body)
-		}
-	}
-	if err != nil {
-		s.log.WarnContext(ctx, "push failed", "command", cmd, "user", to.UserID, "err", err)
-	}
+	o.direct(in.Origin, in.Broker, in.ackCommand(), in.Msg.MessageID, ack)
 }
 
 // deliver fans an accepted message out and updates conversations; every
 // step is best effort (sync repairs a lost push).
-func (s *Service) deliver(ctx context.Context, in *Send, e *Entry) {
+func (s *Service) deliver(ctx context.Context, o *outbox, j *job) {
+	in, e := &j.in, &j.e
 	down := in.Msg
 	down.FromID, down.MessageKey, down.MessageSequence, down.MessageTime = in.FromID, e.Key, e.Seq, e.Time
 	ev := notify.Event{AppID: in.AppID, Command: command.MessageP2P, ExcludeDevice: in.Origin,
 		ToID: in.Msg.ToID, MessageID: in.Msg.MessageID, Data: down}
 	if in.Group {
 		ev.Command, ev.ToID = command.GroupMessage, in.Msg.GroupID
-		g, err := s.member(ctx, in.AppID, in.Msg.GroupID, in.FromID)
-		if err != nil {
-			s.log.WarnContext(ctx, "group fan-out: members", "group", in.Msg.GroupID, "err", err)
-		}
-		ev.To = append(slices.Clone(g.Members), in.FromID)
+		ev.To = append(s.members(ctx, j), in.FromID)
 	} else {
 		ev.To = []string{in.Msg.ToID, in.FromID}
-		s.offlineNotice(ctx, in, e)
 	}
-	if err := s.d.Notifier.Notify(ctx, ev); err != nil {
-		s.log.WarnContext(ctx, "fan-out failed", "err", err)
+	o.notify(ev)
+	if !in.Group {
+		s.offlineNotice(o, in, e)
 	}
 	if s.d.Conversations != nil {
 		if err := s.d.Conversations.OnMessage(ctx, record(in, e), ev.To); err != nil {
 			s.log.WarnContext(ctx, "conversation update failed", "err", err)
 		}
 	}
+	s.afterSend(ctx, in, e)
+}
+
+// members returns the fan-out list of a group send: from its check, or
+// for a send taken over from a dead attempt, from the group now.
+func (s *Service) members(ctx context.Context, j *job) []string {
+	if j.members != nil {
+		return slices.Clone(j.members)
+	}
+	g, err := s.member(ctx, j.in.AppID, j.in.Msg.GroupID, j.in.FromID)
+	if err != nil {
+		s.log.WarnContext(ctx, "group fan-out: members", "group", j.in.Msg.GroupID, "err", err)
+	}
+	return g.Members
 }
 
 // offlineNotice sends 1107 with serverSend to the sender when the 1:1
-// receiver has no live device: the server holds the message for them.
-func (s *Service) offlineNotice(ctx context.Context, in *Send, e *Entry) {
-	online, err := s.d.Presence.Online(ctx, in.AppID, []string{in.Msg.ToID})
-	if err != nil {
-		s.log.WarnContext(ctx, "presence failed", "err", err)
-		return
-	}
-	if len(online[in.Msg.ToID]) > 0 {
-		return
-	}
+// receiver has no live device: the server holds the message for them. A
+// back-office send has no device; the sender's devices get it then.
+func (s *Service) offlineNotice(o *outbox, in *Send, e *Entry) {
 	ack := payload.ReceiveAck{MessageID: in.Msg.MessageID, MessageKey: e.Key, MessageSequence: e.Seq,
 		FromID: in.Msg.ToID, ToID: in.FromID, ServerSend: true}
-	if in.Origin != nil {
-		s.pushTo(ctx, in.Origin, in.Broker, command.MessageReceiveAck, in.Msg.MessageID, ack)
-		return
-	}
 	ev := notify.Event{AppID: in.AppID, Command: command.MessageReceiveAck, To: []string{in.FromID},
 		ToID: in.FromID, MessageID: in.Msg.MessageID, Data: ack}
-	if err := s.d.Notifier.Notify(ctx, ev); err != nil {
-		s.log.WarnContext(ctx, "receive notice failed", "err", fmt.Errorf("1107: %w", err))
+	entry := outEntry{ev: ev, unlessOnline: in.Msg.ToID}
+	if in.Origin != nil {
+		entry.ev.To, entry.device, entry.broker = nil, in.Origin, in.Broker
+		entry.ev.ToID = in.Origin.UserID
 	}
+	o.entries = append(o.entries, entry)
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
-	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
 
@@ -28,7 +27,6 @@ type world struct {
 	stored  []mq.StoreRecord
 	acks    []payload.MessageAck
 	pushes  []mq.Push
-	events  []notify.Event
 	dedup   map[string]Entry
 	seq     map[string]int64
 	keyHi   int64
@@ -39,14 +37,19 @@ type world struct {
 	app     app.App
 	failPub error
 	recent  []mq.Message
-	read    map[string]int64 // "owner|conversation" -> conversation read position
+	// storeBatches counts store publishes; pushBatches lists the gateway
+	// of every push publish.
+	storeBatches int
+	pushBatches  []string
+	read         map[string]int64 // "owner|conversation" -> conversation read position
 }
 
 func newWorld() *world {
 	return &world{dedup: map[string]Entry{}, seq: map[string]int64{}, read: map[string]int64{},
 		users:  map[string]user.User{"alice": {ID: "alice"}, "bob": {ID: "bob"}, "carol": {ID: "carol"}},
 		rel:    Relation{Friends: true},
-		online: map[string][]session.Session{},
+		online: map[string][]session.Session{"alice": {{Broker: "gw1", ClientType: 3, IMEI: "p1"}},
+			"bob": {{Broker: "gw2", ClientType: 3, IMEI: "p2"}}, "carol": {{Broker: "gw3", ClientType: 3, IMEI: "p3"}}},
 		app:    app.App{ID: 1, Settings: app.DefaultSettings()}}
 }
 
@@ -56,7 +59,7 @@ func (w *world) service(t *testing.T) *Service {
 	t.Helper()
 	return NewService(Deps{Apps: (*fakeApps)(w), Users: (*fakeUsers)(w), Friends: (*fakeFriends)(w),
 		Groups: (*fakeGroups)(w), Dedup: (*fakeDedup)(w), Seqs: (*fakeSeqs)(w), Keys: NewKeys((*fakeKeys)(w), 10),
-		Store: &fakeStore{}, StorePub: (*storePub)(w), Pushes: (*pushPub)(w), Notifier: (*fakeNotifier)(w),
+		Store: &fakeStore{}, StorePub: (*storePub)(w), Pushes: (*pushPub)(w),
 		Presence: (*fakePresence)(w), Conversations: (*fakeConvs)(w), Recent: (*fakeRecent)(w), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 
@@ -89,46 +92,59 @@ func (f *fakeGroups) Joined(context.Context, uint32, string) ([]string, error) {
 
 type fakeDedup world
 
-func dk(app uint32, from, id string) string { return fmt.Sprint(app, from, id) }
+func dk(k SenderKey) string { return fmt.Sprint(k.AppID, k.FromID, k.MessageID) }
 
-func (f *fakeDedup) Claim(_ context.Context, a uint32, from, id string, e Entry) (Entry, bool, error) {
+func (f *fakeDedup) ClaimAll(_ context.Context, keys []SenderKey, e Entry) ([]Claim, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if old, ok := f.dedup[dk(a, from, id)]; ok {
-		return old, false, nil
+	out := make([]Claim, len(keys))
+	for i, k := range keys {
+		if old, ok := f.dedup[dk(k)]; ok {
+			out[i] = Claim{Entry: old, Found: true}
+			continue
+		}
+		f.dedup[dk(k)] = e
+		f.log = append(f.log, "claim")
+		out[i] = Claim{Entry: e, Won: true, Found: true}
 	}
-	f.dedup[dk(a, from, id)] = e
-	f.log = append(f.log, "claim")
-	return e, true, nil
+	return out, nil
 }
-func (f *fakeDedup) Get(_ context.Context, a uint32, from, id string) (Entry, bool, error) {
+func (f *fakeDedup) Get(_ context.Context, k SenderKey) (Entry, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	e, ok := f.dedup[dk(a, from, id)]
+	e, ok := f.dedup[dk(k)]
 	return e, ok, nil
 }
-func (f *fakeDedup) Save(_ context.Context, a uint32, from, id string, e Entry) error {
+func (f *fakeDedup) SaveAll(_ context.Context, keys []SenderKey, es []Entry) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.dedup[dk(a, from, id)] = e
-	f.log = append(f.log, "dedup:"+string(e.State))
+	for i, k := range keys {
+		f.dedup[dk(k)] = es[i]
+	}
+	f.log = append(f.log, "dedup:"+string(es[0].State))
 	return nil
 }
-func (f *fakeDedup) Release(_ context.Context, a uint32, from, id string) error {
+func (f *fakeDedup) ReleaseAll(_ context.Context, keys []SenderKey) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.dedup, dk(a, from, id))
+	for _, k := range keys {
+		delete(f.dedup, dk(k))
+	}
 	f.log = append(f.log, "release")
 	return nil
 }
 
 type fakeSeqs world
 
-func (f *fakeSeqs) Next(_ context.Context, _ uint32, conv string) (int64, error) {
+func (f *fakeSeqs) NextAll(_ context.Context, reqs []SeqRequest) ([]int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.seq[conv]++
-	return f.seq[conv], nil
+	out := make([]int64, len(reqs))
+	for i, r := range reqs {
+		out[i] = f.seq[r.Conversation] + 1
+		f.seq[r.Conversation] += r.N
+	}
+	return out, nil
 }
 
 type fakeKeys world
@@ -146,50 +162,67 @@ func (f *storePub) Publish(_ context.Context, ex, _ string, body []byte) error {
 	if f.failPub != nil {
 		return f.failPub
 	}
-	var r mq.StoreRecord
-	if err := json.Unmarshal(body, &r); err != nil || ex != mq.ExchangeStore {
+	rs, err := mq.DecodeStoreRecords(body)
+	if err != nil || ex != mq.ExchangeStore {
 		return fmt.Errorf("bad store publish %s: %v", ex, err)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.stored = append(f.stored, r)
-	f.log = append(f.log, "store:"+string(r.Op))
+	f.stored = append(f.stored, rs...)
+	f.storeBatches++
+	f.log = append(f.log, "store:"+string(rs[0].Op))
 	return nil
 }
 
 type pushPub world
 
-func (f *pushPub) Publish(_ context.Context, _, _ string, body []byte) error {
-	var p mq.Push
-	if err := json.Unmarshal(body, &p); err != nil {
+func (f *pushPub) Publish(_ context.Context, _, gw string, body []byte) error {
+	ps, err := mq.DecodePushes(body)
+	if err != nil {
 		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.pushes = append(f.pushes, p)
-	if p.Command == command.MessageAck || p.Command == command.GroupMessageAck || p.Command == command.MessageRecallAck {
-		var a payload.MessageAck
-		_ = json.Unmarshal(p.Data, &a)
-		f.acks = append(f.acks, a)
+	f.pushBatches = append(f.pushBatches, gw)
+	for _, p := range ps {
+		f.pushes = append(f.pushes, p)
+		if p.Command == command.MessageAck || p.Command == command.GroupMessageAck || p.Command == command.MessageRecallAck {
+			var a payload.MessageAck
+			_ = json.Unmarshal(p.Data, &a)
+			f.acks = append(f.acks, a)
+		}
+		f.log = append(f.log, fmt.Sprint("push:", int(p.Command)))
 	}
-	f.log = append(f.log, fmt.Sprint("push:", int(p.Command)))
-	return nil
-}
-
-type fakeNotifier world
-
-func (f *fakeNotifier) Notify(_ context.Context, ev notify.Event) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.events = append(f.events, ev)
-	f.log = append(f.log, fmt.Sprint("notify:", int(ev.Command)))
 	return nil
 }
 
 type fakePresence world
 
 func (f *fakePresence) Online(_ context.Context, _ uint32, ids []string) (map[string][]session.Session, error) {
-	return f.online, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]session.Session{}
+	for _, u := range ids {
+		if ss, ok := f.online[u]; ok {
+			out[u] = ss
+		}
+	}
+	return out, nil
+}
+
+// pushed lists the users whose devices got a push of cmd.
+func pushed(w *world, cmd command.Code) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var to []string
+	for _, p := range w.pushes {
+		if p.Command == cmd {
+			for _, d := range p.To {
+				to = append(to, d.UserID)
+			}
+		}
+	}
+	return to
 }
 
 type fakeConvs world
@@ -234,10 +267,10 @@ func (f *fakeConvs) ReadCount(_ context.Context, _ uint32, conv string, seq int6
 // fakeRecent is an in-memory message.Recent.
 type fakeRecent world
 
-func (f *fakeRecent) Remember(_ context.Context, m mq.Message) error {
+func (f *fakeRecent) RememberAll(_ context.Context, ms []mq.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.recent = append(f.recent, m)
+	f.recent = append(f.recent, ms...)
 	f.log = append(f.log, "recent")
 	return nil
 }
@@ -270,8 +303,8 @@ type fakeStore struct {
 	touched map[string]bool
 }
 
-func (f *fakeStore) Stored(context.Context, uint32, string, string) (mq.Message, bool, error) {
-	return mq.Message{}, false, nil
+func (f *fakeStore) StoredAll(context.Context, []SenderKey) (map[SenderKey]mq.Message, error) {
+	return nil, nil
 }
 func (f *fakeStore) Touch(_ context.Context, _ uint32, conv string, users ...string) error {
 	f.mu.Lock()

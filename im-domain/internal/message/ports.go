@@ -7,7 +7,6 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
-	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
 
@@ -91,34 +90,55 @@ const (
 	Done     State = "done"
 )
 
-// Dedup is the first deduplication layer (redisdb.Dedup).
+// SenderKey names one send: the dedup key, and MySQL's unique sender key.
+type SenderKey struct {
+	AppID     uint32
+	FromID    string
+	MessageID string
+}
+
+// Claim is the outcome of claiming one SenderKey: Won when the fresh entry
+// was written; otherwise Entry is the existing one (Found false when it
+// vanished between the two reads: the caller claims again).
+type Claim struct {
+	Entry Entry
+	Won   bool
+	Found bool
+}
+
+// Dedup is the first deduplication layer (redisdb.Dedup). The All methods
+// cost one round trip for the whole batch.
 type Dedup interface {
-	// Claim writes e unless the key exists (SET NX); it returns the
-	// existing entry and false when it does.
-	Claim(ctx context.Context, appID uint32, fromID, messageID string, e Entry) (Entry, bool, error)
+	// ClaimAll writes fresh under every key that does not exist (SET NX).
+	ClaimAll(ctx context.Context, keys []SenderKey, fresh Entry) ([]Claim, error)
 	// Get returns the entry, and false when there is none.
-	Get(ctx context.Context, appID uint32, fromID, messageID string) (Entry, bool, error)
-	// Save overwrites the entry.
-	Save(ctx context.Context, appID uint32, fromID, messageID string, e Entry) error
-	// Release deletes the entry, so a resend is processed anew.
-	Release(ctx context.Context, appID uint32, fromID, messageID string) error
+	Get(ctx context.Context, k SenderKey) (Entry, bool, error)
+	// SaveAll overwrites the entry of keys[i] with es[i].
+	SaveAll(ctx context.Context, keys []SenderKey, es []Entry) error
+	// ReleaseAll deletes the entries, so a resend is processed anew.
+	ReleaseAll(ctx context.Context, keys []SenderKey) error
+}
+
+// SeqRequest asks for N consecutive seqs of one conversation.
+type SeqRequest struct {
+	AppID        uint32
+	Conversation string
+	N            int64
 }
 
 // Sequencer assigns per-conversation seqs that are strictly increasing and
 // never reused, even across a Redis flush (redisdb.Sequencer).
 type Sequencer interface {
-	Next(ctx context.Context, appID uint32, conversation string) (int64, error)
+	// NextAll returns, for each request, the first seq of a block of N
+	// consecutive new seqs: one round trip for the whole batch while the
+	// reserved blocks last.
+	NextAll(ctx context.Context, reqs []SeqRequest) ([]int64, error)
 }
 
 // Publisher publishes one message and returns only when the broker
 // confirmed it; for the store exchange the message must be persistent.
 type Publisher interface {
 	Publish(ctx context.Context, exchange, key string, body []byte) error
-}
-
-// Notifier fans events out to devices (notify.Notifier).
-type Notifier interface {
-	Notify(ctx context.Context, ev notify.Event) error
 }
 
 // Presence reads live device sessions (redisdb.Client).
@@ -147,8 +167,9 @@ type Conversations interface {
 // the up-ACK, so a recall or a read right after a send finds the message
 // here before im_message has it.
 type Recent interface {
-	// Remember records m; it is called before the up-ACK.
-	Remember(ctx context.Context, m mq.Message) error
+	// RememberAll records ms in one round trip; it is called before the
+	// up-ACK.
+	RememberAll(ctx context.Context, ms []mq.Message) error
 	ByKey(ctx context.Context, appID uint32, key int64) (mq.Message, bool, error)
 	BySeq(ctx context.Context, appID uint32, conversation string, seq int64) (mq.Message, bool, error)
 }
@@ -157,9 +178,9 @@ type Recent interface {
 // store wrote (im_message) and the per-user delivery and cleared cursors
 // (the read position lives in the conversation rows, see Conversations).
 type Store interface {
-	// Stored finds an already persisted message by its sender key: the
-	// final dedup guard once the Redis entry is gone.
-	Stored(ctx context.Context, appID uint32, fromID, messageID string) (mq.Message, bool, error)
+	// StoredAll finds already persisted messages by their sender keys (one
+	// query): the final dedup guard once the Redis entry is gone.
+	StoredAll(ctx context.Context, keys []SenderKey) (map[SenderKey]mq.Message, error)
 	// ByKey finds a message by its server key.
 	ByKey(ctx context.Context, appID uint32, key int64) (mq.Message, bool, error)
 	// BySeq finds the message of conversation at seq.

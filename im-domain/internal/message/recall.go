@@ -20,6 +20,12 @@ import (
 // conversation's members get 1052. Recalling twice succeeds twice. A
 // refusal is answered with 1051 carrying the code and returned.
 func (s *Service) Recall(ctx context.Context, from device.ID, broker string, r payload.Recall) error {
+	var o outbox
+	defer s.flush(ctx, &o)
+	return s.recall(ctx, &o, from, broker, r)
+}
+
+func (s *Service) recall(ctx context.Context, o *outbox, from device.ID, broker string, r payload.Recall) error {
 	m, members, err := s.recallable(ctx, from, &r)
 	if err == nil {
 		err = s.publishRecall(ctx, m)
@@ -30,7 +36,7 @@ func (s *Service) Recall(ctx context.Context, from device.ID, broker string, r p
 	c := errcode.Of(err)
 	ack := payload.MessageAck{Code: c.Code, Msg: c.Message,
 		Data: &payload.AckData{MessageID: r.MessageID, MessageKey: r.MessageKey}}
-	s.pushTo(ctx, &from, broker, command.MessageRecallAck, r.MessageID, ack)
+	o.direct(&from, broker, command.MessageRecallAck, r.MessageID, ack)
 	if err != nil {
 		return err
 	}
@@ -38,7 +44,7 @@ func (s *Service) Recall(ctx context.Context, from device.ID, broker string, r p
 	if m.Kind == mq.P2P && m.ToID == from.UserID {
 		r.ToID = m.FromID
 	}
-	s.notify(ctx, notify.Event{AppID: from.AppID, Command: command.MessageRecallNote, To: members,
+	o.notify(notify.Event{AppID: from.AppID, Command: command.MessageRecallNote, To: members,
 		ExcludeDevice: &from, MessageID: r.MessageID, Data: r})
 	return nil
 }

@@ -19,6 +19,12 @@ import (
 // of the original sender. Only a user of an existing 1:1 conversation may
 // acknowledge in it, so a client cannot push 1107 to any user.
 func (s *Service) ReceiveAck(ctx context.Context, from device.ID, a payload.ReceiveAck) error {
+	var o outbox
+	defer s.flush(ctx, &o)
+	return s.receiveAck(ctx, &o, from, a)
+}
+
+func (s *Service) receiveAck(ctx context.Context, o *outbox, from device.ID, a payload.ReceiveAck) error {
 	if a.ToID == "" || a.ToID == from.UserID || a.MessageSequence <= 0 {
 		return errcode.MissingField.With("toId and messageSequence")
 	}
@@ -30,7 +36,7 @@ func (s *Service) ReceiveAck(ctx context.Context, from device.ID, a payload.Rece
 		return err
 	}
 	a.FromID, a.ServerSend = from.UserID, false
-	s.notify(ctx, notify.Event{AppID: from.AppID, Command: command.MessageReceiveAck, To: []string{a.ToID},
+	o.notify(notify.Event{AppID: from.AppID, Command: command.MessageReceiveAck, To: []string{a.ToID},
 		ToID: a.ToID, MessageID: a.MessageID, Data: a})
 	return nil
 }
@@ -50,6 +56,12 @@ type readTarget struct {
 // server determines: the peer of the 1:1 conversation, or the sender of the
 // group message at messageSequence (the client's toId is ignored).
 func (s *Service) Read(ctx context.Context, from device.ID, r payload.Read, group bool) error {
+	var o outbox
+	defer s.flush(ctx, &o)
+	return s.read(ctx, &o, from, r, group)
+}
+
+func (s *Service) read(ctx context.Context, o *outbox, from device.ID, r payload.Read, group bool) error {
 	t, err := s.readTarget(ctx, from, &r, group)
 	if err != nil {
 		return err
@@ -61,10 +73,10 @@ func (s *Service) Read(ctx context.Context, from device.ID, r payload.Read, grou
 		return err
 	}
 	r.FromID, r.ToID, r.ConversationType = from.UserID, t.receiver, t.conversationType
-	s.notify(ctx, notify.Event{AppID: from.AppID, Command: t.notice, To: []string{from.UserID},
+	o.notify(notify.Event{AppID: from.AppID, Command: t.notice, To: []string{from.UserID},
 		ExcludeDevice: &from, ToID: from.UserID, Data: r})
 	if t.receiver != "" && t.receiver != from.UserID {
-		s.notify(ctx, notify.Event{AppID: from.AppID, Command: t.receipt, To: []string{t.receiver}, ToID: t.receiver, Data: r})
+		o.notify(notify.Event{AppID: from.AppID, Command: t.receipt, To: []string{t.receiver}, ToID: t.receiver, Data: r})
 	}
 	return nil
 }
@@ -109,12 +121,21 @@ func (s *Service) readTarget(ctx context.Context, from device.ID, r *payload.Rea
 
 // inP2P refuses a 1:1 conversation the user is not part of: no message
 // was ever sent in it (Touch records both users before the first seq).
+// Both users' rows are written together, so a conversation this node saw
+// recorded needs no MySQL read.
 func (s *Service) inP2P(ctx context.Context, from device.ID, conv string) error {
-	ok, err := s.d.Store.Touched(ctx, from.AppID, from.UserID, conv)
-	if err == nil && !ok {
-		err = errcode.ConversationNotFound.With(conv)
+	if s.touched.has(from.AppID, conv) {
+		return nil
 	}
-	return err
+	ok, err := s.d.Store.Touched(ctx, from.AppID, from.UserID, conv)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return errcode.ConversationNotFound.With(conv)
+	}
+	s.touched.add(from.AppID, conv)
+	return nil
 }
 
 // messageAt returns the message of conversation at seq, or
@@ -146,10 +167,4 @@ func (s *Service) ReadBy(ctx context.Context, appID uint32, userID, groupID stri
 	}
 	n, err = s.d.Conversations.ReadCount(ctx, appID, conv, seq, others)
 	return n, len(others), err
-}
-
-func (s *Service) notify(ctx context.Context, ev notify.Event) {
-	if err := s.d.Notifier.Notify(ctx, ev); err != nil {
-		s.log.WarnContext(ctx, "notify failed", "command", ev.Command, "err", err)
-	}
 }

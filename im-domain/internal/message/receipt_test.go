@@ -44,17 +44,7 @@ func TestRecall_BeforeTheStoreWroteIt(t *testing.T) {
 	}
 }
 
-func receipts(w *world, cmd command.Code) []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var to []string
-	for _, ev := range w.events {
-		if ev.Command == cmd {
-			to = append(to, ev.To...)
-		}
-	}
-	return to
-}
+func receipts(w *world, cmd command.Code) []string { return pushed(w, cmd) }
 
 // Regression: 2054 went to whatever toId the reader named.
 func TestRead_GroupReceiptGoesToTheSender(t *testing.T) {
@@ -101,12 +91,12 @@ func TestRead_Refusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(w.events)
+			before := len(w.pushes)
 			if err := s.Read(t.Context(), tt.from, tt.r, tt.group); !errors.Is(err, tt.want) {
 				t.Fatalf("err %v, want %v", err, tt.want)
 			}
-			if len(w.events) != before {
-				t.Fatalf("refused read notified: %+v", w.events[before:])
+			if len(w.pushes) != before {
+				t.Fatalf("refused read notified: %+v", w.pushes[before:])
 			}
 		})
 	}

@@ -2,9 +2,7 @@ package message
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -29,8 +27,7 @@ type Deps struct {
 	Keys          *Keys
 	Store         Store
 	StorePub      Publisher // confirmed, persistent: im.store
-	Pushes        Publisher // best effort: im.downlink
-	Notifier      Notifier
+	Pushes        Publisher // best effort: im.downlink, one PushBatch per gateway
 	Presence      Presence
 	Conversations Conversations // optional
 	Recent        Recent        // optional: recall and read right after a send
@@ -51,9 +48,10 @@ const (
 
 // Service implements the message use cases.
 type Service struct {
-	d   Deps
-	log *slog.Logger
-	now func() time.Time
+	d       Deps
+	log     *slog.Logger
+	now     func() time.Time
+	touched touchedSet
 }
 
 // NewService returns a Service.
@@ -88,35 +86,19 @@ func (in *Send) ackCommand() command.Code {
 	return command.MessageAck
 }
 
-// Send runs the send pipeline (see the package doc). It returns the ack
-// data on success (also for a duplicate), a non-retryable *errcode.Error
-// for a refusal (already answered with an up-ACK), and any other error for
-// a transient failure (not answered: the caller retries).
+// Send runs the send pipeline for one message (see the package doc): the
+// batch pipeline with a batch of one. It returns the ack data on success
+// (also for a duplicate), a non-retryable *errcode.Error for a refusal
+// (already answered with an up-ACK), and any other error for a transient
+// failure (not answered: the caller retries).
 func (s *Service) Send(ctx context.Context, in Send) (payload.AckData, error) {
-	if err := validate(&in); err != nil {
-		s.upAck(ctx, &in, nil, err)
-		return payload.AckData{MessageID: in.Msg.MessageID}, err
-	}
-	e, err := s.claim(ctx, &in)
+	var o outbox
+	jobs, err := s.sendAll(ctx, &o, []Send{in})
+	s.flush(ctx, &o)
 	if err != nil {
 		return payload.AckData{}, err
 	}
-	if e.State == Done {
-		s.upAck(ctx, &in, &e, nil)
-		return ackData(&in, &e), nil
-	}
-	if e.State == Pending {
-		if e, err = s.admit(ctx, &in); err != nil {
-			return payload.AckData{MessageID: in.Msg.MessageID}, err
-		}
-	}
-	if err := s.persist(ctx, &in, &e); err != nil {
-		return payload.AckData{}, err
-	}
-	s.upAck(ctx, &in, &e, nil)
-	s.deliver(ctx, &in, &e)
-	s.afterSend(ctx, &in, &e)
-	return ackData(&in, &e), nil
+	return jobs[0].result()
 }
 
 func validate(in *Send) error {
@@ -136,84 +118,6 @@ func validate(in *Send) error {
 		return errcode.MessageTooLarge
 	}
 	return nil
-}
-
-// admit runs the checks and assigns seq and key. A refusal releases the
-// claim and is answered here.
-func (s *Service) admit(ctx context.Context, in *Send) (Entry, error) {
-	if m, ok, err := s.d.Store.Stored(ctx, in.AppID, in.FromID, in.Msg.MessageID); err != nil {
-		return Entry{}, err
-	} else if ok { // stored long ago: the Redis entry expired or was flushed
-		e := Entry{State: Done, At: s.now().UnixMilli(), Seq: m.Seq, Key: m.MessageKey, Time: m.Time}
-		return e, s.d.Dedup.Save(ctx, in.AppID, in.FromID, in.Msg.MessageID, e)
-	}
-	if err := s.check(ctx, in); err != nil {
-		if refusal(err) {
-			s.upAck(ctx, in, nil, err)
-			s.release(ctx, in)
-		}
-		return Entry{}, err
-	}
-	if err := s.vetoSend(ctx, in); err != nil {
-		// Nothing is assigned yet: the claim goes in every case, so a
-		// resend after a failed (fail-closed) callback is judged again.
-		if refusal(err) {
-			s.upAck(ctx, in, nil, err)
-		}
-		s.release(ctx, in)
-		return Entry{}, err
-	}
-	return s.assign(ctx, in)
-}
-
-func (s *Service) release(ctx context.Context, in *Send) {
-	if err := s.d.Dedup.Release(ctx, in.AppID, in.FromID, in.Msg.MessageID); err != nil {
-		s.log.WarnContext(ctx, "dedup release failed", "err", err)
-	}
-}
-
-func (s *Service) assign(ctx context.Context, in *Send) (Entry, error) {
-	conv := in.conversation()
-	if !in.Group {
-		if err := s.d.Store.Touch(ctx, in.AppID, conv, in.FromID, in.Msg.ToID); err != nil {
-			return Entry{}, err
-		}
-	}
-	seq, err := s.d.Seqs.Next(ctx, in.AppID, conv)
-	if err != nil {
-		return Entry{}, err
-	}
-	key, err := s.d.Keys.Next(ctx)
-	if err != nil {
-		return Entry{}, err
-	}
-	now := s.now().UnixMilli()
-	e := Entry{State: Assigned, At: now, Seq: seq, Key: key, Time: now}
-	return e, s.d.Dedup.Save(ctx, in.AppID, in.FromID, in.Msg.MessageID, e)
-}
-
-// persist remembers the message's identity (Recent), publishes the store
-// record and waits for the confirm, then marks the entry done: from here on
-// a resend gets this ack, and a recall or read of it finds the message even
-// before the store wrote it.
-func (s *Service) persist(ctx context.Context, in *Send, e *Entry) error {
-	rec := mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: record(in, e)}
-	if s.d.Recent != nil {
-		id := rec.Message
-		id.Body, id.Extra = "", ""
-		if err := s.d.Recent.Remember(ctx, id); err != nil {
-			return fmt.Errorf("message: remember: %w", err)
-		}
-	}
-	body, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("message: marshal store record: %w", err)
-	}
-	if err := s.d.StorePub.Publish(ctx, mq.ExchangeStore, mq.KeyStoreMessages, body); err != nil {
-		return fmt.Errorf("message: store publish: %w", err)
-	}
-	e.State, e.At = Done, s.now().UnixMilli()
-	return s.d.Dedup.Save(ctx, in.AppID, in.FromID, in.Msg.MessageID, *e)
 }
 
 func record(in *Send, e *Entry) mq.Message {

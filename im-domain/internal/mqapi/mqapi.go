@@ -1,21 +1,23 @@
 // Package mqapi is the domain's MQ entry point: it consumes every uplink
-// shard queue (im.uplink.{k}) and dispatches each mq.Uplink by command to
-// the message core. The shard queues are single-active-consumer, so with
-// several domain nodes one consumer per queue is active and the order of a
-// conversation holds.
+// shard queue (im.uplink.{k}) in batches, each shard with its own consumer,
+// and hands every mq.Uplink of a batch (a delivery holds one uplink or an
+// mq.UplinkBatch) to one message.Batch, in queue order. The shard queues
+// are single-active-consumer, so with several domain nodes one consumer per
+// queue is active and the order of a conversation holds.
 //
-// Ack policy (rabbit.Consume acks on nil): a processed uplink and a refused
-// one (answered to the client with a code) are acked; a transient failure is
-// returned, so the delivery is requeued and retried until the delivery limit
-// dead-letters it; an undecodable envelope is dead-lettered at once.
+// Ack policy (rabbit.ConsumeBatch acks the batch, multiple, on nil): once
+// the batch is processed, refusals (answered to the client with a code)
+// included, it is acked; a transient failure is returned, so the batch is
+// requeued and retried until the delivery limit dead-letters it; an
+// undecodable delivery is dead-lettered at once on its own.
 package mqapi
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -28,76 +30,104 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
-// Messages is the message core (message.Service).
-type Messages interface {
-	Send(ctx context.Context, in message.Send) (payload.AckData, error)
-	ReceiveAck(ctx context.Context, from device.ID, a payload.ReceiveAck) error
-	Read(ctx context.Context, from device.ID, r payload.Read, group bool) error
-	Recall(ctx context.Context, from device.ID, broker string, r payload.Recall) error
+// Batch is the work of one uplink batch (message.Batch).
+type Batch interface {
+	Send(in message.Send)
+	ReceiveAck(from device.ID, a payload.ReceiveAck)
+	Read(from device.ID, r payload.Read, group bool)
+	Recall(from device.ID, broker string, r payload.Recall)
+	Run(ctx context.Context) error
 }
 
-// Consumer consumes one queue with manual acks (rabbit.Conn).
+// Consumer consumes one queue in batches with manual acks (rabbit.Conn).
 type Consumer interface {
-	Consume(ctx context.Context, queue string, opts rabbit.ConsumeOptions, h rabbit.Handler) error
+	ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error
 }
+
+// DeadLetter sets aside a delivery that can never be processed (the
+// dead-letter exchange); reason says why.
+type DeadLetter func(ctx context.Context, body []byte, reason string) error
 
 // Handler dispatches uplinks.
 type Handler struct {
-	msgs Messages
-	log  *slog.Logger
+	newBatch func() Batch
+	dead     DeadLetter
+	log      *slog.Logger
 }
 
-// New returns a Handler.
-func New(msgs Messages, log *slog.Logger) *Handler {
-	return &Handler{msgs: msgs, log: log.With("component", "mqapi")}
+// New returns a Handler building one Batch per delivery batch.
+func New(newBatch func() Batch, dead DeadLetter, log *slog.Logger) *Handler {
+	return &Handler{newBatch: newBatch, dead: dead, log: log.With("component", "mqapi")}
 }
 
-// Run consumes the shards uplink queues until ctx is done.
-func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts rabbit.ConsumeOptions) error {
+// Batching defaults for the uplink shards: a consumer takes what its shard
+// has, up to MaxBatch deliveries, waiting at most MaxWait for more once
+// one arrived; the broker sends the next batch ahead while one is worked.
+const (
+	DefaultMaxBatch = 256
+	DefaultMaxWait  = 2 * time.Millisecond
+)
+
+// Run consumes the shards uplink queues, each with its own consumer, until
+// ctx is done.
+func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts rabbit.BatchOptions) error {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = DefaultMaxWait
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for k := range shards {
-		g.Go(func() error { return c.Consume(gctx, mq.UplinkQueue(k), opts, h.Handle) })
+		g.Go(func() error { return c.ConsumeBatch(gctx, mq.UplinkQueue(k), opts, h.HandleBatch) })
 	}
 	return g.Wait()
 }
 
-// Handle processes one uplink delivery (a rabbit.Handler): a gateway's
-// batch of uplinks (mq.UplinkBatch), or a single uplink, in order. A
-// retryable failure requeues the whole delivery; the uplinks before it run
-// again and are deduplicated (sends by messageId, cursors move forward only).
-func (h *Handler) Handle(ctx context.Context, d rabbit.Delivery) error {
-	ups, err := mq.DecodeUplinks(d.Body)
-	if err != nil {
-		return rabbit.Permanent(fmt.Errorf("mqapi: undecodable uplink: %w", err))
-	}
-	for i := range ups {
-		if err := h.handleOne(ctx, &ups[i], d.Attempt); err != nil {
-			return err
+// HandleBatch processes the deliveries of one shard (a rabbit.BatchHandler):
+// every uplink of every delivery, in queue order, as one message.Batch.
+// An undecodable delivery is dead-lettered on its own; a transient failure
+// of the batch returns an error, so the whole batch is requeued (the dedup
+// layer makes the retry safe).
+func (h *Handler) HandleBatch(ctx context.Context, ds []rabbit.Delivery) error {
+	b := h.newBatch()
+	for _, d := range ds {
+		ups, err := mq.DecodeUplinks(d.Body)
+		if err != nil {
+			if err := h.dead(ctx, d.Body, err.Error()); err != nil {
+				return fmt.Errorf("mqapi: dead-letter undecodable uplink: %w", err)
+			}
+			h.log.ErrorContext(ctx, "undecodable uplink dead-lettered", "err", err)
+			continue
+		}
+		for i := range ups {
+			h.add(ctx, b, &ups[i])
 		}
 	}
-	return nil
-}
-
-// handleOne processes one uplink: nil acknowledges it, refusals included.
-func (h *Handler) handleOne(ctx context.Context, up *mq.Uplink, attempt int) error {
-	if up.From.UserID == "" {
-		h.log.ErrorContext(ctx, "uplink without a sender dropped", "command", up.Command, "broker", up.Broker)
-		return nil
+	err := b.Run(ctx)
+	if err != nil {
+		h.log.WarnContext(ctx, "uplink batch failed, requeued", "deliveries", len(ds), "attempt", ds[0].Attempt, "err", err)
 	}
-	err := h.dispatch(ctx, up)
-	var code *errcode.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &code) && !code.Retryable():
-		h.log.InfoContext(ctx, "uplink refused", "command", up.Command, "user", up.From.UserID, "err", err)
-		return nil
-	}
-	h.log.WarnContext(ctx, "uplink failed, requeued", "command", up.Command, "user", up.From.UserID, "attempt", attempt, "err", err)
 	return err
 }
 
-func (h *Handler) dispatch(ctx context.Context, up *mq.Uplink) error {
+// add puts one uplink into b; one that cannot be processed is logged and
+// dropped (the rest of its delivery goes on).
+func (h *Handler) add(ctx context.Context, b Batch, up *mq.Uplink) {
+	err := dispatch(b, up)
+	switch {
+	case err == nil:
+	case up.From.UserID == "":
+		h.log.ErrorContext(ctx, "uplink without a sender dropped", "command", up.Command)
+	default:
+		h.log.InfoContext(ctx, "uplink refused", "command", up.Command, "user", up.From.UserID, "err", err)
+	}
+}
+
+func dispatch(b Batch, up *mq.Uplink) error {
+	if up.From.UserID == "" {
+		return errcode.MissingField.With("from")
+	}
 	switch up.Command {
 	case command.MessageP2P, command.GroupMessage:
 		var m payload.Message
@@ -105,29 +135,30 @@ func (h *Handler) dispatch(ctx context.Context, up *mq.Uplink) error {
 			return err
 		}
 		from := up.From
-		_, err := h.msgs.Send(ctx, message.Send{AppID: from.AppID, FromID: from.UserID, Origin: &from,
+		b.Send(message.Send{AppID: from.AppID, FromID: from.UserID, Origin: &from,
 			Broker: up.Broker, Group: up.Command == command.GroupMessage, Msg: m})
-		return err
 	case command.MessageReceiveAck:
 		var a payload.ReceiveAck
 		if err := decode(up, &a); err != nil {
 			return err
 		}
-		return h.msgs.ReceiveAck(ctx, up.From, a)
+		b.ReceiveAck(up.From, a)
 	case command.MessageRead, command.GroupRead:
 		var r payload.Read
 		if err := decode(up, &r); err != nil {
 			return err
 		}
-		return h.msgs.Read(ctx, up.From, r, up.Command == command.GroupRead)
+		b.Read(up.From, r, up.Command == command.GroupRead)
 	case command.MessageRecall:
 		var r payload.Recall
 		if err := decode(up, &r); err != nil {
 			return err
 		}
-		return h.msgs.Recall(ctx, up.From, up.Broker, r)
+		b.Recall(up.From, up.Broker, r)
+	default:
+		return errcode.UnknownCommand.With(up.Command.String())
 	}
-	return errcode.UnknownCommand.With(up.Command.String())
+	return nil
 }
 
 // decode reads the client body; a body that does not decode is a refusal

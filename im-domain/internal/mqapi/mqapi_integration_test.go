@@ -5,6 +5,7 @@ package mqapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,12 +20,12 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
-	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
@@ -100,6 +101,24 @@ func (c *collector) wait(t *testing.T, n int) [][]byte {
 	return nil
 }
 
+// pushes waits for n pushes on a downlink test queue (in push batches).
+func pushes(t *testing.T, c *collector, n int) []mq.Push {
+	t.Helper()
+	var out []mq.Push
+	testwait.Until(t, 15*time.Second, fmt.Sprintf("%d pushes", n), func() bool {
+		out = nil
+		for _, b := range c.all() {
+			ps, err := mq.DecodePushes(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, ps...)
+		}
+		return len(out) >= n
+	})
+	return out
+}
+
 func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -130,10 +149,11 @@ func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 	defer pub.Close()
 	svc := message.NewService(message.Deps{Apps: apps{}, Users: users{}, Dedup: rc.NewDedup(time.Minute),
 		Seqs: rc.NewSequencer(db, 0), Keys: message.NewKeys(db, 0), Store: db,
-		StorePub: rebound{pub, storeX}, Pushes: plain{pub}, Notifier: notify.New(rc, plain{pub}), Presence: rc, Log: log})
-	h := mqapi.New(svc, log)
+		StorePub: rebound{pub, storeX}, Pushes: plain{pub}, Presence: rc, Log: log})
+	dead := func(context.Context, []byte, string) error { return errors.New("no dead letters expected") }
+	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, dead, log)
 	var stored, down collector
-	go conn.Consume(ctx, uplinkQ, rabbit.ConsumeOptions{RetryDelay: 50 * time.Millisecond}, h.Handle)
+	go conn.ConsumeBatch(ctx, uplinkQ, rabbit.BatchOptions{RetryDelay: 50 * time.Millisecond}, h.HandleBatch)
 	go conn.Consume(ctx, storeQ, rabbit.ConsumeOptions{}, stored.handle)
 	go conn.Consume(ctx, "test.down."+id, rabbit.ConsumeOptions{}, down.handle)
 
@@ -154,11 +174,7 @@ func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 		}
 	}
 	var acks []payload.MessageAck
-	for _, b := range down.wait(t, 6) { // 5 up-ACKs and one 1107 serverSend (bob is offline)
-		var p mq.Push
-		if err := json.Unmarshal(b, &p); err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range pushes(t, &down, 6) { // 5 up-ACKs and one 1107 serverSend (bob is offline)
 		if p.Command == command.MessageAck {
 			var a payload.MessageAck
 			_ = json.Unmarshal(p.Data, &a)
@@ -178,13 +194,20 @@ func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 	}
 	stored.wait(t, 1)
 	time.Sleep(200 * time.Millisecond) // the acks came after every store publish; nothing more is due
-	recs := stored.all()
+	var recs []mq.StoreRecord
+	for _, b := range stored.all() {
+		rs, err := mq.DecodeStoreRecords(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rs...)
+	}
 	if len(recs) != 1 {
 		t.Fatalf("%d store records, want 1", len(recs))
 	}
-	var rec mq.StoreRecord
-	if err := json.Unmarshal(recs[0], &rec); err != nil || rec.Op != mq.OpInsert || rec.Message.Seq != 1 ||
+	rec := recs[0]
+	if rec.Op != mq.OpInsert || rec.Message.Seq != 1 ||
 		rec.Message.MessageKey != acks[0].Data.MessageKey || rec.Message.ConversationID != mq.P2PConversation("alice", "bob") {
-		t.Fatalf("store record %+v, %v", rec, err)
+		t.Fatalf("store record %+v", rec)
 	}
 }

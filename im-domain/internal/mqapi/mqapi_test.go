@@ -4,56 +4,61 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
-	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
-type fakeMsgs struct {
+// fakeBatch records what HandleBatch put into the batch.
+type fakeBatch struct {
 	calls []string
 	err   error
 }
 
-func (f *fakeMsgs) Send(_ context.Context, in message.Send) (payload.AckData, error) {
+func (f *fakeBatch) Send(in message.Send) {
 	f.calls = append(f.calls, "send:"+in.Msg.MessageID+":"+in.Broker)
-	return payload.AckData{}, f.err
 }
-func (f *fakeMsgs) ReceiveAck(context.Context, device.ID, payload.ReceiveAck) error {
-	f.calls = append(f.calls, "recv")
-	return f.err
-}
-func (f *fakeMsgs) Read(_ context.Context, _ device.ID, _ payload.Read, group bool) error {
+func (f *fakeBatch) ReceiveAck(device.ID, payload.ReceiveAck) { f.calls = append(f.calls, "recv") }
+func (f *fakeBatch) Read(_ device.ID, _ payload.Read, group bool) {
 	f.calls = append(f.calls, map[bool]string{false: "read", true: "groupRead"}[group])
-	return f.err
 }
-func (f *fakeMsgs) Recall(context.Context, device.ID, string, payload.Recall) error {
-	f.calls = append(f.calls, "recall")
-	return f.err
-}
+func (f *fakeBatch) Recall(device.ID, string, payload.Recall) { f.calls = append(f.calls, "recall") }
+func (f *fakeBatch) Run(context.Context) error               { return f.err }
 
 func delivery(cmd command.Code, body string) rabbit.Delivery {
-	up, _ := json.Marshal(mq.Uplink{Version: mq.Version, Command: cmd, Broker: "gw",
-		From: device.ID{AppID: 1, UserID: "alice"}, Payload: json.RawMessage(body)})
+	up, _ := json.Marshal(uplink(cmd, body))
 	return rabbit.Delivery{Body: up}
 }
 
-func TestHandle_DispatchAndAckPolicy(t *testing.T) {
+func uplink(cmd command.Code, body string) mq.Uplink {
+	return mq.Uplink{Version: mq.Version, Command: cmd, Broker: "gw",
+		From: device.ID{AppID: 1, UserID: "alice"}, Payload: json.RawMessage(body)}
+}
+
+// handler returns a Handler over f whose dead letters go to dead.
+func handler(f *fakeBatch, dead *[]string) *Handler {
+	return New(func() Batch { return f }, func(_ context.Context, body []byte, _ string) error {
+		*dead = append(*dead, string(body))
+		return nil
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func TestHandleBatch_DispatchAndAckPolicy(t *testing.T) {
 	tests := []struct {
-		name      string
-		d         rabbit.Delivery
-		err       error
-		call      string
-		wantErr   bool
-		permanent bool
+		name    string
+		d       rabbit.Delivery
+		err     error
+		call    string
+		wantErr bool
+		dead    bool
 	}{
 		{"p2p", delivery(command.MessageP2P, `{"messageId":"m"}`), nil, "send:m:gw", false, false},
 		{"group", delivery(command.GroupMessage, `{"messageId":"g"}`), nil, "send:g:gw", false, false},
@@ -61,20 +66,19 @@ func TestHandle_DispatchAndAckPolicy(t *testing.T) {
 		{"read", delivery(command.MessageRead, `{}`), nil, "read", false, false},
 		{"group read", delivery(command.GroupRead, `{}`), nil, "groupRead", false, false},
 		{"recall", delivery(command.MessageRecall, `{}`), nil, "recall", false, false},
-		{"refusal is acked", delivery(command.MessageP2P, `{}`), errcode.NotFriends, "send::gw", false, false},
-		{"callback veto is acked", delivery(command.MessageP2P, `{}`), errcode.CallbackVeto.With("no"), "send::gw", false, false},
 		{"transient is requeued", delivery(command.MessageP2P, `{}`), errors.New("redis down"), "send::gw", true, false},
-		{"retryable code is requeued", delivery(command.MessageP2P, `{}`), errcode.Unavailable, "send::gw", true, false},
 		{"unknown command is dropped", delivery(command.Code(1999), `{}`), nil, "", false, false},
 		{"bad body is dropped", delivery(command.MessageP2P, `{"messageId":5}`), nil, "", false, false},
-		{"bad envelope is dead-lettered", rabbit.Delivery{Body: []byte("nope")}, nil, "", true, true},
+		{"bad envelope is dead-lettered", rabbit.Delivery{Body: []byte("nope")}, nil, "", false, true},
+		{"unknown version is dead-lettered", rabbit.Delivery{Body: []byte(`{"v":9}`)}, nil, "", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeMsgs{err: tt.err}
-			err := New(f, slog.New(slog.NewTextHandler(io.Discard, nil))).Handle(t.Context(), tt.d)
-			if (err != nil) != tt.wantErr || errors.Is(err, rabbit.ErrPermanent) != tt.permanent {
-				t.Fatalf("err = %v", err)
+			f := &fakeBatch{err: tt.err}
+			var dead []string
+			err := handler(f, &dead).HandleBatch(t.Context(), []rabbit.Delivery{tt.d})
+			if (err != nil) != tt.wantErr || (len(dead) == 1) != tt.dead {
+				t.Fatalf("err = %v, dead letters %v", err, dead)
 			}
 			if got := append(f.calls, "")[0]; got != tt.call {
 				t.Fatalf("calls = %v, want %q", f.calls, tt.call)
@@ -83,39 +87,22 @@ func TestHandle_DispatchAndAckPolicy(t *testing.T) {
 	}
 }
 
-// TestHandle_Batch: a gateway's batch is handled uplink by uplink, in
-// order; a retryable failure requeues it, a refusal does not stop it.
-func TestHandle_Batch(t *testing.T) {
-	batch := func(ids ...string) rabbit.Delivery {
-		b := mq.UplinkBatch{Version: mq.Version}
-		for _, id := range ids {
-			b.Uplinks = append(b.Uplinks, mq.Uplink{Version: mq.Version, Command: command.MessageP2P, Broker: "gw",
-				From: device.ID{AppID: 1, UserID: "alice"}, Payload: json.RawMessage(`{"messageId":"` + id + `"}`)})
-		}
-		body, _ := json.Marshal(b)
-		return rabbit.Delivery{Body: body}
+// A batch of deliveries, single uplinks and uplink batches mixed, becomes
+// one message batch in queue order; a poison delivery among them is set
+// aside alone.
+func TestHandleBatch_OneBatchInQueueOrder(t *testing.T) {
+	multi, _ := json.Marshal(mq.UplinkBatch{Version: mq.Version, Uplinks: []mq.Uplink{
+		uplink(command.MessageP2P, `{"messageId":"b"}`), uplink(command.MessageReceiveAck, `{}`),
+		uplink(command.MessageP2P, `{"messageId":"c"}`)}})
+	ds := []rabbit.Delivery{delivery(command.MessageP2P, `{"messageId":"a"}`), {Body: []byte("{")},
+		{Body: multi}, delivery(command.MessageP2P, `{"messageId":"d"}`)}
+	f := &fakeBatch{}
+	var dead []string
+	if err := handler(f, &dead).HandleBatch(t.Context(), ds); err != nil {
+		t.Fatal(err)
 	}
-	tests := []struct {
-		name    string
-		err     error
-		calls   int
-		wantErr bool
-	}{
-		{"every uplink in order", nil, 3, false},
-		{"refusals are acked one by one", errcode.NotFriends, 3, false},
-		{"retryable failure requeues the batch", errors.New("redis down"), 1, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeMsgs{err: tt.err}
-			err := New(f, slog.New(slog.NewTextHandler(io.Discard, nil))).Handle(t.Context(), batch("a", "b", "c"))
-			if (err != nil) != tt.wantErr || errors.Is(err, rabbit.ErrPermanent) {
-				t.Fatalf("err = %v", err)
-			}
-			want := []string{"send:a:gw", "send:b:gw", "send:c:gw"}[:tt.calls]
-			if fmt.Sprint(f.calls) != fmt.Sprint(want) {
-				t.Fatalf("calls = %v, want %v", f.calls, want)
-			}
-		})
+	want := []string{"send:a:gw", "send:b:gw", "recv", "send:c:gw", "send:d:gw"}
+	if !slices.Equal(f.calls, want) || !slices.Equal(dead, []string{"{"}) {
+		t.Fatalf("calls %v, dead %v", f.calls, dead)
 	}
 }

@@ -72,7 +72,7 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) error {
 		return fmt.Errorf("notify %d: sessions: %w", ev.Command, err)
 	}
 	var errs []error
-	for broker, to := range byBroker(ev, online) {
+	for broker, to := range ByGateway(ev, online) {
 		push := mq.Push{Version: mq.Version, Command: ev.Command, AppID: ev.AppID, To: to,
 			ToID: ev.ToID, MessageID: ev.MessageID, Data: data, Close: ev.Close}
 		body, err := json.Marshal(push)
@@ -86,12 +86,13 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) error {
 	return errors.Join(errs...)
 }
 
-// byBroker groups the target devices by the gateway holding them, leaving
-// out the excluded device.
-func byBroker(ev Event, online map[string][]session.Session) map[string][]device.ID {
+// ByGateway groups the devices of ev.To's users in online by the gateway
+// holding them, leaving out the excluded device; each gateway's devices are
+// sorted. online may hold other users too (a batch's presence).
+func ByGateway(ev Event, online map[string][]session.Session) map[string][]device.ID {
 	out := map[string][]device.ID{}
-	for user, sessions := range online {
-		for _, s := range sessions {
+	for _, user := range dedup(ev.To) {
+		for _, s := range online[user] {
 			id := device.ID{AppID: ev.AppID, UserID: user, Type: s.ClientType, IMEI: s.IMEI}
 			if ev.ExcludeDevice != nil && *ev.ExcludeDevice == id {
 				continue

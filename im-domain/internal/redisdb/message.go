@@ -44,57 +44,87 @@ func (d *Dedup) ttl(s message.State) time.Duration {
 	return d.pendingTTL
 }
 
-// Claim implements message.Dedup with SET NX.
-func (d *Dedup) Claim(ctx context.Context, appID uint32, fromID, messageID string, e message.Entry) (message.Entry, bool, error) {
-	raw, err := json.Marshal(e)
+// ClaimAll implements message.Dedup: SET NX and GET of every key in one
+// pipeline; the GET of a key won reads back its own entry.
+func (d *Dedup) ClaimAll(ctx context.Context, keys []message.SenderKey, fresh message.Entry) ([]message.Claim, error) {
+	raw, err := json.Marshal(fresh)
 	if err != nil {
-		return e, false, err
+		return nil, err
 	}
-	ok, err := d.rdb.SetNX(ctx, dedupKey(appID, fromID, messageID), raw, d.ttl(e.State)).Result()
+	pipe := d.rdb.Pipeline()
+	sets := make([]*redis.BoolCmd, len(keys))
+	gets := make([]*redis.StringCmd, len(keys))
+	for i, k := range keys {
+		key := dedupKey(k.AppID, k.FromID, k.MessageID)
+		sets[i] = pipe.SetNX(ctx, key, raw, d.ttl(fresh.State))
+		gets[i] = pipe.Get(ctx, key)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redis: dedup claim: %w", err)
+	}
+	out := make([]message.Claim, len(keys))
+	for i := range keys {
+		if err := sets[i].Err(); err != nil {
+			return nil, fmt.Errorf("redis: dedup claim: %w", err)
+		}
+		if sets[i].Val() {
+			out[i] = message.Claim{Entry: fresh, Won: true, Found: true}
+			continue
+		}
+		if out[i], err = claimOf(gets[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// claimOf reads the existing entry of a claim that was not won.
+func claimOf(get *redis.StringCmd) (message.Claim, error) {
+	raw, err := get.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return message.Claim{}, nil // expired since the SET NX
+	}
+	var c message.Claim
+	if err == nil {
+		err = json.Unmarshal(raw, &c.Entry)
+	}
 	if err != nil {
-		return e, false, fmt.Errorf("redis: dedup claim: %w", err)
+		return c, fmt.Errorf("redis: dedup entry: %w", err)
 	}
-	if ok {
-		return e, true, nil
-	}
-	old, found, err := d.Get(ctx, appID, fromID, messageID)
-	if err == nil && !found { // expired between SET NX and GET: try once more
-		return d.Claim(ctx, appID, fromID, messageID, e)
-	}
-	return old, false, err
+	c.Found = true
+	return c, nil
 }
 
 // Get implements message.Dedup.
-func (d *Dedup) Get(ctx context.Context, appID uint32, fromID, messageID string) (message.Entry, bool, error) {
-	raw, err := d.rdb.Get(ctx, dedupKey(appID, fromID, messageID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return message.Entry{}, false, nil
-	}
-	if err != nil {
-		return message.Entry{}, false, fmt.Errorf("redis: dedup get: %w", err)
-	}
-	var e message.Entry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return e, false, fmt.Errorf("redis: dedup entry: %w", err)
-	}
-	return e, true, nil
+func (d *Dedup) Get(ctx context.Context, k message.SenderKey) (message.Entry, bool, error) {
+	c, err := claimOf(d.rdb.Get(ctx, dedupKey(k.AppID, k.FromID, k.MessageID)))
+	return c.Entry, c.Found, err
 }
 
-// Save implements message.Dedup.
-func (d *Dedup) Save(ctx context.Context, appID uint32, fromID, messageID string, e message.Entry) error {
-	raw, err := json.Marshal(e)
-	if err == nil {
-		err = d.rdb.Set(ctx, dedupKey(appID, fromID, messageID), raw, d.ttl(e.State)).Err()
+// SaveAll implements message.Dedup in one pipeline.
+func (d *Dedup) SaveAll(ctx context.Context, keys []message.SenderKey, es []message.Entry) error {
+	pipe := d.rdb.Pipeline()
+	for i, k := range keys {
+		raw, err := json.Marshal(es[i])
+		if err != nil {
+			return err
+		}
+		pipe.Set(ctx, dedupKey(k.AppID, k.FromID, k.MessageID), raw, d.ttl(es[i].State))
 	}
-	if err != nil {
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("redis: dedup save: %w", err)
 	}
 	return nil
 }
 
-// Release implements message.Dedup.
-func (d *Dedup) Release(ctx context.Context, appID uint32, fromID, messageID string) error {
-	if err := d.rdb.Del(ctx, dedupKey(appID, fromID, messageID)).Err(); err != nil {
+// ReleaseAll implements message.Dedup with one DEL per key, pipelined (the
+// keys may live on different cluster slots).
+func (d *Dedup) ReleaseAll(ctx context.Context, keys []message.SenderKey) error {
+	pipe := d.rdb.Pipeline()
+	for _, k := range keys {
+		pipe.Del(ctx, dedupKey(k.AppID, k.FromID, k.MessageID))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("redis: dedup release: %w", err)
 	}
 	return nil

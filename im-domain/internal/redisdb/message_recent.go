@@ -40,19 +40,21 @@ func recentSeqKey(appID uint32, conversation string, seq int64) string {
 	return strconv.FormatUint(uint64(appID), 10) + ":msgRecent:s:" + conversation + ":" + strconv.FormatInt(seq, 10)
 }
 
-// Remember implements message.Recent: both keys in one round trip (not a
-// MULTI: the keys may live on different cluster slots).
-func (r *Recent) Remember(ctx context.Context, m mq.Message) error {
-	raw, err := json.Marshal(m)
-	if err == nil {
-		_, err = r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, recentKeyKey(m.AppID, m.MessageKey), raw, r.ttl)
-			p.Set(ctx, recentSeqKey(m.AppID, m.ConversationID, m.Seq), raw, r.ttl)
-			return nil
-		})
+// RememberAll implements message.Recent: two keys per message, all in one
+// pipeline (not a MULTI: the keys may live on different cluster slots).
+func (r *Recent) RememberAll(ctx context.Context, ms []mq.Message) error {
+	pipe := r.rdb.Pipeline()
+	for i := range ms {
+		m := &ms[i]
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("redis: remember message: %w", err)
+		}
+		pipe.Set(ctx, recentKeyKey(m.AppID, m.MessageKey), raw, r.ttl)
+		pipe.Set(ctx, recentSeqKey(m.AppID, m.ConversationID, m.Seq), raw, r.ttl)
 	}
-	if err != nil {
-		return fmt.Errorf("redis: remember message: %w", err)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: remember messages: %w", err)
 	}
 	return nil
 }

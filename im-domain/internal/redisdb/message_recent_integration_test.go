@@ -19,7 +19,7 @@ func TestRecent_ByKeyAndBySeqUntilTTL(t *testing.T) {
 	r := redisdb.Wrap(rdb, time.Minute).NewRecent(time.Second)
 	m := mq.Message{AppID: app, Kind: mq.Group, ConversationID: "group:g:1", FromID: "alice", GroupID: "g:1",
 		MessageID: "m1", MessageKey: 42, Seq: 7, Time: 1}
-	if err := r.Remember(t.Context(), m); err != nil {
+	if err := r.RememberAll(t.Context(), []mq.Message{m}); err != nil {
 		t.Fatal(err)
 	}
 	for name, find := range map[string]func() (mq.Message, bool, error){

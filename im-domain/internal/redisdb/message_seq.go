@@ -43,12 +43,14 @@ func (c *Client) NewSequencer(blocks SeqBlocks, block int64) *Sequencer {
 	return &Sequencer{rdb: c.rdb, blocks: blocks, block: block}
 }
 
-// next returns the incremented seq, or 0 when a block must be reserved.
+// next takes ARGV[1] seqs and returns the last of them, or 0 when the
+// block has not that many left (its rest is skipped: holes are allowed).
 var next = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 local lim = redis.call('GET', KEYS[2])
-if not cur or not lim or tonumber(cur) >= tonumber(lim) then return 0 end
-return redis.call('INCR', KEYS[1])`)
+local n = tonumber(ARGV[1])
+if not cur or not lim or tonumber(cur) + n > tonumber(lim) then return 0 end
+return redis.call('INCRBY', KEYS[1], n)`)
 
 // extend installs a reserved block (start, lim]: the current seq is raised
 // to start and the bound to lim, never lowered.
@@ -64,26 +66,88 @@ func seqKeys(appID uint32, conversation string) []string {
 	return []string{p, p + ":lim"}
 }
 
-// Next implements message.Sequencer.
+// Next returns one new seq of conversation.
 func (s *Sequencer) Next(ctx context.Context, appID uint32, conversation string) (int64, error) {
-	keys := seqKeys(appID, conversation)
-	// Every failed round reserves a block, so the loop makes progress;
-	// it only repeats while other callers drain the new blocks first.
-	for ctx.Err() == nil {
-		seq, err := next.Run(ctx, s.rdb, keys).Int64()
-		if err != nil {
-			return 0, fmt.Errorf("redis: seq: %w", err)
-		}
-		if seq > 0 {
-			return seq, nil
-		}
-		hi, err := s.blocks.ReserveSeqs(ctx, appID, conversation, s.block)
-		if err != nil {
-			return 0, err
-		}
-		if err := extend.Run(ctx, s.rdb, keys, hi-s.block, hi).Err(); err != nil {
-			return 0, fmt.Errorf("redis: seq block: %w", err)
-		}
+	firsts, err := s.NextAll(ctx, []message.SeqRequest{{AppID: appID, Conversation: conversation, N: 1}})
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("redis: seq %s: %w", conversation, ctx.Err())
+	return firsts[0], nil
+}
+
+// NextAll implements message.Sequencer: one pipelined round trip for all
+// requests; a request its block cannot serve reserves a new block in MySQL
+// (at least N seqs) and is asked again. Every failed round reserves a
+// block, so the loop makes progress; it only repeats while other callers
+// drain the new blocks first.
+func (s *Sequencer) NextAll(ctx context.Context, reqs []message.SeqRequest) ([]int64, error) {
+	out := make([]int64, len(reqs))
+	pending := make([]int, len(reqs))
+	for i := range reqs {
+		pending[i] = i
+	}
+	for len(pending) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("redis: seq: %w", err)
+		}
+		lasts, err := s.take(ctx, reqs, pending)
+		if err != nil {
+			return nil, err
+		}
+		var short []int
+		for k, i := range pending {
+			if lasts[k] > 0 {
+				out[i] = lasts[k] - reqs[i].N + 1
+				continue
+			}
+			if err := s.reserve(ctx, reqs[i]); err != nil {
+				return nil, err
+			}
+			short = append(short, i)
+		}
+		pending = short
+	}
+	return out, nil
+}
+
+// take runs next for the pending requests in one pipeline, loading the
+// script first if Redis does not know it (a restart, a flush).
+func (s *Sequencer) take(ctx context.Context, reqs []message.SeqRequest, pending []int) ([]int64, error) {
+	for attempt := 0; ; attempt++ {
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(pending))
+		for k, i := range pending {
+			cmds[k] = next.EvalSha(ctx, pipe, seqKeys(reqs[i].AppID, reqs[i].Conversation), reqs[i].N)
+		}
+		_, err := pipe.Exec(ctx)
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
+			if err := next.Load(ctx, s.rdb).Err(); err != nil {
+				return nil, fmt.Errorf("redis: seq script: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redis: seq: %w", err)
+		}
+		lasts := make([]int64, len(cmds))
+		for k, c := range cmds {
+			if lasts[k], err = c.Int64(); err != nil {
+				return nil, fmt.Errorf("redis: seq: %w", err)
+			}
+		}
+		return lasts, nil
+	}
+}
+
+// reserve installs a new block of at least r.N seqs for r's conversation.
+func (s *Sequencer) reserve(ctx context.Context, r message.SeqRequest) error {
+	size := max(s.block, r.N)
+	hi, err := s.blocks.ReserveSeqs(ctx, r.AppID, r.Conversation, size)
+	if err != nil {
+		return err
+	}
+	if err := extend.Run(ctx, s.rdb, seqKeys(r.AppID, r.Conversation), hi-size, hi).Err(); err != nil {
+		return fmt.Errorf("redis: seq block: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,343 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/whaleim/whaleim/im-codec/payload"
+	"github.com/whaleim/whaleim/im-common/mq"
+)
+
+// job is one send of a batch on its way through the pipeline.
+type job struct {
+	in  Send
+	key SenderKey
+	e   Entry
+	// step is what is left to do; err the refusal a stepRefused job was
+	// answered with.
+	step step
+	err  error
+	// claimed: this attempt owns the dedup entry (won or took it over).
+	claimed bool
+	// dup is the earlier job of the same sender key in this batch: this
+	// one gets the same answer and nothing else.
+	dup *job
+	// members of a group send, from the check (fan-out).
+	members []string
+}
+
+// step is where a job is in the pipeline.
+type step int
+
+const (
+	stepAdmit   step = iota // claimed fresh: checks, seq, persist, deliver
+	stepPersist             // assigned by a dead attempt: persist, deliver
+	stepAnswer              // done before: only the up-ACK again
+	stepRefused             // refused: answered with the code
+)
+
+func (j *job) result() (payload.AckData, error) {
+	if j.dup != nil {
+		return j.dup.result()
+	}
+	if j.step == stepRefused {
+		return payload.AckData{MessageID: j.in.Msg.MessageID}, j.err
+	}
+	return ackData(&j.in, &j.e), nil
+}
+
+func keysOf(jobs []*job) []SenderKey {
+	out := make([]SenderKey, len(jobs))
+	for i, j := range jobs {
+		out[i] = j.key
+	}
+	return out
+}
+
+// filter returns the jobs at one of steps.
+func filter(jobs []*job, steps ...step) []*job {
+	var out []*job
+	for _, j := range jobs {
+		for _, st := range steps {
+			if j.step == st {
+				out = append(out, j)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// sendAll runs the send pipeline on a batch, every stage once for all its
+// messages: validate; claim (one Redis round trip); the MySQL guard (one
+// query); checks (caches); seqs (one round trip); assigned entries and
+// recent identities (one round trip each, concurrently); ONE confirmed
+// store publish; done entries (one round trip); then the answers and the
+// fan-out go to o in batch order. A transient failure returns an error:
+// nothing was answered, the claims are given up, the caller retries.
+func (s *Service) sendAll(ctx context.Context, o *outbox, ins []Send) ([]*job, error) {
+	jobs, live := s.prepare(ins)
+	err := s.claimAll(ctx, live)
+	if err == nil {
+		err = s.admitAll(ctx, filter(live, stepAdmit))
+	}
+	if err == nil {
+		err = s.persistAll(ctx, live)
+	}
+	if err != nil {
+		s.abandon(ctx, live)
+		return nil, err
+	}
+	s.answer(ctx, o, jobs)
+	return jobs, nil
+}
+
+// prepare validates every send and links duplicates within the batch to
+// their first occurrence; it returns all jobs and the ones to process.
+func (s *Service) prepare(ins []Send) (jobs, live []*job) {
+	seen := make(map[SenderKey]*job, len(ins))
+	jobs = make([]*job, len(ins))
+	for i, in := range ins {
+		j := &job{in: in, key: SenderKey{AppID: in.AppID, FromID: in.FromID, MessageID: in.Msg.MessageID}}
+		jobs[i] = j
+		if err := validate(&j.in); err != nil {
+			j.step, j.err = stepRefused, err
+			continue
+		}
+		if first, ok := seen[j.key]; ok {
+			j.dup = first
+			continue
+		}
+		seen[j.key] = j
+		live = append(live, j)
+	}
+	return jobs, live
+}
+
+// admitAll runs the final dedup guard and the checks, then assigns seqs
+// and keys to the admitted jobs.
+func (s *Service) admitAll(ctx context.Context, jobs []*job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if err := s.storedGuard(ctx, jobs); err != nil {
+		return err
+	}
+	if err := s.checkAll(ctx, filter(jobs, stepAdmit)); err != nil {
+		return err
+	}
+	return s.assignAll(ctx, filter(jobs, stepAdmit))
+}
+
+// storedGuard answers the jobs whose message MySQL already has (the Redis
+// entry expired or was flushed) with the stored seq, key and time.
+func (s *Service) storedGuard(ctx context.Context, jobs []*job) error {
+	stored, err := s.d.Store.StoredAll(ctx, keysOf(jobs))
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if m, ok := stored[j.key]; ok {
+			j.e = Entry{State: Done, At: s.now().UnixMilli(), Seq: m.Seq, Key: m.MessageKey, Time: m.Time}
+			j.step = stepAnswer
+		}
+	}
+	return nil
+}
+
+// checkAll applies the send rules and the app's before-callback; refused
+// jobs are answered later and their claims released now, so a resend is
+// judged again.
+func (s *Service) checkAll(ctx context.Context, jobs []*job) error {
+	var refused []*job
+	for _, j := range jobs {
+		members, err := s.check(ctx, &j.in)
+		if err == nil {
+			err = s.vetoSend(ctx, &j.in)
+		}
+		if err != nil && !refusal(err) {
+			return err
+		}
+		if err != nil {
+			j.step, j.err = stepRefused, err
+			refused = append(refused, j)
+		}
+		j.members = members
+	}
+	if len(refused) > 0 {
+		if err := s.d.Dedup.ReleaseAll(ctx, keysOf(refused)); err != nil {
+			s.log.WarnContext(ctx, "dedup release failed", "err", err)
+		}
+	}
+	return nil
+}
+
+// assignAll gives every job its seq (one request per conversation, in
+// batch order) and key.
+func (s *Service) assignAll(ctx context.Context, jobs []*job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if err := s.touchAll(ctx, jobs); err != nil {
+		return err
+	}
+	type convKey struct {
+		app  uint32
+		conv string
+	}
+	index := map[convKey]int{}
+	var reqs []SeqRequest
+	for _, j := range jobs {
+		k := convKey{j.in.AppID, j.in.conversation()}
+		i, ok := index[k]
+		if !ok {
+			i = len(reqs)
+			index[k] = i
+			reqs = append(reqs, SeqRequest{AppID: k.app, Conversation: k.conv})
+		}
+		reqs[i].N++
+	}
+	firsts, err := s.d.Seqs.NextAll(ctx, reqs)
+	if err != nil {
+		return err
+	}
+	now := s.now().UnixMilli()
+	for _, j := range jobs {
+		i := index[convKey{j.in.AppID, j.in.conversation()}]
+		key, err := s.d.Keys.Next(ctx)
+		if err != nil {
+			return err
+		}
+		j.e = Entry{State: Assigned, At: now, Seq: firsts[i], Key: key, Time: now}
+		firsts[i]++
+	}
+	return nil
+}
+
+// persistAll makes the admitted and taken-over jobs durable: their
+// assigned entries and recent identities, then one confirmed store publish,
+// then their done entries (with those the MySQL guard found).
+func (s *Service) persistAll(ctx context.Context, live []*job) error {
+	ps := filter(live, stepAdmit, stepPersist)
+	if len(ps) > 0 {
+		if err := s.remember(ctx, ps); err != nil {
+			return err
+		}
+		if err := s.publishStore(ctx, ps); err != nil {
+			return err
+		}
+	}
+	var done []*job
+	for _, j := range live {
+		if j.claimed && j.step != stepRefused {
+			j.e.State, j.e.At = Done, s.now().UnixMilli()
+			done = append(done, j)
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	return s.d.Dedup.SaveAll(ctx, keysOf(done), entriesOf(done))
+}
+
+func entriesOf(jobs []*job) []Entry {
+	out := make([]Entry, len(jobs))
+	for i, j := range jobs {
+		out[i] = j.e
+	}
+	return out
+}
+
+// remember saves the assigned entries (a redelivery reuses their seq and
+// key) and the messages' identities (Recent) at once.
+func (s *Service) remember(ctx context.Context, jobs []*job) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.d.Dedup.SaveAll(gctx, keysOf(jobs), entriesOf(jobs)) })
+	if s.d.Recent != nil {
+		ids := make([]mq.Message, len(jobs))
+		for i, j := range jobs {
+			ids[i] = record(&j.in, &j.e)
+			ids[i].Body, ids[i].Extra = "", ""
+		}
+		g.Go(func() error {
+			if err := s.d.Recent.RememberAll(gctx, ids); err != nil {
+				return fmt.Errorf("message: remember: %w", err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// publishStore publishes the jobs' store records as one StoreBatch and
+// waits for the confirm: the durability point of every message in it.
+func (s *Service) publishStore(ctx context.Context, jobs []*job) error {
+	b := mq.StoreBatch{Version: mq.Version, Records: make([]mq.StoreRecord, len(jobs))}
+	for i, j := range jobs {
+		b.Records[i] = mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: record(&j.in, &j.e)}
+	}
+	body, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("message: marshal store batch: %w", err)
+	}
+	if err := s.d.StorePub.Publish(ctx, mq.ExchangeStore, mq.KeyStoreMessages, body); err != nil {
+		return fmt.Errorf("message: store publish: %w", err)
+	}
+	return nil
+}
+
+// abandon gives up the claims of a failed batch, so its redelivery is not
+// kept waiting for a dead attempt: a pending claim is released, an
+// assigned entry is aged so the redelivery takes it over at once (reusing
+// its seq and key). Best effort: otherwise TakeOver applies.
+func (s *Service) abandon(ctx context.Context, live []*job) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	var release, age []*job
+	for _, j := range live {
+		switch {
+		case !j.claimed || j.step == stepRefused:
+		case j.e.State == Assigned:
+			j.e.At = 0
+			age = append(age, j)
+		default:
+			release = append(release, j)
+		}
+	}
+	if len(release) > 0 {
+		if err := s.d.Dedup.ReleaseAll(ctx, keysOf(release)); err != nil {
+			s.log.WarnContext(ctx, "dedup release after failure", "err", err)
+		}
+	}
+	if len(age) > 0 {
+		if err := s.d.Dedup.SaveAll(ctx, keysOf(age), entriesOf(age)); err != nil {
+			s.log.WarnContext(ctx, "dedup give-up after failure", "err", err)
+		}
+	}
+}
+
+// answer queues, in batch order, each job's up-ACK and, for a new
+// message, its fan-out; then it tells conversations and callbacks.
+func (s *Service) answer(ctx context.Context, o *outbox, jobs []*job) {
+	for _, j := range jobs {
+		src := j
+		if j.dup != nil {
+			src = j.dup
+		}
+		switch src.step {
+		case stepRefused:
+			s.upAck(o, &j.in, nil, src.err)
+		case stepAnswer:
+			s.upAck(o, &j.in, &src.e, nil)
+		default:
+			s.upAck(o, &j.in, &src.e, nil)
+			if j.dup == nil {
+				s.deliver(ctx, o, j)
+			}
+		}
+	}
+}
