@@ -46,11 +46,11 @@ type world struct {
 
 func newWorld() *world {
 	return &world{dedup: map[string]Entry{}, seq: map[string]int64{}, read: map[string]int64{},
-		users:  map[string]user.User{"alice": {ID: "alice"}, "bob": {ID: "bob"}, "carol": {ID: "carol"}},
-		rel:    Relation{Friends: true},
+		users: map[string]user.User{"alice": {ID: "alice"}, "bob": {ID: "bob"}, "carol": {ID: "carol"}},
+		rel:   Relation{Friends: true},
 		online: map[string][]session.Session{"alice": {{Broker: "gw1", ClientType: 3, IMEI: "p1"}},
 			"bob": {{Broker: "gw2", ClientType: 3, IMEI: "p2"}}, "carol": {{Broker: "gw3", ClientType: 3, IMEI: "p3"}}},
-		app:    app.App{ID: 1, Settings: app.DefaultSettings()}}
+		app: app.App{ID: 1, Settings: app.DefaultSettings()}}
 }
 
 func (w *world) note(s string) { w.mu.Lock(); w.log = append(w.log, s); w.mu.Unlock() }

@@ -31,7 +31,7 @@ func (f *fakeBatch) Read(_ device.ID, _ payload.Read, group bool) {
 	f.calls = append(f.calls, map[bool]string{false: "read", true: "groupRead"}[group])
 }
 func (f *fakeBatch) Recall(device.ID, string, payload.Recall) { f.calls = append(f.calls, "recall") }
-func (f *fakeBatch) Run(context.Context) error               { return f.err }
+func (f *fakeBatch) Run(context.Context) error                { return f.err }
 
 func delivery(cmd command.Code, body string) rabbit.Delivery {
 	up, _ := json.Marshal(uplink(cmd, body))
