@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
+	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
 // Migration 404 folds the message core's former read cursor into
@@ -51,5 +52,29 @@ func TestMigration404_OneReadPosition(t *testing.T) {
 		AND table_name = 'im_message_user_conv' AND column_name = 'read_seq'`).Scan(&cols)
 	if len(rows) != 3 || cols != 0 {
 		t.Fatalf("rows %+v, read_seq columns left %d", rows, cols)
+	}
+}
+
+// StoredAll finds stored messages by sender key, byte for byte, in one
+// query for many keys.
+func TestStoredAll_BySenderKey(t *testing.T) {
+	db := open(t)
+	app := apitest.RandomAppID()
+	for i, id := range []string{"m1", "m2"} {
+		err := db.Gorm.Exec(`INSERT INTO im_message (app_id, kind, conversation_id, from_id, to_id, group_id, message_id,
+			message_key, seq, body, extra, message_time, recalled, created_at) VALUES (?, 'p2p', 'p2p:a:b', 'a', 'b', '', ?, ?, ?, 'x', '', 5, 0, 5)`,
+			app, id, int64(app)*10+int64(i), i+1).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := []message.SenderKey{{AppID: app, FromID: "a", MessageID: "m2"}, {AppID: app, FromID: "a", MessageID: "M1"},
+		{AppID: app, FromID: "b", MessageID: "m1"}, {AppID: app, FromID: "a", MessageID: "m1"}}
+	got, err := db.StoredAll(t.Context(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[keys[0]].Seq != 2 || got[keys[3]].Seq != 1 {
+		t.Fatalf("stored %+v", got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+	"github.com/whaleim/whaleim/im-domain/internal/message"
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 )
 
@@ -117,5 +118,60 @@ func TestSequencer_ConcurrentNodesWithFlushAllUnique(t *testing.T) {
 	slices.Sort(all)
 	if len(slices.Compact(slices.Clone(all))) != len(all) {
 		t.Fatalf("a seq was issued twice: %v", all)
+	}
+}
+
+// One pipelined call serves many conversations, blocks smaller than a
+// request, a flush (keys and scripts gone) in between: every conversation's
+// seqs stay consecutive within a call and increasing across calls.
+func TestSequencer_NextAllBlocksAndFlush(t *testing.T) {
+	rdb := privateRedis(t)
+	seqs := redisdb.Wrap(rdb, time.Minute).NewSequencer(openDB(t), 4)
+	app := apitest.RandomAppID()
+	reqs := []message.SeqRequest{{AppID: app, Conversation: "p2p:a:b", N: 3}, {AppID: app, Conversation: "group:g", N: 9},
+		{AppID: app + 1, Conversation: "p2p:a:b", N: 1}}
+	last := make([]int64, len(reqs))
+	for round := range 4 {
+		firsts, err := seqs.NextAll(t.Context(), reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range firsts {
+			if f <= last[i] || (round == 0 && f != 1) {
+				t.Fatalf("round %d: %s starts at %d after %d", round, reqs[i].Conversation, f, last[i])
+			}
+			last[i] = f + reqs[i].N - 1
+		}
+		if round == 1 {
+			rdb.FlushAll(t.Context())
+			rdb.ScriptFlush(t.Context())
+		}
+	}
+}
+
+// ClaimAll: fresh keys are won, taken ones return their entry; SaveAll and
+// ReleaseAll change many entries at once.
+func TestDedup_ClaimAllSaveAllReleaseAll(t *testing.T) {
+	d := redisdb.Wrap(apitest.Redis(t), time.Minute).NewDedup(time.Minute)
+	app := apitest.RandomAppID()
+	a, b := message.SenderKey{AppID: app, FromID: "u", MessageID: "a"}, message.SenderKey{AppID: app, FromID: "u", MessageID: "b"}
+	done := message.Entry{State: message.Done, At: 1, Seq: 7, Key: 8, Time: 9}
+	if err := d.SaveAll(t.Context(), []message.SenderKey{a}, []message.Entry{done}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := message.Entry{State: message.Pending, At: 2}
+	got, err := d.ClaimAll(t.Context(), []message.SenderKey{a, b}, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []message.Claim{{Entry: done, Found: true}, {Entry: fresh, Won: true, Found: true}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("claims %+v, want %+v", got, want)
+	}
+	if err := d.ReleaseAll(t.Context(), []message.SenderKey{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := d.Get(t.Context(), b); ok || err != nil {
+		t.Fatalf("released entry still there: %v", err)
 	}
 }
