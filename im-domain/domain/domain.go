@@ -123,11 +123,13 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	hooks := webhook.New(apps, webhook.Config{}, deps.Log)
 	n.runners = append(n.runners, hooks.Run)
 	f := features{apps: apps, hooks: hooks, notifier: notify.New(rdb, pub)}
-	f.users = user.NewService(db, rdb, f.notifier, hooks, deps.Log)
+	bus := rdb.NewBus(deps.Log)
+	n.runners = append(n.runners, bus.Run)
+	f.users = user.NewService(db, rdb, f.notifier, hooks, bus, deps.Log)
 	if err := n.serveLoginChecks(ctx, f.users); err != nil {
 		return nil, err
 	}
-	f.friends = friend.NewService(db, db, f.notifier, hooks, 0, deps.Log)
+	f.friends = friend.NewService(db, db, f.notifier, hooks, bus, 0, deps.Log)
 	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
 	f.convs = conversation.NewService(db, f.notifier, allocatedSeqs{seqs: rdb.NewSequencer(db, 0), db: db}, deps.Log)
 	n.runners = append(n.runners, f.convs.Run) // the write-behind flush

@@ -35,7 +35,7 @@ func (s *Service) Block(ctx context.Context, appID uint32, from, to string, dev 
 	if err != nil {
 		return Friendship{}, err
 	}
-	s.cache.invalidate(appID, from, to)
+	s.invalidate(ctx, appID, from, to)
 	s.toOwner(ctx, appID, from, command.FriendBlackAdd, dev, p.AB)
 	s.afterPair(ctx, appID, webhook.BlackAddAfter, from, to)
 	return p.AB, nil
@@ -58,7 +58,7 @@ func (s *Service) Unblock(ctx context.Context, appID uint32, from, to string, de
 	if err != nil {
 		return Friendship{}, err
 	}
-	s.cache.invalidate(appID, from, to)
+	s.invalidate(ctx, appID, from, to)
 	s.toOwner(ctx, appID, from, command.FriendBlackDelete, dev, p.AB)
 	s.afterPair(ctx, appID, webhook.BlackDeleteAfter, from, to)
 	return p.AB, nil

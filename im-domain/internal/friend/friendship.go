@@ -63,7 +63,7 @@ func (s *Service) Add(ctx context.Context, appID uint32, from string, it Item, d
 		r, err := s.request(ctx, appID, from, it, dev)
 		return Added{Request: &r}, err
 	}
-	s.cache.invalidate(appID, from, it.ToID)
+	s.invalidate(ctx, appID, from, it.ToID)
 	s.notifyAdded(ctx, appID, p, dev)
 	s.afterItem(ctx, appID, webhook.FriendAddAfter, from, it)
 	return Added{Friendship: &p.AB}, nil
@@ -144,7 +144,7 @@ func (s *Service) Delete(ctx context.Context, appID uint32, from, to string, dev
 	if err != nil {
 		return Friendship{}, err
 	}
-	s.cache.invalidate(appID, from, to)
+	s.invalidate(ctx, appID, from, to)
 	s.toOwner(ctx, appID, from, command.FriendDelete, dev, p.AB)
 	s.afterPair(ctx, appID, webhook.FriendDeleteAfter, from, to)
 	return p.AB, nil
@@ -163,7 +163,7 @@ func (s *Service) DeleteAll(ctx context.Context, appID uint32, from string, dev 
 	}
 	res := Result{SuccessID: []string{}, ErrorID: []string{}}
 	for _, r := range rows {
-		s.cache.invalidate(appID, from, r.ToID)
+		s.invalidate(ctx, appID, from, r.ToID)
 		res.SuccessID = append(res.SuccessID, r.ToID)
 		s.afterPair(ctx, appID, webhook.FriendDeleteAfter, from, r.ToID)
 	}

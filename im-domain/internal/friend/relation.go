@@ -2,8 +2,10 @@ package friend
 
 import (
 	"context"
-	"sync"
+	"strconv"
 	"time"
+
+	"github.com/whaleim/whaleim/im-domain/internal/cache"
 )
 
 // DefaultRelationTTL is how long a Relation answer is reused.
@@ -20,9 +22,9 @@ const maxRelationEntries = 100_000
 // (default 5 s), so a burst of messages between two users costs one MySQL
 // read. Every change this node makes to a pair (add, approve, delete,
 // delete all, block, unblock, import) drops the pair at once, so on this
-// node a change is seen by the next send. Another domain node sees it
-// within the TTL: that bounded staleness is the price of not asking MySQL
-// (or Redis) on every send. A read racing with a change never stores its
+// node a change is seen by the next send; the other domain nodes clear
+// their relation caches when the change reaches them through the cache bus
+// (cache.Bus), and the TTL bounds the staleness of a lost invalidation. A read racing with a change never stores its
 // possibly stale answer (see relationCache.epoch). The cache holds at most
 // 100k pairs; when full, expired pairs are dropped, and if none are, the
 // whole cache.
@@ -59,8 +61,7 @@ type edge struct{ status, black int }
 
 // pairEntry holds a->b and b->a of a pairKey.
 type pairEntry struct {
-	ab, ba  edge
-	expires time.Time
+	ab, ba edge
 }
 
 // set stores the row from->to into the entry of keyOf(from, to).
@@ -81,57 +82,35 @@ func (e pairEntry) dir(k pairKey, from string) edge {
 	return e.ba
 }
 
-// relationCache is a TTL map of pair relations. epoch counts
-// invalidations: a reader notes it before querying MySQL and stores its
-// answer only if no invalidation happened meanwhile, so a change committed
-// during the read cannot be hidden by the older answer.
+// relationCache holds pair relations (cache.Map: TTL, bounded, and an
+// epoch so a change committed during a read cannot be hidden by the older
+// answer).
 type relationCache struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	now   func() time.Time
-	epoch uint64
-	m     map[pairKey]pairEntry
+	*cache.Map[pairKey, pairEntry]
 }
 
 func newRelationCache(ttl time.Duration, now func() time.Time) *relationCache {
-	return &relationCache{ttl: ttl, now: now, m: map[pairKey]pairEntry{}}
+	return &relationCache{cache.New[pairKey, pairEntry](ttl, maxRelationEntries, now)}
 }
 
-func (c *relationCache) get(k pairKey) (pairEntry, bool, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[k]
-	if ok && !c.now().Before(e.expires) {
-		delete(c.m, k)
-		ok = false
-	}
-	return e, ok, c.epoch
-}
+func (c *relationCache) get(k pairKey) (pairEntry, bool, uint64) { return c.Get(k) }
 
-func (c *relationCache) put(k pairKey, e pairEntry, epoch uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if epoch != c.epoch {
+func (c *relationCache) put(k pairKey, e pairEntry, epoch uint64) { c.Put(k, e, epoch) }
+
+func (c *relationCache) invalidate(appID uint32, x, y string) { c.Drop(keyOf(appID, x, y)) }
+
+// CacheTopic is the bus topic of relation changes. Relations change rarely,
+// so another node's change clears this node's whole relation cache.
+const CacheTopic = "friend"
+
+// invalidate drops the pair here at once and, through the bus, on the
+// other nodes (which otherwise see the change within the TTL).
+func (s *Service) invalidate(ctx context.Context, appID uint32, x, y string) {
+	s.cache.invalidate(appID, x, y)
+	if s.bus == nil {
 		return
 	}
-	now := c.now()
-	if len(c.m) >= maxRelationEntries {
-		for key, old := range c.m {
-			if !now.Before(old.expires) {
-				delete(c.m, key)
-			}
-		}
-		if len(c.m) >= maxRelationEntries {
-			clear(c.m)
-		}
+	if err := s.bus.Publish(ctx, CacheTopic, strconv.FormatUint(uint64(appID), 10)); err != nil {
+		s.log.WarnContext(ctx, "relation invalidation not published; other nodes catch up within the TTL", "err", err)
 	}
-	e.expires = now.Add(c.ttl)
-	c.m[k] = e
-}
-
-func (c *relationCache) invalidate(appID uint32, x, y string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, keyOf(appID, x, y))
-	c.epoch++
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-domain/internal/cache"
+
 	"github.com/whaleim/whaleim/im-common/errcode"
 )
 
@@ -47,7 +49,7 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 func newRelationService(st *edgesStore, c *clock) *Service {
-	s := NewService(st, nil, nil, nil, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := NewService(st, nil, nil, nil, nil, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.cache = newRelationCache(time.Second, c.now)
 	return s
 }
@@ -143,8 +145,8 @@ func TestRelationCacheBounded(t *testing.T) {
 		_, _, ep := rc.get(keyOf(1, "a", string(rune(i))))
 		rc.put(keyOf(1, "a", string(rune(i))), pairEntry{}, ep)
 	}
-	if len(rc.m) > maxRelationEntries {
-		t.Fatalf("cache holds %d entries", len(rc.m))
+	if rc.Len() > maxRelationEntries {
+		t.Fatalf("cache holds %d entries", rc.Len())
 	}
 }
 
@@ -180,5 +182,25 @@ func TestAddable(t *testing.T) {
 		if got := addable(&tt.p); (got == nil) != (tt.want == nil) || (got != nil && got.Error() != tt.want.Error()) {
 			t.Errorf("%s: addable = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A change on one node clears the relation cache of the others through the
+// bus, before the TTL.
+func TestRelationCacheInvalidatedAcrossNodes(t *testing.T) {
+	st := &edgesStore{rows: map[[2]string]Friendship{}}
+	st.set("a", "b", 1, 1)
+	st.set("b", "a", 1, 1)
+	bus := &cache.LocalBus{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	nodeA := NewService(st, nil, nil, nil, bus, time.Hour, log)
+	nodeB := NewService(st, nil, nil, nil, bus, time.Hour, log)
+	if _, blocked, _ := nodeA.Relation(t.Context(), 1, "a", "b"); blocked {
+		t.Fatal("blocked before the change")
+	}
+	st.set("b", "a", 1, 2) // what node b's blacklist call commits
+	nodeB.invalidate(t.Context(), 1, "b", "a")
+	if _, blocked, _ := nodeA.Relation(t.Context(), 1, "a", "b"); !blocked {
+		t.Fatal("node a kept its cached relation after node b's change")
 	}
 }

@@ -145,7 +145,7 @@ func (s *Service) Approve(ctx context.Context, appID uint32, approver string, id
 	s.toOwner(ctx, appID, approver, command.FriendRequestApprove, dev, pack)
 	s.notify(ctx, notify.Event{AppID: appID, Command: command.FriendRequestApprove, To: []string{r.FromID}, Data: pack})
 	if status == RequestApproved {
-		s.cache.invalidate(appID, r.FromID, r.ToID)
+		s.invalidate(ctx, appID, r.FromID, r.ToID)
 		// The requester is A: it gets its row on all devices, the approver
 		// on its other devices.
 		s.notify(ctx, notify.Event{AppID: appID, Command: command.FriendAdd, To: []string{r.FromID}, Data: p.AB})

@@ -9,6 +9,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-domain/internal/cache"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
@@ -57,20 +58,26 @@ type Service struct {
 	notifier  Notifier
 	callbacks Callbacks
 	cache     *relationCache
+	bus       cache.Bus
 	log       *slog.Logger
 }
 
 // NewService returns a Service whose Relation answers are cached for ttl
-// (DefaultRelationTTL when 0); nil callbacks call nothing.
-func NewService(store Store, users Users, notifier Notifier, callbacks Callbacks, ttl time.Duration, log *slog.Logger) *Service {
+// (DefaultRelationTTL when 0); nil callbacks call nothing; bus carries its
+// cache invalidations to the other nodes (nil: this node only).
+func NewService(store Store, users Users, notifier Notifier, callbacks Callbacks, bus cache.Bus, ttl time.Duration, log *slog.Logger) *Service {
 	if ttl <= 0 {
 		ttl = DefaultRelationTTL
 	}
 	if callbacks == nil {
 		callbacks = webhook.Disabled{}
 	}
-	return &Service{store: store, users: users, notifier: notifier, callbacks: callbacks,
+	s := &Service{store: store, users: users, notifier: notifier, callbacks: callbacks, bus: bus,
 		cache: newRelationCache(ttl, time.Now), log: log.With("feature", "friend")}
+	if bus != nil {
+		bus.Handle(CacheTopic, func(string) { s.cache.Clear() }, s.cache.Clear)
+	}
+	return s
 }
 
 // notify pushes best-effort: the change is committed and devices catch up
@@ -137,7 +144,7 @@ func (s *Service) Import(ctx context.Context, appID uint32, from string, items [
 		}
 	}
 	for _, r := range rows {
-		s.cache.invalidate(appID, r.FromID, r.ToID)
+		s.invalidate(ctx, appID, r.FromID, r.ToID)
 	}
 	return res, nil
 }

@@ -27,7 +27,7 @@ func TestFriendConcurrentChangesSerialise(t *testing.T) {
 	if err := db.UpsertUsers(ctx, app, []user.User{{ID: "a", FriendAllowType: 1, Type: 1}, {ID: "b", FriendAllowType: 1, Type: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	svc := friend.NewService(db, db, friendNotifier{}, nil, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := friend.NewService(db, db, friendNotifier{}, nil, nil, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := range 20 {

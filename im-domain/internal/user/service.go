@@ -9,6 +9,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/session"
+	"github.com/whaleim/whaleim/im-domain/internal/cache"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 )
 
@@ -51,12 +52,16 @@ type Service struct {
 	presence  Presence
 	notifier  Notifier
 	callbacks Callbacks
+	cache     *cache.Shared[cached]
 	log       *slog.Logger
 }
 
-// NewService returns a Service.
-func NewService(store Store, presence Presence, notifier Notifier, callbacks Callbacks, log *slog.Logger) *Service {
-	return &Service{store: store, presence: presence, notifier: notifier, callbacks: callbacks, log: log.With("feature", "user")}
+// NewService returns a Service; bus carries its cache invalidations to the
+// other domain nodes (nil: this node only).
+func NewService(store Store, presence Presence, notifier Notifier, callbacks Callbacks, bus cache.Bus, log *slog.Logger) *Service {
+	log = log.With("feature", "user")
+	return &Service{store: store, presence: presence, notifier: notifier, callbacks: callbacks,
+		cache: cache.NewShared[cached](CacheTopic, cacheTTL, cacheEntries, bus, log), log: log}
 }
 
 // Result lists the ids a batch changed and those it did not.
@@ -90,6 +95,7 @@ func (s *Service) Import(ctx context.Context, appID uint32, users []User) (Resul
 	for _, u := range users {
 		res.SuccessID = append(res.SuccessID, u.ID)
 	}
+	s.changed(ctx, appID, res.SuccessID...)
 	return res, nil
 }
 
@@ -109,18 +115,6 @@ func (s *Service) Get(ctx context.Context, appID uint32, ids []string) ([]User, 
 		}
 	}
 	return found, missing, nil
-}
-
-// One returns a live user or errcode.UserNotFound.
-func (s *Service) One(ctx context.Context, appID uint32, id string) (User, error) {
-	found, _, err := s.Get(ctx, appID, []string{id})
-	if err != nil {
-		return User{}, err
-	}
-	if len(found) == 0 {
-		return User{}, errcode.UserNotFound.With(id)
-	}
-	return found[0], nil
 }
 
 // CanLogin returns errcode.UserNotFound or UserForbidden when id may not
@@ -144,6 +138,7 @@ func (s *Service) Modify(ctx context.Context, appID uint32, id string, p Patch, 
 	if err != nil {
 		return User{}, err
 	}
+	s.changed(ctx, appID, id)
 	ev := notify.Event{AppID: appID, Command: command.UserModify, To: []string{id}, ExcludeDevice: from, Data: u}
 	if err := s.notifier.Notify(ctx, ev); err != nil {
 		// Best-effort: the change is committed and devices catch up by sync.
@@ -184,6 +179,7 @@ func (s *Service) Delete(ctx context.Context, appID uint32, ids []string) (Resul
 	if err != nil {
 		return Result{}, err
 	}
+	s.changed(ctx, appID, deleted...)
 	if len(deleted) > 0 {
 		s.disconnect(ctx, appID, deleted, errcode.UserNotFound)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/whaleim/whaleim/im-common/session"
@@ -12,10 +13,27 @@ import (
 
 type memStore struct {
 	Store
+	mu    sync.Mutex
 	users map[string]User
+	reads int // Users calls
+}
+
+func (m *memStore) Users(_ context.Context, _ uint32, ids []string) ([]User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reads++
+	var out []User
+	for _, id := range ids {
+		if u, ok := m.users[id]; ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) UpdateUser(_ context.Context, _ uint32, id string, fn func(*User) error) (User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	u := m.users[id]
 	if err := fn(&u); err != nil {
 		return User{}, err
@@ -51,7 +69,7 @@ func (c *callbacks) After(_ context.Context, appID uint32, event string, payload
 func TestModifyQueuesAfterCallback(t *testing.T) {
 	store := &memStore{users: map[string]User{"alice": {ID: "alice", NickName: "a", FriendAllowType: AllowAny, Type: 1}}}
 	var cb callbacks
-	s := NewService(store, nopPresence{}, nopNotifier{}, &cb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := NewService(store, nopPresence{}, nopNotifier{}, &cb, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	name := "Queen"
 	if _, err := s.Modify(t.Context(), 9, "alice", Patch{NickName: &name}, nil); err != nil {
 		t.Fatal(err)
