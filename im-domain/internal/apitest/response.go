@@ -58,15 +58,30 @@ type Pushes struct {
 	all []Published
 }
 
-// Publish implements domain.Publisher.
+// Publish implements domain.Publisher: one Published per push of a push
+// batch, and per record of a store batch (with an empty Push).
 func (p *Pushes) Publish(_ context.Context, exchange, key string, body []byte) error {
-	var push mq.Push
-	if err := json.Unmarshal(body, &push); err != nil {
-		return err
+	var got []Published
+	if exchange == mq.ExchangeStore {
+		recs, err := mq.DecodeStoreRecords(body)
+		if err != nil {
+			return err
+		}
+		for range recs {
+			got = append(got, Published{Exchange: exchange, Key: key})
+		}
+	} else {
+		pushes, err := mq.DecodePushes(body)
+		if err != nil {
+			return err
+		}
+		for _, push := range pushes {
+			got = append(got, Published{Exchange: exchange, Key: key, Push: push})
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.all = append(p.all, Published{Exchange: exchange, Key: key, Push: push})
+	p.all = append(p.all, got...)
 	return nil
 }
 
