@@ -36,6 +36,9 @@ type Config struct {
 	// Redis, where it would re-create the keys of finished tests' apps).
 	AppRepublish    time.Duration
 	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
+	// Pprof serves the Go runtime profiles under /debug/pprof/ on the HTTP
+	// listener, to loopback clients only (IM_PPROF, default false).
+	Pprof bool
 }
 
 // Load reads the configuration through getenv (os.Getenv in main) and
@@ -59,6 +62,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SessionTTL:      e.Duration("IM_SESSION_TTL", 3*time.Minute),
 		AppCacheTTL:     e.Duration("IM_APP_CACHE_TTL", 10*time.Second),
 		ShutdownTimeout: e.Duration("IM_SHUTDOWN_TIMEOUT", 10*time.Second),
+		Pprof:           e.Bool("IM_PPROF", false),
 	}
 	e.CheckAddr("IM_HTTP_ADDR", c.HTTPAddr)
 	if c.AppSecret == "" && c.Dev {

@@ -133,7 +133,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
 	f.convs = conversation.NewService(db, f.notifier, allocatedSeqs{seqs: rdb.NewSequencer(db, 0), db: db}, deps.Log)
 	n.runners = append(n.runners, f.convs.Run) // the write-behind flush
-	msgs, err := n.messaging(ctx, db, rdb, pub, f)
+	reg := deps.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	msgs, err := n.messaging(ctx, db, rdb, pub, f, newPipelineMetrics(reg))
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +157,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	if pubReady != nil {
 		checks = append(checks, httpapi.Check{Name: "rabbitmq", Check: pubReady})
 	}
-	reg := deps.Metrics
-	if reg == nil {
-		reg = prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
-	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignMaxLifetime: cfg.Auth.SignMaxLifetime,
+	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignMaxLifetime: cfg.Auth.SignMaxLifetime, Pprof: cfg.Pprof,
 		AdminNonce: cfg.AdminNonce, AuthFailLimit: cfg.Auth.FailLimit, AuthFailWindow: cfg.Auth.FailWindow}, svc, checks, reg, deps.Log)
 	n.handler = api.Handler()
 	n.listener = deps.Listener

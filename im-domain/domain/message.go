@@ -36,7 +36,7 @@ type features struct {
 // connection, declares the uplink and store topology and runs one consumer
 // per uplink shard under Run. With an injected Publisher (the standalone
 // binary's in-process queue, tests) store records go through it too.
-func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features) (*message.Service, error) {
+func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features, obs message.Observer) (*message.Service, error) {
 	var storePub message.Publisher = pub
 	var rp *rabbit.Publisher
 	if n.rabbit != nil {
@@ -51,6 +51,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		Conversations: conversationsPort{f.convs},
 		Callbacks:     f.hooks,
 		Recent:        rdb.NewRecent(0),
+		Observer:      obs,
 		Log:           n.log,
 	})
 	if n.rabbit == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/profiling"
 	"github.com/whaleim/whaleim/im-common/usersign"
 )
 
@@ -30,6 +31,8 @@ type Config struct {
 	AuthFailLimit  int
 	AuthFailWindow time.Duration
 	MaxBody        int64 // bytes; 0 means DefaultMaxBody
+	// Pprof mounts /debug/pprof/ (loopback clients only).
+	Pprof bool
 }
 
 // Services are the feature services behind the routes. Adding a feature
@@ -98,6 +101,9 @@ func (s *Server) register() {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("GET /openapi.json", serveOpenAPI)
+	if s.cfg.Pprof {
+		profiling.Mount(s.mux)
+	}
 	s.mux.HandleFunc("/v1/", s.notFound)
 }
 

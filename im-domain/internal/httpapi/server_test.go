@@ -278,3 +278,31 @@ func TestStatusMapping(t *testing.T) {
 		}
 	}
 }
+
+// The runtime profiles are served only when configured, and only to
+// loopback clients.
+func TestPprofBehindSetting(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name   string
+		pprof  bool
+		remote string
+		want   int
+	}{
+		{"off", false, "127.0.0.1:4000", 404},
+		{"on, loopback", true, "127.0.0.1:4000", 200},
+		{"on, network", true, "10.0.0.9:4000", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(Config{Pprof: tt.pprof}, Services{Apps: fakeApps{}, Users: &fakeUsers{}, Login: fakePicker{}}, nil, prometheus.NewRegistry(), log)
+			req := httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil)
+			req.RemoteAddr = tt.remote
+			w := httptest.NewRecorder()
+			s.Handler().ServeHTTP(w, req)
+			if w.Code != tt.want {
+				t.Fatalf("GET /debug/pprof/ = %d, want %d", w.Code, tt.want)
+			}
+		})
+	}
+}

@@ -66,6 +66,7 @@ func (b *Batch) Len() int { return len(b.sends) + len(b.others) }
 // forward-only cursors), so work already done is answered again, not
 // repeated. The pushes of what was done go out in every case.
 func (b *Batch) Run(ctx context.Context) error {
+	b.s.d.Observer.Batch(BatchUplinks, b.Len())
 	var o outbox
 	defer b.s.flush(ctx, &o)
 	if len(b.sends) > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
@@ -49,6 +50,8 @@ func (s *Service) flush(ctx context.Context, o *outbox) {
 	if len(o.entries) == 0 {
 		return
 	}
+	start := time.Now()
+	defer func() { s.d.Observer.Stage(StagePush, time.Since(start)) }()
 	on, err := s.presence(ctx, o)
 	if err != nil {
 		s.log.WarnContext(ctx, "presence failed, only direct pushes sent", "err", err)
@@ -128,6 +131,7 @@ func route(e *outEntry, on online, byGateway map[string][]mq.Push) error {
 func (s *Service) publishPushes(ctx context.Context, byGateway map[string][]mq.Push) {
 	var wg sync.WaitGroup
 	for gw, pushes := range byGateway {
+		s.d.Observer.Batch(BatchPushes, len(pushes))
 		body, err := json.Marshal(mq.PushBatch{Version: mq.Version, Pushes: pushes})
 		if err != nil {
 			s.log.WarnContext(ctx, "push batch dropped", "gateway", gw, "err", err)

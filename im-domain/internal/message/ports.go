@@ -219,3 +219,32 @@ type UserConversation struct {
 	ReadSeq      int64  `json:"readSequence"` // the conversation row's read position
 	ClearedSeq   int64  `json:"clearedSequence"`
 }
+
+// Observer records how long each stage of the send pipeline took and how
+// big the batches were (the node's /metrics).
+type Observer interface {
+	Stage(stage string, d time.Duration)
+	Batch(kind string, n int)
+}
+
+// Pipeline stages and batch kinds reported to the Observer.
+const (
+	StageDedup        = "dedup"         // claims (one round trip)
+	StageGuard        = "guard"         // MySQL sender-key guard (one query)
+	StageChecks       = "checks"        // permission checks and callbacks
+	StageSeq          = "seq"           // seqs and keys
+	StageRemember     = "remember"      // assigned entries and recent identities
+	StageStorePublish = "store_publish" // the confirmed store batch
+	StageDedupDone    = "dedup_done"    // done entries
+	StagePush         = "push"          // presence and push batches
+
+	BatchUplinks      = "uplinks"       // commands per uplink batch
+	BatchStoreRecords = "store_records" // records per store publish
+	BatchPushes       = "pushes"        // pushes per push batch
+)
+
+// nopObserver records nothing.
+type nopObserver struct{}
+
+func (nopObserver) Stage(string, time.Duration) {}
+func (nopObserver) Batch(string, int)           {}

@@ -81,7 +81,7 @@ func filter(jobs []*job, steps ...step) []*job {
 // nothing was answered, the claims are given up, the caller retries.
 func (s *Service) sendAll(ctx context.Context, o *outbox, ins []Send) ([]*job, error) {
 	jobs, live := s.prepare(ins)
-	err := s.claimAll(ctx, live)
+	err := s.timed(StageDedup, func() error { return s.claimAll(ctx, live) })
 	if err == nil {
 		err = s.admitAll(ctx, filter(live, stepAdmit))
 	}
@@ -124,13 +124,13 @@ func (s *Service) admitAll(ctx context.Context, jobs []*job) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if err := s.storedGuard(ctx, jobs); err != nil {
+	if err := s.timed(StageGuard, func() error { return s.storedGuard(ctx, jobs) }); err != nil {
 		return err
 	}
-	if err := s.checkAll(ctx, filter(jobs, stepAdmit)); err != nil {
+	if err := s.timed(StageChecks, func() error { return s.checkAll(ctx, filter(jobs, stepAdmit)) }); err != nil {
 		return err
 	}
-	return s.assignAll(ctx, filter(jobs, stepAdmit))
+	return s.timed(StageSeq, func() error { return s.assignAll(ctx, filter(jobs, stepAdmit)) })
 }
 
 // storedGuard answers the jobs whose message MySQL already has (the Redis
@@ -224,12 +224,13 @@ func (s *Service) assignAll(ctx context.Context, jobs []*job) error {
 func (s *Service) persistAll(ctx context.Context, live []*job) error {
 	ps := filter(live, stepAdmit, stepPersist)
 	if len(ps) > 0 {
-		if err := s.remember(ctx, ps); err != nil {
+		if err := s.timed(StageRemember, func() error { return s.remember(ctx, ps) }); err != nil {
 			return err
 		}
-		if err := s.publishStore(ctx, ps); err != nil {
+		if err := s.timed(StageStorePublish, func() error { return s.publishStore(ctx, ps) }); err != nil {
 			return err
 		}
+		s.d.Observer.Batch(BatchStoreRecords, len(ps))
 	}
 	var done []*job
 	for _, j := range live {
@@ -241,7 +242,7 @@ func (s *Service) persistAll(ctx context.Context, live []*job) error {
 	if len(done) == 0 {
 		return nil
 	}
-	return s.d.Dedup.SaveAll(ctx, keysOf(done), entriesOf(done))
+	return s.timed(StageDedupDone, func() error { return s.d.Dedup.SaveAll(ctx, keysOf(done), entriesOf(done)) })
 }
 
 func entriesOf(jobs []*job) []Entry {

@@ -32,6 +32,7 @@ type Deps struct {
 	Conversations Conversations // optional
 	Recent        Recent        // optional: recall and read right after a send
 	Callbacks     Callbacks     // optional: the app's send webhooks
+	Observer      Observer      // optional: stage latencies and batch sizes
 	Log           *slog.Logger
 }
 
@@ -56,6 +57,9 @@ type Service struct {
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
+	if d.Observer == nil {
+		d.Observer = nopObserver{}
+	}
 	return &Service{d: d, log: d.Log.With("feature", "message"), now: time.Now}
 }
 
@@ -139,4 +143,12 @@ func ackData(in *Send, e *Entry) payload.AckData {
 func refusal(err error) bool {
 	var e *errcode.Error
 	return errors.As(err, &e) && !e.Retryable()
+}
+
+// timed runs one stage of the pipeline and reports its duration.
+func (s *Service) timed(stage string, f func() error) error {
+	start := time.Now()
+	err := f()
+	s.d.Observer.Stage(stage, time.Since(start))
+	return err
 }
