@@ -204,3 +204,18 @@ func TestRelationCacheInvalidatedAcrossNodes(t *testing.T) {
 		t.Fatal("node a kept its cached relation after node b's change")
 	}
 }
+
+// BenchmarkRelationCached is the per-message friendship/blacklist check
+// once the pair is cached.
+func BenchmarkRelationCached(b *testing.B) {
+	st := &edgesStore{rows: map[[2]string]Friendship{}}
+	st.set("a", "b", 1, 1)
+	st.set("b", "a", 1, 1)
+	s := NewService(st, nil, nil, nil, nil, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if f, _, err := s.Relation(b.Context(), 1, "a", "b"); err != nil || !f {
+			b.Fatal(f, err)
+		}
+	}
+}

@@ -55,7 +55,7 @@ func newWorld() *world {
 
 func (w *world) note(s string) { w.mu.Lock(); w.log = append(w.log, s); w.mu.Unlock() }
 
-func (w *world) service(t *testing.T) *Service {
+func (w *world) service(t testing.TB) *Service {
 	t.Helper()
 	return NewService(Deps{Apps: (*fakeApps)(w), Users: (*fakeUsers)(w), Friends: (*fakeFriends)(w),
 		Groups: (*fakeGroups)(w), Dedup: (*fakeDedup)(w), Seqs: (*fakeSeqs)(w), Keys: NewKeys((*fakeKeys)(w), 10),

@@ -37,3 +37,19 @@ func TestOne_CachedAndInvalidatedAcrossNodes(t *testing.T) {
 		t.Fatalf("node a after node b's change: %+v, %v", u, err)
 	}
 }
+
+// BenchmarkOneCached is the per-message sender/receiver check once the
+// user is cached: no store read.
+func BenchmarkOneCached(b *testing.B) {
+	store := &memStore{users: map[string]User{"alice": {ID: "alice", FriendAllowType: AllowAny, Type: 1}}}
+	s := NewService(store, nopPresence{}, nopNotifier{}, &callbacks{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.One(b.Context(), 1, "alice"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if store.reads != 1 {
+		b.Fatalf("%d store reads", store.reads)
+	}
+}
