@@ -16,6 +16,7 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
 	"github.com/whaleim/whaleim/im-domain/internal/friend"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+	"github.com/whaleim/whaleim/im-domain/internal/message"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
 
@@ -114,8 +115,8 @@ func assertNothingOfX2(t *testing.T, db *mariadb.DB, app uint32, id string) {
 	if got, err := db.Cursors(ctx, app, id); err != nil || len(got) != 0 {
 		t.Errorf("Cursors(%q) = %+v, %v", id, got, err)
 	}
-	if m, ok, err := db.Stored(ctx, app, id, "m1"); err != nil || ok {
-		t.Errorf("Stored(%q, m1) = %+v %v, %v", id, m, ok, err)
+	if got, err := db.StoredAll(ctx, []message.SenderKey{{AppID: app, FromID: id, MessageID: "m1"}}); err != nil || len(got) != 0 {
+		t.Errorf("StoredAll(%q, m1) = %+v, %v", id, got, err)
 	}
 	if got, err := db.Range(ctx, app, "p2p:"+id+":y2", 0, 10, 10); err != nil || len(got) != 0 {
 		t.Errorf("Range(p2p:%s:y2) = %+v, %v", id, got, err)
