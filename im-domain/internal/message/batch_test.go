@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
@@ -99,5 +100,24 @@ func TestBatch_RelaysJoinThePushBatches(t *testing.T) {
 	}
 	if got := pushed(w, command.MessageReadReceipt); !slices.Equal(got, []string{"alice"}) {
 		t.Fatalf("1054 to %v", got)
+	}
+}
+
+// A sync right after the up-ACK, before the store wrote the message, waits
+// for it instead of missing it (nothing would push it again).
+func TestPull_WaitsForTheStoreAfterTheUpAck(t *testing.T) {
+	w := newWorld()
+	s := w.service(t)
+	if _, err := s.Send(t.Context(), p2p("m1")); err != nil {
+		t.Fatal(err)
+	}
+	store := s.d.Store.(*fakeStore)
+	go func() {
+		time.Sleep(100 * time.Millisecond) // the store's lag behind the up-ACK
+		store.write(w.stored[0].Message)
+	}()
+	p, err := s.Pull(t.Context(), 1, "bob", "p2p:alice:bob", 0, 10)
+	if err != nil || len(p.DataList) != 1 || p.DataList[0].MessageID != "m1" {
+		t.Fatalf("pull = %+v, %v; want m1", p, err)
 	}
 }

@@ -82,12 +82,8 @@ func (s *Service) takeOver(ctx context.Context, k SenderKey, e Entry) (Entry, bo
 // first attempt was refused and released it) is claimed anew.
 func (s *Service) poll(ctx context.Context, k SenderKey, wait time.Duration) (Entry, bool, error) {
 	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return Entry{}, false, ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return Entry{}, false, err
 		}
 	}
 	e, ok, err := s.d.Dedup.Get(ctx, k)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -143,6 +144,16 @@ func (f *fakeSeqs) NextAll(_ context.Context, reqs []SeqRequest) ([]int64, error
 	for i, r := range reqs {
 		out[i] = f.seq[r.Conversation] + 1
 		f.seq[r.Conversation] += r.N
+	}
+	return out, nil
+}
+
+func (f *fakeSeqs) Last(_ context.Context, _ uint32, convs []string) (map[string]int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int64{}
+	for _, c := range convs {
+		out[c] = f.seq[c]
 	}
 	return out, nil
 }
@@ -324,6 +335,8 @@ func (f *fakeStore) Touched(_ context.Context, _ uint32, user, conv string) (boo
 }
 func (f *fakeStore) Forward(context.Context, uint32, string, string, Cursor, int64) error { return nil }
 func (f *fakeStore) BySeq(_ context.Context, _ uint32, conv string, seq int64) (mq.Message, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for _, m := range f.msgs {
 		if m.ConversationID == conv && m.Seq == seq {
 			return m, true, nil
@@ -332,8 +345,41 @@ func (f *fakeStore) BySeq(_ context.Context, _ uint32, conv string, seq int64) (
 	return mq.Message{}, false, nil
 }
 func (f *fakeStore) ByKey(_ context.Context, _ uint32, k int64) (mq.Message, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	m, ok := f.msgs[k]
 	return m, ok, nil
 }
+func (f *fakeStore) write(m mq.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.msgs == nil {
+		f.msgs = map[int64]mq.Message{}
+	}
+	f.msgs[m.MessageKey] = m
+}
+func (f *fakeStore) MaxSeqs(_ context.Context, _ uint32, convs []string) (map[string]int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int64{}
+	for _, m := range f.msgs {
+		if slices.Contains(convs, m.ConversationID) {
+			out[m.ConversationID] = max(out[m.ConversationID], m.Seq)
+		}
+	}
+	return out, nil
+}
+func (f *fakeStore) Range(_ context.Context, _ uint32, conv string, after, upto int64, _ int) ([]mq.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []mq.Message
+	for _, m := range f.msgs {
+		if m.ConversationID == conv && m.Seq > after && m.Seq <= upto {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+func (f *fakeStore) Cursors(context.Context, uint32, string) ([]UserConversation, error) { return nil, nil }
 
 var alicePhone = device.ID{AppID: 1, UserID: "alice", Type: device.Type(3), IMEI: "p1"}

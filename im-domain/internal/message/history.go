@@ -109,7 +109,7 @@ func (s *Service) withMax(ctx context.Context, appID uint32, mine map[string]Use
 		convs = append(convs, c)
 	}
 	sort.Strings(convs)
-	maxes, err := s.d.Store.MaxSeqs(ctx, appID, convs)
+	maxes, err := s.storedMaxSeqs(ctx, appID, convs)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (s *Service) Pull(ctx context.Context, appID uint32, userID, conversation s
 }
 
 func (s *Service) page(ctx context.Context, appID uint32, conversation string, after int64, limit int) (Page, error) {
-	maxes, err := s.d.Store.MaxSeqs(ctx, appID, []string{conversation})
+	maxes, err := s.storedMaxSeqs(ctx, appID, []string{conversation})
 	if err != nil {
 		return Page{}, err
 	}
