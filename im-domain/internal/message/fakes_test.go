@@ -380,6 +380,8 @@ func (f *fakeStore) Range(_ context.Context, _ uint32, conv string, after, upto 
 	}
 	return out, nil
 }
-func (f *fakeStore) Cursors(context.Context, uint32, string) ([]UserConversation, error) { return nil, nil }
+func (f *fakeStore) Cursors(context.Context, uint32, string) ([]UserConversation, error) {
+	return nil, nil
+}
 
 var alicePhone = device.ID{AppID: 1, UserID: "alice", Type: device.Type(3), IMEI: "p1"}
