@@ -2,7 +2,6 @@ package message
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -55,23 +54,6 @@ func TestBatch_OneStorePublishOnePushPerGatewayInOrder(t *testing.T) {
 	}
 	if !slices.Equal(codes, []errcode.Code{200, 200, 200, 200, errcode.UserNotFound.Code, 200}) || *w.acks[0].Data != *w.acks[3].Data {
 		t.Fatalf("acks %v; the duplicate's %+v vs %+v", codes, w.acks[3].Data, w.acks[0].Data)
-	}
-}
-
-// A batch that fails after its seqs were assigned gives its claims up: the
-// redelivery takes them over at once, with the same seq, instead of
-// waiting for TakeOver.
-func TestBatch_FailureGivesUpClaims(t *testing.T) {
-	w := newWorld()
-	s := w.service(t)
-	w.failPub = errors.New("broker down")
-	if _, err := s.Send(t.Context(), p2p("m1")); err == nil || refusal(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	w.failPub = nil
-	got, err := s.Send(t.Context(), p2p("m1"))
-	if err != nil || got.MessageSequence != 1 || w.seq["p2p:alice:bob"] != 1 {
-		t.Fatalf("retry = %+v, %v; seqs issued %d", got, err, w.seq["p2p:alice:bob"])
 	}
 }
 

@@ -13,12 +13,12 @@ const StoreLagWait = time.Second
 // store has written the last accepted message of each: the up-ACK comes
 // when the store record is durable in the broker, the MySQL row a little
 // later, and a sync in between must not miss the message (nothing would
-// push it again). A conversation is behind when its last seq (Sequencer)
+// push it again). A conversation is behind when its current seq (Sequencer)
 // is above MySQL's and belongs to an accepted message (Recent). The wait
 // is bounded by StoreLagWait; without Redis there is no wait.
 func (s *Service) storedMaxSeqs(ctx context.Context, appID uint32, convs []string) (map[string]int64, error) {
 	deadline := s.now().Add(StoreLagWait)
-	last, err := s.d.Seqs.Last(ctx, appID, convs)
+	last, err := s.d.Seqs.Current(ctx, appID, convs)
 	if err != nil {
 		s.log.WarnContext(ctx, "last seqs unavailable; sync may lag the store", "err", err)
 	}

@@ -148,7 +148,7 @@ func (f *fakeSeqs) NextAll(_ context.Context, reqs []SeqRequest) ([]int64, error
 	return out, nil
 }
 
-func (f *fakeSeqs) Last(_ context.Context, _ uint32, convs []string) (map[string]int64, error) {
+func (f *fakeSeqs) Current(_ context.Context, _ uint32, convs []string) (map[string]int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := map[string]int64{}

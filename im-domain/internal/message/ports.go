@@ -133,9 +133,9 @@ type Sequencer interface {
 	// consecutive new seqs: one round trip for the whole batch while the
 	// reserved blocks last.
 	NextAll(ctx context.Context, reqs []SeqRequest) ([]int64, error)
-	// Last returns the last seq handed out in each conversation (0: none
-	// known, e.g. after a Redis flush). It may be a seq no message got.
-	Last(ctx context.Context, appID uint32, conversations []string) (map[string]int64, error)
+	// Current returns the last seq handed out in each conversation (absent:
+	// none known, e.g. after a Redis flush). It may be a seq no message got.
+	Current(ctx context.Context, appID uint32, conversations []string) (map[string]int64, error)
 }
 
 // Publisher publishes one message and returns only when the broker

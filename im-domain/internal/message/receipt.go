@@ -121,21 +121,12 @@ func (s *Service) readTarget(ctx context.Context, from device.ID, r *payload.Rea
 
 // inP2P refuses a 1:1 conversation the user is not part of: no message
 // was ever sent in it (Touch records both users before the first seq).
-// Both users' rows are written together, so a conversation this node saw
-// recorded needs no MySQL read.
 func (s *Service) inP2P(ctx context.Context, from device.ID, conv string) error {
-	if s.touched.has(from.AppID, conv) {
-		return nil
-	}
 	ok, err := s.d.Store.Touched(ctx, from.AppID, from.UserID, conv)
-	switch {
-	case err != nil:
-		return err
-	case !ok:
-		return errcode.ConversationNotFound.With(conv)
+	if err == nil && !ok {
+		err = errcode.ConversationNotFound.With(conv)
 	}
-	s.touched.add(from.AppID, conv)
-	return nil
+	return err
 }
 
 // messageAt returns the message of conversation at seq, or

@@ -342,3 +342,17 @@ func (s *Service) answer(ctx context.Context, o *outbox, jobs []*job) {
 		}
 	}
 }
+
+// touchAll records the participants of the batch's 1:1 conversations before
+// their first seq (the Store answers from memory once it knows them).
+func (s *Service) touchAll(ctx context.Context, jobs []*job) error {
+	for _, j := range jobs {
+		if j.in.Group {
+			continue
+		}
+		if err := s.d.Store.Touch(ctx, j.in.AppID, j.in.conversation(), j.in.FromID, j.in.Msg.ToID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

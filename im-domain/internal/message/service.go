@@ -49,10 +49,9 @@ const (
 
 // Service implements the message use cases.
 type Service struct {
-	d       Deps
-	log     *slog.Logger
-	now     func() time.Time
-	touched touchedSet
+	d   Deps
+	log *slog.Logger
+	now func() time.Time
 }
 
 // NewService returns a Service.

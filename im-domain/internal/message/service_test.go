@@ -181,7 +181,8 @@ func TestSend_TransientStoreFailureNoAckSameSeqOnRetry(t *testing.T) {
 		t.Fatalf("transient failure answered: %v", w.log)
 	}
 	w.failPub = nil
-	s.now = func() time.Time { return time.Now().Add(TakeOver) } // the redelivery comes later
+	// The failed attempt gave its claim up: the redelivery takes it over at
+	// once (not after TakeOver) and reuses the seq.
 	got, err := s.Send(context.Background(), p2p("m1"))
 	if err != nil || got.MessageSequence != 1 || w.seq["p2p:alice:bob"] != 1 {
 		t.Fatalf("retry = %+v, %v; seqs issued %d", got, err, w.seq["p2p:alice:bob"])

@@ -2,7 +2,6 @@ package redisdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -151,23 +150,4 @@ func (s *Sequencer) reserve(ctx context.Context, r message.SeqRequest) error {
 		return fmt.Errorf("redis: seq block: %w", err)
 	}
 	return nil
-}
-
-// Last implements message.Sequencer: one GET per conversation, pipelined.
-func (s *Sequencer) Last(ctx context.Context, appID uint32, conversations []string) (map[string]int64, error) {
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(conversations))
-	for i, c := range conversations {
-		cmds[i] = pipe.Get(ctx, seqKeys(appID, c)[0])
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("redis: last seq: %w", err)
-	}
-	out := make(map[string]int64, len(conversations))
-	for i, c := range conversations {
-		if n, err := cmds[i].Int64(); err == nil {
-			out[c] = n
-		}
-	}
-	return out, nil
 }
