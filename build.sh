@@ -103,9 +103,7 @@ case "$cmd" in
   bench) bench ;;
   bench-platform) shift; deployments/imbench/run.sh "$@" ;;
   services) scripts/services.sh ;;
-  run)
-    echo "run: the standalone all-in-one binary is not yet available (it lands with the standalone deployment issue)" >&2
-    exit 2 ;;
+  run) exec scripts/run.sh ;;
   up) shift; up "$@" ;;
   *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up]" >&2; exit 2 ;;
 esac
