@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 state=.run
 mkdir -p "$state/logs"
 log() { printf '==> run: %s\n' "$*" >&2; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+. scripts/ready.sh
 
 for p in 18000 18100 19001 19002 19003; do
   if port_open "$p"; then
@@ -45,23 +45,12 @@ start() { # name [VAR=value...]: a service in its own session, no inherited desc
   pids+=($!)
 }
 
-wait_ready() { # url name
-  local i
-  for ((i = 0; i < 120; i++)); do
-    curl -fsS -o /dev/null "$1/readyz" 2>/dev/null && return 0
-    sleep 0.25
-  done
-  log "$2 is not ready at $1; the end of $state/logs/$2.log:"
-  tail -n 20 "$state/logs/$2.log" >&2
-  exit 1
-}
-
 start im-domain
-wait_ready http://127.0.0.1:18000 im-domain
+wait_ready http://127.0.0.1:18000 im-domain "$state/logs/im-domain.log" || exit 1
 start im-message-store
-wait_ready http://127.0.0.1:18100 im-message-store
+wait_ready http://127.0.0.1:18100 im-message-store "$state/logs/im-message-store.log" || exit 1
 start im-tcp IM_BROKER_ID=gw-1
-wait_ready http://127.0.0.1:19003 im-tcp
+wait_ready http://127.0.0.1:19003 im-tcp "$state/logs/im-tcp.log" || exit 1
 
 bin/imctl user import alice bob >/dev/null
 cat <<INFO

@@ -17,7 +17,7 @@ root=$PWD
 out=${IMBENCH_OUT:-$root/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out/logs"
 log() { printf '==> bench: %s\n' "$*" >&2; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+. scripts/ready.sh
 
 taken=" "
 free_port() { # sets port: a loopback port nobody listens on and not handed out before
@@ -26,15 +26,6 @@ free_port() { # sets port: a loopback port nobody listens on and not handed out 
     p=$((20000 + RANDOM % 20000))
     if [[ $taken != *" $p "* ]] && ! port_open "$p"; then taken+="$p " port=$p; return; fi
   done
-}
-
-wait_ready() { # url name
-  local i
-  for ((i = 0; i < 240; i++)); do
-    curl -fsS -o /dev/null "$1/readyz" 2>/dev/null && return 0
-    sleep 0.25
-  done
-  log "$2 not ready at $1; log tail:"; tail -n 30 "$out/logs/$2.log" >&2; return 1
 }
 
 scripts/services.sh
@@ -78,14 +69,14 @@ export IM_ZK_SERVERS=127.0.0.1:2181 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info}
 
 IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret "$svc/im-domain" >"$out/logs/im-domain.log" 2>&1 &
 pids+=($!) domain_pid=$!
-wait_ready "http://$domain_addr" im-domain
+wait_ready "http://$domain_addr" im-domain "$out/logs/im-domain.log"
 IM_HTTP_ADDR=$store_addr "$svc/im-message-store" >"$out/logs/im-message-store.log" 2>&1 &
 pids+=($!) store_pid=$!
-wait_ready "http://$store_addr" im-message-store
+wait_ready "http://$store_addr" im-message-store "$out/logs/im-message-store.log"
 IM_BROKER_ID=bench-gw-$suffix IM_TCP_ADDR=$gw_tcp IM_WS_ADDR=$gw_ws IM_HTTP_ADDR=$gw_http \
   IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 "$svc/im-tcp" >"$out/logs/im-tcp.log" 2>&1 &
 pids+=($!) gw_pid=$!
-wait_ready "http://$gw_http" im-tcp
+wait_ready "http://$gw_http" im-tcp "$out/logs/im-tcp.log"
 
 {
   echo "imbench from commit $(git rev-parse --short HEAD); services from $svc ${IMBENCH_SVC_LABEL:-}"
