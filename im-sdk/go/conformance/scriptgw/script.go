@@ -143,7 +143,7 @@ func (r *run) nextMatch(ok func(packet.Client) bool, cmds ...command.Code) (pack
 			return p, nil
 		}
 	}
-	deadline := time.After(ExpectTimeout)
+	deadline := time.After(r.g.expectTimeout)
 	for {
 		select {
 		case p, open := <-r.c.frames:
@@ -155,7 +155,7 @@ func (r *run) nextMatch(ok func(packet.Client) bool, cmds ...command.Code) (pack
 			}
 			r.pending = append(r.pending, p)
 		case <-deadline:
-			return packet.Client{}, fmt.Errorf("no %v within %v: %w", cmds, ExpectTimeout, errAbort)
+			return packet.Client{}, fmt.Errorf("no %v within %v: %w", cmds, r.g.expectTimeout, errAbort)
 		case <-r.g.stop:
 			return packet.Client{}, errAbort
 		}
@@ -301,8 +301,8 @@ func (r *run) expectPull(st Step) error {
 				st.Conversation, optional(st.After), optional(st.Limit))
 		}
 		return nil
-	case <-time.After(ExpectTimeout):
-		return fmt.Errorf("no pull of %s within %v: %w", st.Conversation, ExpectTimeout, errAbort)
+	case <-time.After(r.g.expectTimeout):
+		return fmt.Errorf("no pull of %s within %v: %w", st.Conversation, r.g.expectTimeout, errAbort)
 	case <-r.g.stop:
 		return errAbort
 	}

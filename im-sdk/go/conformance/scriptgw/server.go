@@ -20,16 +20,17 @@ const ExpectTimeout = 10 * time.Second
 // Gateway serves one scenario. Start it, point the SDK at RESTURL, perform
 // every action read from Actions, and after Done read Violations.
 type Gateway struct {
-	sc      *Scenario
-	tcp     net.Listener
-	http    *http.Server
-	httpLn  net.Listener
-	dead    string
-	actions chan json.RawMessage
-	pulls   chan pullRequest
-	done    chan struct{}
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	sc            *Scenario
+	expectTimeout time.Duration
+	tcp           net.Listener
+	http          *http.Server
+	httpLn        net.Listener
+	dead          string
+	actions       chan json.RawMessage
+	pulls         chan pullRequest
+	done          chan struct{}
+	stop          chan struct{}
+	wg            sync.WaitGroup
 
 	mu         sync.Mutex
 	visible    map[string]map[int64]bool
@@ -53,10 +54,19 @@ type pullRequest struct {
 	Limit        int    `json:"maxLimit"`
 }
 
+// Option adjusts a Gateway at Start.
+type Option func(*Gateway)
+
+// WithExpectTimeout replaces ExpectTimeout (tests of the gateway itself).
+func WithExpectTimeout(d time.Duration) Option { return func(g *Gateway) { g.expectTimeout = d } }
+
 // Start listens on fresh loopback ports and serves sc until Close.
-func Start(sc *Scenario) (*Gateway, error) {
-	g := &Gateway{sc: sc, actions: make(chan json.RawMessage, 64), pulls: make(chan pullRequest, 1024),
+func Start(sc *Scenario, opts ...Option) (*Gateway, error) {
+	g := &Gateway{sc: sc, expectTimeout: ExpectTimeout, actions: make(chan json.RawMessage, 64), pulls: make(chan pullRequest, 1024),
 		done: make(chan struct{}), stop: make(chan struct{}), visible: map[string]map[int64]bool{}, binds: map[string]bound{}}
+	for _, o := range opts {
+		o(g)
+	}
 	for conv, msgs := range sc.Conversations {
 		g.visible[conv] = map[int64]bool{}
 		for _, m := range msgs {
