@@ -2,7 +2,6 @@ package rabbit
 
 import (
 	"encoding/hex"
-	"errors"
 	"hash/fnv"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -76,27 +75,5 @@ func intHeader(h amqp.Table, name string) (int64, bool) {
 		return int64(v), true
 	default:
 		return 0, false
-	}
-}
-
-// verdict is what a consumer does with a delivery after its handler ran.
-type verdict int
-
-const (
-	ack     verdict = iota // processed
-	reject                 // dead-letter: permanent error or out of attempts
-	requeue                // retry later
-)
-
-// decide maps a handler result to a verdict. attempt is 1-based; limit is
-// the number of attempts a message gets before it is dead-lettered.
-func decide(err error, attempt, limit int) verdict {
-	switch {
-	case err == nil:
-		return ack
-	case errors.Is(err, ErrPermanent), attempt >= limit:
-		return reject
-	default:
-		return requeue
 	}
 }

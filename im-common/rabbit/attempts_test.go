@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 func TestIntHeader(t *testing.T) {
@@ -86,30 +88,6 @@ func TestAttemptsTableIsBounded(t *testing.T) {
 	}
 }
 
-func TestDecide(t *testing.T) {
-	transient := errors.New("db down")
-	tests := []struct {
-		name    string
-		err     error
-		attempt int
-		want    verdict
-	}{
-		{"success", nil, 1, ack},
-		{"success on last attempt", nil, 10, ack},
-		{"permanent", Permanent(transient), 1, reject},
-		{"wrapped permanent", fmt.Errorf("decode: %w", Permanent(transient)), 1, reject},
-		{"transient", transient, 1, requeue},
-		{"transient before limit", transient, 9, requeue},
-		{"transient at limit", transient, 10, reject},
-		{"transient beyond limit", transient, 12, reject},
-	}
-	for _, tt := range tests {
-		if got := decide(tt.err, tt.attempt, 10); got != tt.want {
-			t.Errorf("%s: decide = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestToDeliveryHidesPublishTag(t *testing.T) {
 	d := toDelivery(amqp.Delivery{MessageId: "m", Headers: amqp.Table{tagHeader: int64(3), "app": "x"}}, 2)
 	if _, ok := d.Headers[tagHeader]; ok {
@@ -122,7 +100,7 @@ func TestToDeliveryHidesPublishTag(t *testing.T) {
 
 func TestCallSafelyTurnsPanicIntoError(t *testing.T) {
 	err := callSafely(func() error { panic("boom") })
-	if err == nil || errors.Is(err, ErrPermanent) {
+	if err == nil || errors.Is(err, mq.ErrPermanent) {
 		t.Fatalf("err = %v, want a transient error", err)
 	}
 }

@@ -7,53 +7,15 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/backoff"
+	"github.com/whaleim/whaleim/im-common/mq"
 )
-
-// BatchHandler processes a batch of deliveries, in queue order. nil acks the
-// whole batch; an error wrapping ErrPermanent dead-letters the whole batch;
-// any other error requeues each delivery after a pause, except those that
-// reached the delivery limit, which are dead-lettered. A handler that can
-// tell a single bad record apart should skip it itself rather than fail the
-// batch.
-type BatchHandler func(ctx context.Context, batch []Delivery) error
-
-// BatchOptions tunes ConsumeBatch. Zero fields take the defaults below.
-type BatchOptions struct {
-	// MaxBatch is the largest batch handed to the handler (default 100).
-	MaxBatch int
-	// MaxWait is how long a batch may wait to fill up after its first
-	// delivery arrived (default 50ms).
-	MaxWait time.Duration
-	// Prefetch is how many unacked deliveries the broker sends ahead
-	// (default 2*MaxBatch, so the next batch fills while the handler works;
-	// at least MaxBatch).
-	Prefetch int
-	// DeliveryLimit and RetryDelay work as in ConsumeOptions.
-	DeliveryLimit int
-	RetryDelay    time.Duration
-}
-
-func (o BatchOptions) withDefaults() BatchOptions {
-	if o.MaxBatch <= 0 {
-		o.MaxBatch = 100
-	}
-	if o.MaxWait <= 0 {
-		o.MaxWait = 50 * time.Millisecond
-	}
-	if o.Prefetch <= 0 {
-		o.Prefetch = 2 * o.MaxBatch
-	}
-	o.Prefetch = max(o.Prefetch, o.MaxBatch) // a smaller window could never fill a batch
-	o.DeliveryLimit, o.RetryDelay = retryDefaults(o.DeliveryLimit, o.RetryDelay)
-	return o
-}
 
 // ConsumeBatch is Consume for handlers that work in batches (the store's
 // multi-row insert): it collects up to MaxBatch deliveries or waits MaxWait,
 // calls h, and acks the batch with one multiple ack on its last tag only
 // after h returned nil. It blocks until ctx is done and survives reconnects.
-func (c *Conn) ConsumeBatch(ctx context.Context, queue string, opts BatchOptions, h BatchHandler) error {
-	opts = opts.withDefaults()
+func (c *Conn) ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOptions, h mq.BatchHandler) error {
+	opts = opts.WithDefaults()
 	a := newAttempts()
 	return c.consumeLoop(ctx, queue, opts.Prefetch, func(ctx context.Context, deliveries <-chan amqp.Delivery) error {
 		for {
@@ -101,8 +63,8 @@ func collect(ctx context.Context, deliveries <-chan amqp.Delivery, maxBatch int,
 
 // handleBatch runs h on batch and settles it. An error means the channel is
 // unusable or ctx is done.
-func (c *Conn) handleBatch(ctx context.Context, queue string, batch []amqp.Delivery, a *attempts, o BatchOptions, h BatchHandler) error {
-	ds := make([]Delivery, len(batch))
+func (c *Conn) handleBatch(ctx context.Context, queue string, batch []amqp.Delivery, a *attempts, o mq.BatchOptions, h mq.BatchHandler) error {
+	ds := make([]mq.Delivery, len(batch))
 	tries := make([]int, len(batch))
 	for i, d := range batch {
 		tries[i] = a.of(d)
@@ -113,11 +75,11 @@ func (c *Conn) handleBatch(ctx context.Context, queue string, batch []amqp.Deliv
 		return ctx.Err()
 	}
 	last := batch[len(batch)-1]
-	switch decide(err, 0, o.DeliveryLimit) {
-	case ack:
+	switch mq.Decide(err, 0, o.DeliveryLimit) {
+	case mq.Ack:
 		forgetAll(a, batch)
 		return last.Ack(true)
-	case reject:
+	case mq.Reject:
 		forgetAll(a, batch)
 		c.log.Error("rabbit: dead-lettering batch", "queue", queue, "size", len(batch), "err", err)
 		return last.Nack(true, false)

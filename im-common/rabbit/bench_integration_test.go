@@ -34,7 +34,7 @@ func benchPublish(b *testing.B, qt mq.QueueType) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := n.Add(1)
-			if err := pub.Publish(b.Context(), p+".x", q, Message{Body: body, MessageID: fmt.Sprint(id), Persistent: true}); err != nil {
+			if err := pub.Publish(b.Context(), p+".x", q, mq.Publishing{Body: body, MessageID: fmt.Sprint(id), Persistent: true}); err != nil {
 				b.Error(err)
 				return
 			}

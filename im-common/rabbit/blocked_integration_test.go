@@ -24,7 +24,7 @@ func TestPublishFailsFastWhileBrokerBlocks(t *testing.T) {
 	topo := flow(p, mq.Queue{Name: q, Type: mq.Classic, Durable: true})
 	c := startConn(t, b.URL(), topo)
 	pub := c.Publisher(1)
-	publishOK(t, pub, p+".x", q, Message{Body: []byte("before")})
+	publishOK(t, pub, p+".x", q, mq.Publishing{Body: []byte("before")})
 
 	b.Ctl(t, "set_vm_memory_high_watermark", "0.000001")
 	var last error
@@ -33,7 +33,7 @@ func TestPublishFailsFastWhileBrokerBlocks(t *testing.T) {
 		"publish refused with ErrBlocked", func() bool {
 			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 			defer cancel()
-			last = pub.Publish(ctx, p+".x", q, Message{Body: []byte("during")})
+			last = pub.Publish(ctx, p+".x", q, mq.Publishing{Body: []byte("during")})
 			return errors.Is(last, ErrBlocked)
 		})
 
@@ -41,11 +41,11 @@ func TestPublishFailsFastWhileBrokerBlocks(t *testing.T) {
 		t.Fatal("Blocked() = false while the broker blocks the connection")
 	}
 	start := time.Now()
-	if err := pub.Publish(t.Context(), p+".x", q, Message{}); !errors.Is(err, ErrBlocked) || time.Since(start) > 50*time.Millisecond {
+	if err := pub.Publish(t.Context(), p+".x", q, mq.Publishing{}); !errors.Is(err, ErrBlocked) || time.Since(start) > 50*time.Millisecond {
 		t.Fatalf("publish while blocked = %v after %v, want ErrBlocked at once", err, time.Since(start))
 	}
 
 	b.Ctl(t, "set_vm_memory_high_watermark", "0.4")
 	testwait.Until(t, 20*time.Second, "connection unblocked", func() bool { return !c.Blocked() })
-	publishOK(t, pub, p+".x", q, Message{Body: []byte("after")})
+	publishOK(t, pub, p+".x", q, mq.Publishing{Body: []byte("after")})
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 // TestWatchCorrelatesReturnsAndConfirms replays what the library's reader
@@ -57,7 +59,7 @@ func TestWatchCorrelatesReturnsAndConfirms(t *testing.T) {
 
 func TestPublishingCopiesHeadersAndSetsMode(t *testing.T) {
 	h := map[string]any{"app": "x"}
-	p := publishing(Message{Body: []byte("b"), Headers: h, Persistent: true, Expiration: 1500 * time.Millisecond, MessageID: "m"}, 9)
+	p := publishing(mq.Publishing{Body: []byte("b"), Headers: h, Persistent: true, Expiration: 1500 * time.Millisecond, MessageID: "m"}, 9)
 	if _, ok := h[tagHeader]; ok {
 		t.Fatal("publishing modified the caller's headers")
 	}
@@ -67,7 +69,7 @@ func TestPublishingCopiesHeadersAndSetsMode(t *testing.T) {
 	if p.DeliveryMode != amqp.Persistent || p.Expiration != "1500" || p.MessageId != "m" {
 		t.Fatalf("publishing = %+v", p)
 	}
-	if q := publishing(Message{}, 1); q.DeliveryMode != amqp.Transient || q.Expiration != "" {
+	if q := publishing(mq.Publishing{}, 1); q.DeliveryMode != amqp.Transient || q.Expiration != "" {
 		t.Fatalf("default publishing = %+v", q)
 	}
 }
@@ -102,22 +104,5 @@ func TestCollect(t *testing.T) {
 				t.Fatalf("collect = %d deliveries, %v; want %d, %v", len(got), err, tt.wantLen, tt.wantErr)
 			}
 		})
-	}
-}
-
-func TestBatchOptionsDefaults(t *testing.T) {
-	tests := []struct {
-		in           BatchOptions
-		wantPrefetch int
-	}{
-		{BatchOptions{}, 200},
-		{BatchOptions{MaxBatch: 10}, 20},
-		{BatchOptions{MaxBatch: 10, Prefetch: 5}, 10},
-		{BatchOptions{MaxBatch: 10, Prefetch: 50}, 50},
-	}
-	for _, tt := range tests {
-		if got := tt.in.withDefaults(); got.Prefetch != tt.wantPrefetch {
-			t.Errorf("%+v: prefetch %d, want %d", tt.in, got.Prefetch, tt.wantPrefetch)
-		}
 	}
 }

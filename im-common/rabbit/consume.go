@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -12,69 +11,14 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
-// Delivery is one message handed to a handler.
-type Delivery struct {
-	Body        []byte
-	ContentType string
-	MessageID   string
-	Type        string
-	Headers     map[string]any
-	Exchange    string
-	RoutingKey  string
-	// Redelivered is set by the broker when the message was delivered before
-	// (to this or another consumer) and not acked.
-	Redelivered bool
-	// Attempt is 1 on the first delivery and counts up with every failed
-	// attempt this consumer saw or the broker counted (x-delivery-count).
-	Attempt int
-}
-
-// Handler processes one delivery. nil acks it; an error wrapping
-// ErrPermanent dead-letters it; any other error requeues it after a pause,
-// until the delivery limit dead-letters it.
-type Handler func(ctx context.Context, d Delivery) error
-
-// ConsumeOptions tunes Consume. Zero fields take the defaults below.
-type ConsumeOptions struct {
-	// Prefetch is how many unacked deliveries the broker sends ahead
-	// (default 16).
-	Prefetch int
-	// DeliveryLimit is the number of attempts before a failing message is
-	// dead-lettered (default mq.DefaultDeliveryLimit). Match it to the
-	// queue's DeliveryLimit.
-	DeliveryLimit int
-	// RetryDelay is the pause before a failed delivery is requeued, so a
-	// failing dependency is not hammered (default 1s).
-	RetryDelay time.Duration
-}
-
-// retryDefaults fills the poison-message settings both consumers share.
-func retryDefaults(limit int, delay time.Duration) (int, time.Duration) {
-	if limit <= 0 {
-		limit = mq.DefaultDeliveryLimit
-	}
-	if delay <= 0 {
-		delay = time.Second
-	}
-	return limit, delay
-}
-
-func (o ConsumeOptions) withDefaults() ConsumeOptions {
-	if o.Prefetch <= 0 {
-		o.Prefetch = 16
-	}
-	o.DeliveryLimit, o.RetryDelay = retryDefaults(o.DeliveryLimit, o.RetryDelay)
-	return o
-}
-
 // Consume delivers the messages of queue to h one at a time, in queue order,
 // with manual acks, until ctx is done; then it returns nil and the broker
 // requeues whatever was not acked. It survives reconnects by subscribing
 // again. It returns ErrClosed when Run has returned. For parallelism run
 // several Consume calls (each gets its own channel); on a single-active-
 // consumer queue only one of them receives at a time.
-func (c *Conn) Consume(ctx context.Context, queue string, opts ConsumeOptions, h Handler) error {
-	opts = opts.withDefaults()
+func (c *Conn) Consume(ctx context.Context, queue string, opts mq.ConsumeOptions, h mq.Handler) error {
+	opts = opts.WithDefaults()
 	a := newAttempts() // outlives subscriptions: redeliveries after a reconnect keep their count
 	return c.consumeLoop(ctx, queue, opts.Prefetch, func(ctx context.Context, deliveries <-chan amqp.Delivery) error {
 		for {
@@ -95,17 +39,17 @@ func (c *Conn) Consume(ctx context.Context, queue string, opts ConsumeOptions, h
 
 // handleOne runs h on d and settles d. An error means the channel is
 // unusable or ctx is done.
-func (c *Conn) handleOne(ctx context.Context, queue string, d amqp.Delivery, a *attempts, o ConsumeOptions, h Handler) error {
+func (c *Conn) handleOne(ctx context.Context, queue string, d amqp.Delivery, a *attempts, o mq.ConsumeOptions, h mq.Handler) error {
 	attempt := a.of(d)
 	err := callSafely(func() error { return h(ctx, toDelivery(d, attempt)) })
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err() // stopping: the channel close requeues it, uncounted
 	}
-	switch decide(err, attempt, o.DeliveryLimit) {
-	case ack:
+	switch mq.Decide(err, attempt, o.DeliveryLimit) {
+	case mq.Ack:
 		a.forget(d)
 		return d.Ack(false)
-	case reject:
+	case mq.Reject:
 		a.forget(d)
 		c.log.Error("rabbit: dead-lettering delivery", "queue", queue, "message_id", d.MessageId, "attempt", attempt, "err", err)
 		return d.Reject(false)
@@ -176,10 +120,10 @@ func callSafely(f func() error) (err error) {
 	return f()
 }
 
-func toDelivery(d amqp.Delivery, attempt int) Delivery {
+func toDelivery(d amqp.Delivery, attempt int) mq.Delivery {
 	h := map[string]any(d.Headers)
 	delete(h, tagHeader)
-	return Delivery{
+	return mq.Delivery{
 		Body:        d.Body,
 		ContentType: d.ContentType,
 		MessageID:   d.MessageId,

@@ -37,7 +37,7 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 			var a, b recorder
 			consume := func(r *recorder) func() {
 				return background(t, func(ctx context.Context) error {
-					return c.Consume(ctx, q, ConsumeOptions{}, func(_ context.Context, d Delivery) error { r.add(d); return nil })
+					return c.Consume(ctx, q, mq.ConsumeOptions{}, func(_ context.Context, d mq.Delivery) error { r.add(d); return nil })
 				})
 			}
 			stopA := consume(&a)
@@ -46,7 +46,7 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 			testwait.Until(t, 5*time.Second, "consumer B registered", func() bool { return consumers() == 2 })
 
 			for i := range 20 {
-				publishOK(t, pub, p+".x", q, Message{MessageID: fmt.Sprint(i)})
+				publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: fmt.Sprint(i)})
 			}
 			testwait.Until(t, 5*time.Second, "first 20 consumed", func() bool { return a.len()+b.len() == 20 })
 			if a.len() != 20 || b.len() != 0 {
@@ -55,7 +55,7 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 
 			stopA()
 			for i := 20; i < 40; i++ {
-				publishOK(t, pub, p+".x", q, Message{MessageID: fmt.Sprint(i)})
+				publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: fmt.Sprint(i)})
 			}
 			testwait.Until(t, 10*time.Second, "standby took over", func() bool { return b.len() == 20 })
 			if a.len() != 20 {
@@ -78,12 +78,12 @@ func TestPermanentErrorDeadLetters(t *testing.T) {
 	c := startConn(t, testURL(), topo, WithDeadLetterExchange(p+".dead"))
 	var calls atomic.Int32
 	background(t, func(ctx context.Context) error {
-		return c.Consume(ctx, q, ConsumeOptions{}, func(context.Context, Delivery) error {
+		return c.Consume(ctx, q, mq.ConsumeOptions{}, func(context.Context, mq.Delivery) error {
 			calls.Add(1)
-			return fmt.Errorf("decode: %w", Permanent(errors.New("not JSON")))
+			return fmt.Errorf("decode: %w", mq.Permanent(errors.New("not JSON")))
 		})
 	})
-	publishOK(t, c.Publisher(1), p+".x", q, Message{MessageID: "bad", Body: []byte("{")})
+	publishOK(t, c.Publisher(1), p+".x", q, mq.Publishing{MessageID: "bad", Body: []byte("{")})
 
 	d := waitDeadLetter(t, p+".dead.q")
 	if d.MessageId != "bad" || calls.Load() != 1 {
@@ -105,13 +105,13 @@ func TestPoisonMessageDeadLetteredAfterLimit(t *testing.T) {
 			c := startConn(t, testURL(), topo, WithDeadLetterExchange(p+".dead"))
 			var rec recorder
 			background(t, func(ctx context.Context) error {
-				opts := ConsumeOptions{DeliveryLimit: limit, RetryDelay: 10 * time.Millisecond}
-				return c.Consume(ctx, q, opts, func(_ context.Context, d Delivery) error {
+				opts := mq.ConsumeOptions{DeliveryLimit: limit, RetryDelay: 10 * time.Millisecond}
+				return c.Consume(ctx, q, opts, func(_ context.Context, d mq.Delivery) error {
 					rec.add(d)
 					return errors.New("database unavailable")
 				})
 			})
-			publishOK(t, c.Publisher(1), p+".x", q, Message{MessageID: "poison", Persistent: true})
+			publishOK(t, c.Publisher(1), p+".x", q, mq.Publishing{MessageID: "poison", Persistent: true})
 
 			d := waitDeadLetter(t, p+".dead.q")
 			var tries []int
@@ -135,15 +135,15 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 	ac := admin(t, testURL())
 	const n = 45
 	for i := range n {
-		publishOK(t, pub, p+".x", q, Message{MessageID: fmt.Sprint(i), Persistent: true})
+		publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: fmt.Sprint(i), Persistent: true})
 	}
-	opts := BatchOptions{MaxBatch: 20, MaxWait: 50 * time.Millisecond, RetryDelay: 10 * time.Millisecond}
+	opts := mq.BatchOptions{MaxBatch: 20, MaxWait: 50 * time.Millisecond, RetryDelay: 10 * time.Millisecond}
 
 	// 1. A handler that never returns nil acks nothing: stopping it puts the
 	// whole batch back.
 	inHandler := make(chan int, 1)
 	stop := background(t, func(ctx context.Context) error {
-		return c.ConsumeBatch(ctx, q, opts, func(ctx context.Context, b []Delivery) error {
+		return c.ConsumeBatch(ctx, q, opts, func(ctx context.Context, b []mq.Delivery) error {
 			inHandler <- len(b)
 			<-ctx.Done()
 			return ctx.Err()
@@ -161,7 +161,7 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 	var failed atomic.Bool
 	sentinel := make(chan struct{})
 	stop = background(t, func(ctx context.Context) error {
-		return c.ConsumeBatch(ctx, q, opts, func(ctx context.Context, b []Delivery) error {
+		return c.ConsumeBatch(ctx, q, opts, func(ctx context.Context, b []mq.Delivery) error {
 			if b[0].MessageID == "sentinel" {
 				close(sentinel)
 				<-ctx.Done()
@@ -190,7 +190,7 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 	}
 	// Every batch is acked before the next is collected, so while the
 	// sentinel is held only it is unacked.
-	publishOK(t, pub, p+".x", q, Message{MessageID: "sentinel", Persistent: true})
+	publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: "sentinel", Persistent: true})
 	<-sentinel
 	stop()
 	testwait.Until(t, 5*time.Second, "sentinel requeued", func() bool { m, _ := queueState(t, ac, q); return m > 0 })
@@ -215,10 +215,10 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 		t.Fatalf("declare: %v", err)
 	}
 	pub := c.Publisher(2)
-	publishOK(t, pub, p+".x", q2, Message{Body: []byte("before")})
+	publishOK(t, pub, p+".x", q2, mq.Publishing{Body: []byte("before")})
 	var rec recorder
 	background(t, func(ctx context.Context) error {
-		return c.Consume(ctx, q1, ConsumeOptions{}, func(_ context.Context, d Delivery) error { rec.add(d); return nil })
+		return c.Consume(ctx, q1, mq.ConsumeOptions{}, func(_ context.Context, d mq.Delivery) error { rec.add(d); return nil })
 	})
 
 	c.mu.Lock()
@@ -235,7 +235,7 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 		})
 
 	for _, q := range []string{q1, q2} {
-		publishEventually(t, pub, p+".x", q, Message{MessageID: "after-" + q})
+		publishEventually(t, pub, p+".x", q, mq.Publishing{MessageID: "after-" + q})
 	}
 	testwait.Until(t, 10*time.Second, "consumer resubscribed", func() bool { return rec.len() >= 1 })
 	if got := rec.snapshot()[0].MessageID; got != "after-"+q1 {
@@ -245,7 +245,7 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 
 // publishEventually retries a publish that may hit the closed channel of the
 // previous connection once.
-func publishEventually(t *testing.T, pub *Publisher, exchange, key string, msg Message) {
+func publishEventually(t *testing.T, pub *Publisher, exchange, key string, msg mq.Publishing) {
 	t.Helper()
 	var last error
 	testwait.Until(t, 10*time.Second,

@@ -1,14 +1,17 @@
 // Package rabbit is the platform's RabbitMQ client: one connection per
 // process that survives broker restarts, publishers that report only what
 // the broker really stored, and consumers that ack after their side effects.
-// It applies the topology-as-data contract of package mq.
+// It applies the topology-as-data contract of package mq and fills the
+// queue ports there: *Publisher is an mq.Publisher, *Conn an mq.Consumer,
+// mq.BatchConsumer, mq.Server and mq.Declarer, *Caller an mq.Caller; its
+// errors wrap the mq ones (ErrUnroutable matches mq.ErrUnroutable...).
 //
 // # Lifecycle
 //
 //	c, err := rabbit.Dial(ctx, url, mq.StoreTopology(mq.Quorum), log) // connects and declares
 //	go c.Run(ctx)                                              // keeps it alive until ctx is done
 //	pub := c.Publisher(0)
-//	go c.ConsumeBatch(ctx, mq.QueueStoreMessages, rabbit.BatchOptions{}, store)
+//	go c.ConsumeBatch(ctx, mq.QueueStoreMessages, mq.BatchOptions{}, store)
 //
 // Dial retries until its ctx is done. Run must run for the life of the
 // process: it watches the connection and, when it drops, re-dials with
@@ -60,7 +63,7 @@
 // reconnect or a consumer cancel, and ack manually:
 //   - handler returns nil: ack (a batch with one multiple ack on its last
 //     tag, only after the handler returned);
-//   - an error wrapping ErrPermanent (see Permanent): reject without requeue,
+//   - an error wrapping mq.ErrPermanent (see mq.Permanent): reject without requeue,
 //     so the message goes to the dead-letter exchange at once;
 //   - another error (or a panic): nack with requeue after RetryDelay, until
 //     the message has had DeliveryLimit attempts; then it is rejected and
@@ -94,3 +97,15 @@
 // library's notification channels are always drained, so a slow handler never
 // stalls the connection's frame reader.
 package rabbit
+
+import "github.com/whaleim/whaleim/im-common/mq"
+
+// The queue ports this package fills.
+var (
+	_ mq.Publisher     = (*Publisher)(nil)
+	_ mq.Consumer      = (*Conn)(nil)
+	_ mq.BatchConsumer = (*Conn)(nil)
+	_ mq.Server        = (*Conn)(nil)
+	_ mq.Declarer      = (*Conn)(nil)
+	_ mq.Caller        = (*Caller)(nil)
+)

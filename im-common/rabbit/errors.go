@@ -3,19 +3,23 @@ package rabbit
 import (
 	"errors"
 	"fmt"
+
+	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 // Errors returned by Publish. Every one of them means "not known to be
-// stored": the caller may republish, and consumers deduplicate.
+// stored": the caller may republish, and consumers deduplicate. Each wraps
+// its technology-neutral counterpart in package mq where one exists, so
+// callers written against the queue ports test the mq value.
 var (
 	// ErrUnroutable means the broker returned the message (basic.return)
 	// because no queue is bound for its routing key. Nothing was stored.
-	ErrUnroutable = errors.New("rabbit: message unroutable")
+	ErrUnroutable = fmt.Errorf("rabbit: %w", mq.ErrUnroutable)
 	// ErrNacked means the broker refused the message (basic.nack).
-	ErrNacked = errors.New("rabbit: publish nacked by broker")
+	ErrNacked = fmt.Errorf("rabbit: publish nacked by broker: %w", mq.ErrNotConfirmed)
 	// ErrNotConfirmed means the channel or connection went away before the
 	// broker confirmed the message; it may or may not have been stored.
-	ErrNotConfirmed = errors.New("rabbit: publish not confirmed")
+	ErrNotConfirmed = fmt.Errorf("rabbit: %w", mq.ErrNotConfirmed)
 	// ErrBlocked means the broker has blocked publishing on this connection
 	// because of a memory or disk alarm. Callers should push back on their
 	// own producers instead of buffering.
@@ -23,18 +27,11 @@ var (
 )
 
 // ErrClosed is returned by Publish, Consume and Declare once Run has returned.
-var ErrClosed = errors.New("rabbit: connection closed")
+var ErrClosed = fmt.Errorf("rabbit: %w", mq.ErrClosed)
 
-// ErrPermanent marks a handler error that retrying cannot fix (an undecodable
-// body, a contract violation). Consumers reject such a delivery without
-// requeue, so it goes to the dead-letter exchange at once.
-var ErrPermanent = errors.New("rabbit: permanent failure")
-
-// Permanent wraps err so that errors.Is(err, ErrPermanent) holds: returned by
-// a handler, the delivery is dead-lettered instead of retried.
-func Permanent(err error) error {
-	return fmt.Errorf("%w: %w", ErrPermanent, err)
-}
+// ErrNoReply means the call's context ended before a reply arrived (no
+// server, a slow one, or a lost reply). The request may have been handled.
+var ErrNoReply = fmt.Errorf("rabbit: %w", mq.ErrNoReply)
 
 // errStreamClosed ends one subscription: the channel or the connection closed
 // or the broker cancelled the consumer (for example the queue was deleted).

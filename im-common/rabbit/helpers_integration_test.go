@@ -142,10 +142,10 @@ func withDeadLetters(p string, t mq.Topology) mq.Topology {
 // recorder collects what a handler saw.
 type recorder struct {
 	mu  sync.Mutex
-	got []Delivery
+	got []mq.Delivery
 }
 
-func (r *recorder) add(ds ...Delivery) {
+func (r *recorder) add(ds ...mq.Delivery) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, ds...)
@@ -157,13 +157,13 @@ func (r *recorder) len() int {
 	return len(r.got)
 }
 
-func (r *recorder) snapshot() []Delivery {
+func (r *recorder) snapshot() []mq.Delivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]Delivery(nil), r.got...)
+	return append([]mq.Delivery(nil), r.got...)
 }
 
-func publishOK(t *testing.T, pub *Publisher, exchange, key string, msg Message) {
+func publishOK(t *testing.T, pub *Publisher, exchange, key string, msg mq.Publishing) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

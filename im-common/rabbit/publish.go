@@ -6,26 +6,11 @@ import (
 	"maps"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
-)
 
-// Message is what Publish sends.
-type Message struct {
-	Body        []byte
-	ContentType string
-	// MessageID is the application's id for the message; a republish after
-	// an error should reuse it so consumers can deduplicate.
-	MessageID string
-	Type      string
-	Headers   map[string]any
-	// Persistent asks the broker to write the message to disk. Together with
-	// a durable queue it makes the confirm mean "on disk".
-	Persistent bool
-	// Expiration drops the message if it waits in a queue longer; 0 keeps it.
-	Expiration time.Duration
-}
+	"github.com/whaleim/whaleim/im-common/mq"
+)
 
 // Publisher publishes with publisher confirms and mandatory routing over a
 // small pool of channels. Publishes on one channel are pipelined: many
@@ -63,7 +48,7 @@ func (c *Conn) Publisher(n int) *Publisher {
 // error, and the message may be republished (headers of a type AMQP cannot
 // carry are the one error republishing cannot fix). While the connection is
 // down, Publish waits for it until ctx is done.
-func (p *Publisher) Publish(ctx context.Context, exchange, key string, msg Message) error {
+func (p *Publisher) Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error {
 	if err := ctx.Err(); err != nil {
 		return err // select picks at random among ready cases: decide before publishing anything
 	}
@@ -110,7 +95,7 @@ type lane struct {
 
 // publish sends msg on the lane's channel and returns where its verdict
 // will arrive.
-func (l *lane) publish(ctx context.Context, exchange, key string, msg Message) (<-chan error, error) {
+func (l *lane) publish(ctx context.Context, exchange, key string, msg mq.Publishing) (<-chan error, error) {
 	select {
 	case l.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -161,7 +146,7 @@ func (l *lane) open(ctx context.Context) error {
 // Consumers never see it: toDelivery strips it.
 const tagHeader = "x-im-publish-tag"
 
-func publishing(msg Message, tag uint64) amqp.Publishing {
+func publishing(msg mq.Publishing, tag uint64) amqp.Publishing {
 	h := make(amqp.Table, len(msg.Headers)+1)
 	maps.Copy(h, msg.Headers)
 	h[tagHeader] = int64(tag)

@@ -28,7 +28,7 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 	for w := range 20 {
 		wg.Go(func() {
 			for i := w; i < n; i += 20 {
-				msg := Message{Body: fmt.Appendf(nil, "body-%d", i), MessageID: fmt.Sprint(i), Persistent: true,
+				msg := mq.Publishing{Body: fmt.Appendf(nil, "body-%d", i), MessageID: fmt.Sprint(i), Persistent: true,
 					ContentType: "text/plain", Headers: map[string]any{"n": int64(i)}}
 				if err := pub.Publish(t.Context(), p+".x", q, msg); err != nil {
 					t.Errorf("publish %d: %v", i, err)
@@ -46,7 +46,7 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 	var rec recorder
 	sentinel := make(chan struct{})
 	stop := background(t, func(ctx context.Context) error {
-		return c.Consume(ctx, q, ConsumeOptions{Prefetch: 50}, func(ctx context.Context, d Delivery) error {
+		return c.Consume(ctx, q, mq.ConsumeOptions{Prefetch: 50}, func(ctx context.Context, d mq.Delivery) error {
 			if d.MessageID == "sentinel" {
 				close(sentinel)
 				<-ctx.Done() // hold it unacked until the consumer stops
@@ -76,7 +76,7 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 	// Acks happen before the next delivery is handled, so once the sentinel
 	// is being handled every earlier message is acked: stopping the consumer
 	// must leave exactly the sentinel behind.
-	publishOK(t, pub, p+".x", q, Message{MessageID: "sentinel"})
+	publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: "sentinel"})
 	<-sentinel
 	stop()
 	ac := admin(t, testURL())
@@ -100,7 +100,7 @@ func TestUnroutablePublishFails(t *testing.T) {
 	c := startConn(t, testURL(), topo)
 	pub := c.Publisher(3)
 
-	err := pub.Publish(t.Context(), p+".x", "nobody-bound", Message{Body: []byte("x")})
+	err := pub.Publish(t.Context(), p+".x", "nobody-bound", mq.Publishing{Body: []byte("x")})
 	if !errors.Is(err, ErrUnroutable) {
 		t.Fatalf("publish to an unbound key = %v, want ErrUnroutable", err)
 	}
@@ -117,7 +117,7 @@ func TestUnroutablePublishFails(t *testing.T) {
 				if i%3 == 0 {
 					key = "nobody-bound"
 				}
-				results[i] = pub.Publish(t.Context(), p+".x", key, Message{Body: []byte{byte(i)}, MessageID: fmt.Sprint(i)})
+				results[i] = pub.Publish(t.Context(), p+".x", key, mq.Publishing{Body: []byte{byte(i)}, MessageID: fmt.Sprint(i)})
 			}
 		})
 	}
@@ -144,10 +144,10 @@ func TestPublishToMissingExchangeFailsAndPublisherRecovers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	// The broker closes the channel (404 NOT_FOUND) instead of returning.
-	if err := pub.Publish(ctx, p+".missing", q, Message{Body: []byte("x")}); err == nil {
+	if err := pub.Publish(ctx, p+".missing", q, mq.Publishing{Body: []byte("x")}); err == nil {
 		t.Fatal("publish to a missing exchange succeeded")
 	}
-	publishOK(t, pub, p+".x", q, Message{Body: []byte("after")})
+	publishOK(t, pub, p+".x", q, mq.Publishing{Body: []byte("after")})
 }
 
 func TestPublishContextDeadline(t *testing.T) {
@@ -157,7 +157,7 @@ func TestPublishContextDeadline(t *testing.T) {
 	c := startConn(t, testURL(), topo)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := c.Publisher(1).Publish(ctx, p+".x", p+".q", Message{}); !errors.Is(err, context.Canceled) {
+	if err := c.Publisher(1).Publish(ctx, p+".x", p+".q", mq.Publishing{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("publish with a cancelled ctx = %v", err)
 	}
 }

@@ -127,7 +127,7 @@ func publishStream(ctx context.Context, pub *Publisher, exchange, key string, wo
 				id := fmt.Sprintf("%d-%d", w, i)
 				for ctx.Err() == nil {
 					pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-					err := pub.Publish(pctx, exchange, key, Message{MessageID: id, Body: []byte(id), Persistent: true})
+					err := pub.Publish(pctx, exchange, key, mq.Publishing{MessageID: id, Body: []byte(id), Persistent: true})
 					cancel()
 					if err == nil {
 						l.confirm(id)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 // Request/reply over RabbitMQ direct reply-to: a Caller publishes a request
@@ -25,10 +27,6 @@ import (
 
 // replyTo is RabbitMQ's direct reply-to pseudo-queue.
 const replyTo = "amq.rabbitmq.reply-to"
-
-// ErrNoReply means the call's context ended before a reply arrived (no
-// server, a slow one, or a lost reply). The request may have been handled.
-var ErrNoReply = errors.New("rabbit: no reply")
 
 // Caller makes request/reply calls; it is safe for concurrent use. Create
 // it with Conn.Caller.
@@ -172,14 +170,10 @@ func (k *Caller) forget(id string) {
 	k.mu.Unlock()
 }
 
-// Responder answers one request. A nil reply with a nil error sends an
-// empty reply; an error sends none (the caller times out) and is logged.
-type Responder func(ctx context.Context, body []byte) ([]byte, error)
-
 // Serve answers the requests of queue with h, one at a time, until ctx is
 // done (then it returns nil). Requests are acked once answered; run several
 // Serve calls for parallelism. It survives reconnects like Consume.
-func (c *Conn) Serve(ctx context.Context, queue string, h Responder) error {
+func (c *Conn) Serve(ctx context.Context, queue string, h mq.Responder) error {
 	return c.consumeLoop(ctx, queue, 4, func(ctx context.Context, requests <-chan amqp.Delivery) error {
 		replies, err := c.channel(ctx)
 		if err != nil {
@@ -204,7 +198,7 @@ func (c *Conn) Serve(ctx context.Context, queue string, h Responder) error {
 
 // answer runs h on d, publishes the reply and acks d. An error means a
 // channel is unusable.
-func (c *Conn) answer(ctx context.Context, replies *amqp.Channel, queue string, d amqp.Delivery, h Responder) error {
+func (c *Conn) answer(ctx context.Context, replies *amqp.Channel, queue string, d amqp.Delivery, h mq.Responder) error {
 	var out []byte
 	err := callSafely(func() (err error) { out, err = h(ctx, d.Body); return err })
 	switch {

@@ -68,7 +68,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 	}
 	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(rp), n.log)
 	n.runners = append(n.runners, func(ctx context.Context) error {
-		return h.Run(ctx, n.rabbit, shards, rabbit.BatchOptions{})
+		return h.Run(ctx, n.rabbit, shards, mq.BatchOptions{})
 	})
 	return svc, nil
 }
@@ -78,14 +78,14 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 type rabbitStore struct{ p *rabbit.Publisher }
 
 func (r rabbitStore) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return r.p.Publish(ctx, exchange, key, rabbit.Message{Body: body, ContentType: "application/json", Persistent: true})
+	return r.p.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Persistent: true})
 }
 
 // deadLetter sets an undecodable uplink aside on the dead-letter exchange,
 // persistent and confirmed, with the reason in a header.
 func deadLetter(p *rabbit.Publisher) mqapi.DeadLetter {
 	return func(ctx context.Context, body []byte, reason string) error {
-		return p.Publish(ctx, mq.ExchangeDead, "", rabbit.Message{Body: body, Persistent: true,
+		return p.Publish(ctx, mq.ExchangeDead, "", mq.Publishing{Body: body, Persistent: true,
 			Headers: map[string]any{"x-whaleim-reason": reason}})
 	}
 }

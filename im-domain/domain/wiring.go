@@ -54,7 +54,7 @@ func (n *Node) publisher(ctx context.Context, deps Deps) (Publisher, func(contex
 type rabbitPush struct{ p *rabbit.Publisher }
 
 func (r rabbitPush) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return r.p.Publish(ctx, exchange, key, rabbit.Message{Body: body, ContentType: "application/json", Expiration: pushTTL})
+	return r.p.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Expiration: pushTTL})
 }
 
 func (n *Node) gateways(ctx context.Context, deps Deps) (routing.Members, error) {

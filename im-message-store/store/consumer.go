@@ -10,7 +10,6 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 )
 
 // writer persists a batch of records in one transaction; *mysqlWriter is the real
@@ -19,9 +18,9 @@ type writer interface {
 	Write(ctx context.Context, recs []mq.StoreRecord) (result, error)
 }
 
-// publisher sends a dead letter; *rabbit.Publisher is the real one.
+// publisher sends a dead letter (an mq.Publisher).
 type publisher interface {
-	Publish(ctx context.Context, exchange, key string, msg rabbit.Message) error
+	Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error
 }
 
 // Dead-letter headers the store adds to a refused record, so an operator
@@ -48,7 +47,7 @@ type consumer struct {
 // each a mq.StoreBatch or a single record, in one transaction. Records that
 // can never be stored (undecodable, unknown version or op, invalid,
 // conflicting) are dead-lettered one by one instead of failing the batch.
-func (c *consumer) handle(ctx context.Context, batch []rabbit.Delivery) error {
+func (c *consumer) handle(ctx context.Context, batch []mq.Delivery) error {
 	u := unpack(batch)
 	c.m.records.Observe(float64(len(u.recs)))
 	res, err := c.write(ctx, u.recs)
@@ -77,7 +76,7 @@ type unpacked struct {
 	letters []letter
 }
 
-func unpack(batch []rabbit.Delivery) unpacked {
+func unpack(batch []mq.Delivery) unpacked {
 	var u unpacked
 	for i, d := range batch {
 		recs, err := decode(d.Body)
@@ -192,7 +191,7 @@ func (c *consumer) retry(ctx context.Context, recs []mq.StoreRecord) (result, er
 // refused record) plus the reason, to the dead-letter exchange and waits
 // for the broker's confirm. ConsumeBatch can only settle a batch as a
 // whole, so the store routes single records there itself.
-func (c *consumer) deadLetter(ctx context.Context, batch []rabbit.Delivery, letters []letter) error {
+func (c *consumer) deadLetter(ctx context.Context, batch []mq.Delivery, letters []letter) error {
 	for _, f := range letters {
 		d := batch[f.from]
 		headers := make(map[string]any, len(d.Headers)+2)
@@ -201,7 +200,7 @@ func (c *consumer) deadLetter(ctx context.Context, batch []rabbit.Delivery, lett
 		}
 		headers[HeaderReason] = f.err.Error()
 		headers[HeaderQueue] = c.names.queue
-		msg := rabbit.Message{
+		msg := mq.Publishing{
 			Body: d.Body, ContentType: d.ContentType, MessageID: d.MessageID, Type: d.Type,
 			Headers: headers, Persistent: true,
 		}

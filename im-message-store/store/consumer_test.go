@@ -50,12 +50,12 @@ func (w *fakeWriter) Write(_ context.Context, recs []mq.StoreRecord) (result, er
 
 type fakePublisher struct {
 	mu   sync.Mutex
-	sent []rabbit.Message
+	sent []mq.Publishing
 	to   []string
 	err  error
 }
 
-func (p *fakePublisher) Publish(_ context.Context, exchange, _ string, msg rabbit.Message) error {
+func (p *fakePublisher) Publish(_ context.Context, exchange, _ string, msg mq.Publishing) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.err != nil {
@@ -72,15 +72,15 @@ func newTestConsumer(w writer, p publisher, budget time.Duration) *consumer {
 	}
 }
 
-func delivery(t testing.TB, op mq.StoreOp, m mq.Message) rabbit.Delivery {
-	return rabbit.Delivery{Body: encode(t, mq.StoreRecord{Version: 1, Op: op, Message: m}), MessageID: m.MessageID}
+func delivery(t testing.TB, op mq.StoreOp, m mq.Message) mq.Delivery {
+	return mq.Delivery{Body: encode(t, mq.StoreRecord{Version: 1, Op: op, Message: m}), MessageID: m.MessageID}
 }
 
 func TestHandle_RefusedRecordsAreDeadLetteredAlone(t *testing.T) {
 	w := &fakeWriter{refuse: func(r mq.StoreRecord) bool { return r.Message.Seq == 4 }}
 	p := &fakePublisher{}
 	c := newTestConsumer(w, p, time.Second)
-	batch := []rabbit.Delivery{
+	batch := []mq.Delivery{
 		delivery(t, mq.OpInsert, p2p(1)),
 		{Body: []byte("not json"), MessageID: "bad-json", Headers: map[string]any{"h": "kept"}},
 		delivery(t, mq.OpRecall, p2p(1)),
@@ -134,7 +134,7 @@ func TestHandle_StoreBatchDeliveries(t *testing.T) {
 		{Version: 1, Op: mq.OpInsert, Message: p2p(3)}, // the writer reports a key conflict
 		{Version: 1, Op: mq.OpRecall, Message: p2p(1)},
 	}
-	batch := []rabbit.Delivery{
+	batch := []mq.Delivery{
 		{Body: encodeBatch(t, recs...), MessageID: "batch-1", Headers: map[string]any{"h": "kept"}},
 		delivery(t, mq.OpInsert, p2p(4)),
 		{Body: encodeBatch(t, mq.StoreRecord{Version: 1, Op: mq.OpInsert, Message: p2p(5)}), MessageID: "batch-2"},
@@ -185,7 +185,7 @@ func encodeBatch(t testing.TB, recs ...mq.StoreRecord) []byte {
 func TestHandle_OnlyBadRecordsSkipsTheWriter(t *testing.T) {
 	w, p := &fakeWriter{}, &fakePublisher{}
 	c := newTestConsumer(w, p, time.Second)
-	if err := c.handle(t.Context(), []rabbit.Delivery{{Body: []byte("x")}}); err != nil {
+	if err := c.handle(t.Context(), []mq.Delivery{{Body: []byte("x")}}); err != nil {
 		t.Fatal(err)
 	}
 	if len(w.batches) != 0 || len(p.sent) != 1 {
@@ -198,10 +198,10 @@ func TestHandle_DatabaseErrorFailsTheWholeBatch(t *testing.T) {
 	w := &fakeWriter{fail: func([]mq.StoreRecord) error { return down }}
 	p := &fakePublisher{}
 	c := newTestConsumer(w, p, 300*time.Millisecond)
-	batch := []rabbit.Delivery{delivery(t, mq.OpInsert, p2p(1)), {Body: []byte("bad")}}
+	batch := []mq.Delivery{delivery(t, mq.OpInsert, p2p(1)), {Body: []byte("bad")}}
 	start := time.Now()
 	err := c.handle(t.Context(), batch)
-	if !errors.Is(err, down) || errors.Is(err, rabbit.ErrPermanent) {
+	if !errors.Is(err, down) || errors.Is(err, mq.ErrPermanent) {
 		t.Fatalf("handle = %v, want the retryable database error (nack, no ack)", err)
 	}
 	if len(w.batches) < 2 {
@@ -227,7 +227,7 @@ func TestHandle_RecoversWithinBudget(t *testing.T) {
 		return nil
 	}}
 	c := newTestConsumer(w, &fakePublisher{}, 10*time.Second)
-	if err := c.handle(t.Context(), []rabbit.Delivery{delivery(t, mq.OpInsert, p2p(1))}); err != nil {
+	if err := c.handle(t.Context(), []mq.Delivery{delivery(t, mq.OpInsert, p2p(1))}); err != nil {
 		t.Fatalf("handle: %v", err)
 	}
 	if calls != 3 || testutil.ToFloat64(c.m.inserted) != 1 || testutil.ToFloat64(c.m.retries) != 2 {
@@ -241,7 +241,7 @@ func TestHandle_StopsRetryingWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if err := c.handle(ctx, []rabbit.Delivery{delivery(t, mq.OpInsert, p2p(1))}); err == nil {
+	if err := c.handle(ctx, []mq.Delivery{delivery(t, mq.OpInsert, p2p(1))}); err == nil {
 		t.Fatal("want an error")
 	}
 	if time.Since(start) > 5*time.Second {
@@ -261,7 +261,7 @@ func TestHandle_DataErrorRefusesOnlyTheCulprit(t *testing.T) {
 	}}
 	p := &fakePublisher{}
 	c := newTestConsumer(w, p, time.Minute)
-	batch := []rabbit.Delivery{delivery(t, mq.OpInsert, p2p(1)), delivery(t, mq.OpInsert, p2p(2)), delivery(t, mq.OpInsert, p2p(3))}
+	batch := []mq.Delivery{delivery(t, mq.OpInsert, p2p(1)), delivery(t, mq.OpInsert, p2p(2)), delivery(t, mq.OpInsert, p2p(3))}
 	if err := c.handle(t.Context(), batch); err != nil {
 		t.Fatalf("handle: %v", err)
 	}
@@ -279,7 +279,7 @@ func TestHandle_DataErrorRefusesOnlyTheCulprit(t *testing.T) {
 func TestHandle_DeadLetterFailureFailsTheBatch(t *testing.T) {
 	p := &fakePublisher{err: rabbit.ErrNotConfirmed}
 	c := newTestConsumer(&fakeWriter{}, p, time.Second)
-	err := c.handle(t.Context(), []rabbit.Delivery{delivery(t, mq.OpInsert, p2p(1)), {Body: []byte("bad")}})
+	err := c.handle(t.Context(), []mq.Delivery{delivery(t, mq.OpInsert, p2p(1)), {Body: []byte("bad")}})
 	if !errors.Is(err, rabbit.ErrNotConfirmed) {
 		t.Fatalf("handle = %v, want the publish error so the batch is redelivered", err)
 	}

@@ -188,7 +188,7 @@ func (p *testPublisher) send(ctx context.Context, r mq.StoreRecord) error {
 }
 
 func (p *testPublisher) raw(ctx context.Context, id string, body []byte) error {
-	return p.pub.Publish(ctx, p.n.exchange, mq.KeyStoreMessages, rabbit.Message{
+	return p.pub.Publish(ctx, p.n.exchange, mq.KeyStoreMessages, mq.Publishing{
 		Body: body, ContentType: "application/json", MessageID: id, Persistent: true,
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/messagedb"
+	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 )
 
@@ -21,9 +22,9 @@ import (
 type Queue interface {
 	// ConsumeBatch blocks until ctx is done, handing batches of the named
 	// queue to h and acking a batch only when h returns nil.
-	ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error
+	ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOptions, h mq.BatchHandler) error
 	// Publish sends msg and returns nil only once the broker stored it.
-	Publish(ctx context.Context, exchange, key string, msg rabbit.Message) error
+	Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error
 	// Ready reports whether the broker is reachable.
 	Ready() bool
 }
@@ -98,7 +99,7 @@ func (s *service) consume(ctx context.Context, g *errgroup.Group, injected Queue
 	s.queue.Store(&q)
 	c := &consumer{w: newMySQLWriter(s.db), dead: q, names: s.names, budget: s.cfg.RetryBudget, log: s.log, m: s.m}
 	s.log.Info("store: consuming", "queue", s.names.queue, "batch", s.cfg.Batch, "batch_wait", s.cfg.BatchWait)
-	return q.ConsumeBatch(ctx, s.names.queue, rabbit.BatchOptions{
+	return q.ConsumeBatch(ctx, s.names.queue, mq.BatchOptions{
 		MaxBatch: s.cfg.Batch, MaxWait: s.cfg.BatchWait, Prefetch: s.cfg.Prefetch,
 	}, c.handle)
 }
@@ -167,11 +168,11 @@ type rabbitQueue struct {
 	pub  *rabbit.Publisher
 }
 
-func (q rabbitQueue) ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error {
+func (q rabbitQueue) ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOptions, h mq.BatchHandler) error {
 	return q.conn.ConsumeBatch(ctx, queue, opts, h)
 }
 
-func (q rabbitQueue) Publish(ctx context.Context, exchange, key string, msg rabbit.Message) error {
+func (q rabbitQueue) Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error {
 	return q.pub.Publish(ctx, exchange, key, msg)
 }
 

@@ -28,8 +28,8 @@ type lostAcks struct {
 	lost atomic.Int32
 }
 
-func (q *lostAcks) ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error {
-	return q.Queue.ConsumeBatch(ctx, queue, opts, func(ctx context.Context, b []rabbit.Delivery) error {
+func (q *lostAcks) ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOptions, h mq.BatchHandler) error {
+	return q.Queue.ConsumeBatch(ctx, queue, opts, func(ctx context.Context, b []mq.Delivery) error {
 		if err := h(ctx, b); err != nil {
 			return err
 		}

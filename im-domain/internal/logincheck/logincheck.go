@@ -15,7 +15,6 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 )
 
 // Users decides whether a user may log in (user.Service.CanLogin).
@@ -23,9 +22,9 @@ type Users interface {
 	CanLogin(ctx context.Context, appID uint32, userID string) error
 }
 
-// Server answers request/reply queues (rabbit.Conn).
+// Server answers request/reply queues (an mq.Server).
 type Server interface {
-	Serve(ctx context.Context, queue string, h rabbit.Responder) error
+	Serve(ctx context.Context, queue string, h mq.Responder) error
 }
 
 // Checker answers login checks.
@@ -48,7 +47,7 @@ func (c *Checker) Run(ctx context.Context, s Server, n int) error {
 	return g.Wait()
 }
 
-// Answer is the rabbit.Responder of mq.QueueAuth: it always replies.
+// Answer is the mq.Responder of mq.QueueAuth: it always replies.
 func (c *Checker) Answer(ctx context.Context, body []byte) ([]byte, error) {
 	var q mq.AuthRequest
 	var e *errcode.Error

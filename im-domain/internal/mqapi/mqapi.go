@@ -5,7 +5,7 @@
 // are single-active-consumer, so with several domain nodes one consumer per
 // queue is active and the order of a conversation holds.
 //
-// Ack policy (rabbit.ConsumeBatch acks the batch, multiple, on nil): once
+// Ack policy (an mq.BatchConsumer acks the batch on nil): once
 // the batch is processed, refusals (answered to the client with a code)
 // included, it is acked; a transient failure is returned, so the batch is
 // requeued and retried until the delivery limit dead-letters it; an
@@ -26,7 +26,6 @@ import (
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
@@ -39,9 +38,9 @@ type Batch interface {
 	Run(ctx context.Context) error
 }
 
-// Consumer consumes one queue in batches with manual acks (rabbit.Conn).
+// Consumer consumes one queue in batches with manual acks (an mq.BatchConsumer).
 type Consumer interface {
-	ConsumeBatch(ctx context.Context, queue string, opts rabbit.BatchOptions, h rabbit.BatchHandler) error
+	ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOptions, h mq.BatchHandler) error
 }
 
 // DeadLetter sets aside a delivery that can never be processed (the
@@ -70,7 +69,7 @@ const (
 
 // Run consumes the shards uplink queues, each with its own consumer, until
 // ctx is done.
-func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts rabbit.BatchOptions) error {
+func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts mq.BatchOptions) error {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
@@ -84,12 +83,12 @@ func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts rabbit.B
 	return g.Wait()
 }
 
-// HandleBatch processes the deliveries of one shard (a rabbit.BatchHandler):
+// HandleBatch processes the deliveries of one shard (a mq.BatchHandler):
 // every uplink of every delivery, in queue order, as one message.Batch.
 // An undecodable delivery is dead-lettered on its own; a transient failure
 // of the batch returns an error, so the whole batch is requeued (the dedup
 // layer makes the retry safe).
-func (h *Handler) HandleBatch(ctx context.Context, ds []rabbit.Delivery) error {
+func (h *Handler) HandleBatch(ctx context.Context, ds []mq.Delivery) error {
 	b := h.newBatch()
 	for _, d := range ds {
 		ups, err := mq.DecodeUplinks(d.Body)

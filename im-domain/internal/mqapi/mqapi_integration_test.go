@@ -62,13 +62,13 @@ type rebound struct {
 }
 
 func (r rebound) Publish(ctx context.Context, _, key string, body []byte) error {
-	return r.p.Publish(ctx, r.exchange, key, rabbit.Message{Body: body, Persistent: true})
+	return r.p.Publish(ctx, r.exchange, key, mq.Publishing{Body: body, Persistent: true})
 }
 
 type plain struct{ p *rabbit.Publisher }
 
 func (r plain) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return r.p.Publish(ctx, exchange, key, rabbit.Message{Body: body, Expiration: time.Minute})
+	return r.p.Publish(ctx, exchange, key, mq.Publishing{Body: body, Expiration: time.Minute})
 }
 
 // collector gathers the bodies of a test queue.
@@ -77,7 +77,7 @@ type collector struct {
 	bodies [][]byte
 }
 
-func (c *collector) handle(_ context.Context, d rabbit.Delivery) error {
+func (c *collector) handle(_ context.Context, d mq.Delivery) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.bodies = append(c.bodies, d.Body)
@@ -153,9 +153,9 @@ func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 	dead := func(context.Context, []byte, string) error { return errors.New("no dead letters expected") }
 	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, dead, log)
 	var stored, down collector
-	go conn.ConsumeBatch(ctx, uplinkQ, rabbit.BatchOptions{RetryDelay: 50 * time.Millisecond}, h.HandleBatch)
-	go conn.Consume(ctx, storeQ, rabbit.ConsumeOptions{}, stored.handle)
-	go conn.Consume(ctx, "test.down."+id, rabbit.ConsumeOptions{}, down.handle)
+	go conn.ConsumeBatch(ctx, uplinkQ, mq.BatchOptions{RetryDelay: 50 * time.Millisecond}, h.HandleBatch)
+	go conn.Consume(ctx, storeQ, mq.ConsumeOptions{}, stored.handle)
+	go conn.Consume(ctx, "test.down."+id, mq.ConsumeOptions{}, down.handle)
 
 	appID := apitest.RandomAppID()
 	rdb := apitest.Redis(t)
@@ -169,7 +169,7 @@ func TestUplink_FiveResendsOneStoreRecordFiveIdenticalAcks(t *testing.T) {
 	body, _ := json.Marshal(payload.Message{MessageID: "m-" + id, ToID: "bob", MessageBody: "hello"})
 	up, _ := json.Marshal(mq.Uplink{Version: mq.Version, Command: command.MessageP2P, From: from, Broker: broker, Payload: body})
 	for range 5 {
-		if err := pub.Publish(ctx, "", uplinkQ, rabbit.Message{Body: up, Persistent: true}); err != nil {
+		if err := pub.Publish(ctx, "", uplinkQ, mq.Publishing{Body: up, Persistent: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
@@ -33,9 +32,9 @@ func (f *fakeBatch) Read(_ device.ID, _ payload.Read, group bool) {
 func (f *fakeBatch) Recall(device.ID, string, payload.Recall) { f.calls = append(f.calls, "recall") }
 func (f *fakeBatch) Run(context.Context) error                { return f.err }
 
-func delivery(cmd command.Code, body string) rabbit.Delivery {
+func delivery(cmd command.Code, body string) mq.Delivery {
 	up, _ := json.Marshal(uplink(cmd, body))
-	return rabbit.Delivery{Body: up}
+	return mq.Delivery{Body: up}
 }
 
 func uplink(cmd command.Code, body string) mq.Uplink {
@@ -54,7 +53,7 @@ func handler(f *fakeBatch, dead *[]string) *Handler {
 func TestHandleBatch_DispatchAndAckPolicy(t *testing.T) {
 	tests := []struct {
 		name    string
-		d       rabbit.Delivery
+		d       mq.Delivery
 		err     error
 		call    string
 		wantErr bool
@@ -69,14 +68,14 @@ func TestHandleBatch_DispatchAndAckPolicy(t *testing.T) {
 		{"transient is requeued", delivery(command.MessageP2P, `{}`), errors.New("redis down"), "send::gw", true, false},
 		{"unknown command is dropped", delivery(command.Code(1999), `{}`), nil, "", false, false},
 		{"bad body is dropped", delivery(command.MessageP2P, `{"messageId":5}`), nil, "", false, false},
-		{"bad envelope is dead-lettered", rabbit.Delivery{Body: []byte("nope")}, nil, "", false, true},
-		{"unknown version is dead-lettered", rabbit.Delivery{Body: []byte(`{"v":9}`)}, nil, "", false, true},
+		{"bad envelope is dead-lettered", mq.Delivery{Body: []byte("nope")}, nil, "", false, true},
+		{"unknown version is dead-lettered", mq.Delivery{Body: []byte(`{"v":9}`)}, nil, "", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeBatch{err: tt.err}
 			var dead []string
-			err := handler(f, &dead).HandleBatch(t.Context(), []rabbit.Delivery{tt.d})
+			err := handler(f, &dead).HandleBatch(t.Context(), []mq.Delivery{tt.d})
 			if (err != nil) != tt.wantErr || (len(dead) == 1) != tt.dead {
 				t.Fatalf("err = %v, dead letters %v", err, dead)
 			}
@@ -94,7 +93,7 @@ func TestHandleBatch_OneBatchInQueueOrder(t *testing.T) {
 	multi, _ := json.Marshal(mq.UplinkBatch{Version: mq.Version, Uplinks: []mq.Uplink{
 		uplink(command.MessageP2P, `{"messageId":"b"}`), uplink(command.MessageReceiveAck, `{}`),
 		uplink(command.MessageP2P, `{"messageId":"c"}`)}})
-	ds := []rabbit.Delivery{delivery(command.MessageP2P, `{"messageId":"a"}`), {Body: []byte("{")},
+	ds := []mq.Delivery{delivery(command.MessageP2P, `{"messageId":"a"}`), {Body: []byte("{")},
 		{Body: multi}, delivery(command.MessageP2P, `{"messageId":"d"}`)}
 	f := &fakeBatch{}
 	var dead []string

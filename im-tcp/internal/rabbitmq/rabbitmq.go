@@ -26,7 +26,7 @@ type Publisher struct{ P *rabbit.Publisher }
 
 // Publish implements gateway.Publisher.
 func (p Publisher) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return p.P.Publish(ctx, exchange, key, rabbit.Message{Body: body, ContentType: "application/json", Persistent: true})
+	return p.P.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Persistent: true})
 }
 
 // Subscriber consumes one queue of the connection.
@@ -37,8 +37,8 @@ type Subscriber struct {
 
 // Consume implements gateway.Subscriber.
 func (s Subscriber) Consume(ctx context.Context, queue string, handle func(context.Context, []byte) error) error {
-	return s.C.Consume(ctx, queue, rabbit.ConsumeOptions{Prefetch: s.Prefetch},
-		func(ctx context.Context, d rabbit.Delivery) error { return handle(ctx, d.Body) })
+	return s.C.Consume(ctx, queue, mq.ConsumeOptions{Prefetch: s.Prefetch},
+		func(ctx context.Context, d mq.Delivery) error { return handle(ctx, d.Body) })
 }
 
 // Users asks the domain whether a user may log in, over mq.QueueAuth.
