@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/usersign"
+)
 
 // Auth configures how user signs are checked, identically at gateway login
 // and on the REST API.
@@ -15,6 +19,18 @@ type Auth struct {
 	// the failures leak away (im-common/throttle).
 	FailLimit  int
 	FailWindow time.Duration
+	// WhaleSharkSigns (IM_USER_SIGN_WHALESHARK, off) also accepts signs in
+	// IM-WhaleShark's SigAPI format, for back-ends migrating from it.
+	WhaleSharkSigns bool
+}
+
+// SignOptions are the usersign checks these settings ask for.
+func (a Auth) SignOptions() []usersign.Option {
+	opts := []usersign.Option{usersign.MaxLifetime(a.SignMaxLifetime)}
+	if a.WhaleSharkSigns {
+		opts = append(opts, usersign.WhaleSharkFormat())
+	}
+	return opts
 }
 
 // DefaultAuth returns the Auth defaults.
@@ -29,6 +45,7 @@ func LoadAuth(e *Env) Auth {
 		SignMaxLifetime: e.Duration("IM_USER_SIGN_MAX_LIFETIME", d.SignMaxLifetime),
 		FailLimit:       e.Int("IM_AUTH_FAIL_LIMIT", d.FailLimit),
 		FailWindow:      e.Duration("IM_AUTH_FAIL_WINDOW", d.FailWindow),
+		WhaleSharkSigns: e.Bool("IM_USER_SIGN_WHALESHARK", false),
 	}
 	e.Check(a.SignMaxLifetime >= 0, "IM_USER_SIGN_MAX_LIFETIME", "must be >= 0")
 	e.Check(a.FailLimit >= 0, "IM_AUTH_FAIL_LIMIT", "must be >= 0")

@@ -5,6 +5,12 @@
 //	TLS.sig  = base64(HMAC-SHA256(appSecret, content))
 //	userSign = base64(zlib(token JSON)) with '+'->'*', '/'->'-', '='->'_'
 //
+// An optional TLS.userbuf (base64 app data) is signed as a fifth line, as
+// TLSSigAPIv2 does. IM-WhaleShark's own SigAPI format (TLS.appId and
+// TLS.expireTime in place of TLS.sdkappid and TLS.time, in the JSON and in
+// the signed content) is accepted only with the WhaleSharkFormat option, so
+// a WhaleShark back-end's generator keeps working while migrating.
+//
 // Verification recomputes the HMAC and compares it in constant time, bounds
 // the inflated size, and checks the app, the identifier and the expiry. The
 // gateway (login) and the domain (REST auth) share this one implementation.
@@ -51,17 +57,38 @@ type token struct {
 	AppID      uint32 `json:"TLS.sdkappid"`
 	Expire     int64  `json:"TLS.expire"`
 	Time       int64  `json:"TLS.time"`
+	UserBuf    string `json:"TLS.userbuf,omitempty"`
 	Sig        string `json:"TLS.sig"`
+	// WhaleShark's SigAPI names for the app and the issue time.
+	WSAppID *uint32 `json:"TLS.appId,omitempty"`
+	WSTime  int64   `json:"TLS.expireTime,omitempty"`
+	ws      bool    // decoded from WhaleShark's format
+}
+
+// fromWhaleShark moves the fields of a token in IM-WhaleShark's format to
+// the Tencent names, so every check after the HMAC is shared.
+func (t *token) fromWhaleShark() {
+	if t.WSAppID != nil && t.AppID == 0 {
+		t.AppID, t.Time, t.ws = *t.WSAppID, t.WSTime, true
+	}
 }
 
 var urlSafe = strings.NewReplacer("+", "*", "/", "-", "=", "_")
 var urlUnsafe = strings.NewReplacer("*", "+", "-", "/", "_", "=")
 
-func mac(secret []byte, t token) string {
+// mac is TLS.sig for t; ws selects WhaleShark's field names in the content.
+func mac(secret []byte, t token, ws bool) string {
+	appKey, timeKey := "TLS.sdkappid:", "TLS.time:"
+	if ws {
+		appKey, timeKey = "TLS.appId:", "TLS.expireTime:"
+	}
 	content := "TLS.identifier:" + t.Identifier + "\n" +
-		"TLS.sdkappid:" + strconv.FormatUint(uint64(t.AppID), 10) + "\n" +
-		"TLS.time:" + strconv.FormatInt(t.Time, 10) + "\n" +
+		appKey + strconv.FormatUint(uint64(t.AppID), 10) + "\n" +
+		timeKey + strconv.FormatInt(t.Time, 10) + "\n" +
 		"TLS.expire:" + strconv.FormatInt(t.Expire, 10) + "\n"
+	if t.UserBuf != "" {
+		content += "TLS.userbuf:" + t.UserBuf + "\n"
+	}
 	h := hmac.New(sha256.New, secret)
 	h.Write([]byte(content))
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
@@ -70,7 +97,30 @@ func mac(secret []byte, t token) string {
 // Generate issues a sign for identifier in appID, valid for expire from now.
 func Generate(secret []byte, appID uint32, identifier string, now time.Time, expire time.Duration) (string, error) {
 	t := token{Ver: "2.0", Identifier: identifier, AppID: appID, Expire: int64(expire / time.Second), Time: now.Unix()}
-	t.Sig = mac(secret, t)
+	t.Sig = mac(secret, t, false)
+	return encode(t)
+}
+
+// GenerateWhaleShark issues a sign in IM-WhaleShark's SigAPI format, as a
+// WhaleShark back-end does: for migration tests and tools. Verify accepts it
+// only with WhaleSharkFormat.
+func GenerateWhaleShark(secret []byte, appID uint32, identifier string, now time.Time, expire time.Duration) (string, error) {
+	t := token{Identifier: identifier, AppID: appID, Expire: int64(expire / time.Second), Time: now.Unix()}
+	t.Sig = mac(secret, t, true)
+	return encode(wsToken{Identifier: t.Identifier, AppID: t.AppID, Expire: t.Expire, Time: t.Time, Sig: t.Sig})
+}
+
+// wsToken is the JSON of WhaleShark's SigAPI.
+type wsToken struct {
+	Identifier string `json:"TLS.identifier"`
+	AppID      uint32 `json:"TLS.appId"`
+	Expire     int64  `json:"TLS.expire"`
+	Time       int64  `json:"TLS.expireTime"`
+	Sig        string `json:"TLS.sig"`
+}
+
+// encode is base64url(zlib(JSON of t)) with the TLS alphabet.
+func encode(t any) (string, error) {
 	raw, err := json.Marshal(t)
 	if err != nil {
 		return "", fmt.Errorf("usersign: marshal: %w", err)
@@ -123,6 +173,7 @@ func decode(sign string) (token, error) {
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return token{}, errcode.SignInvalid.With("not json")
 	}
+	t.fromWhaleShark()
 	return t, nil
 }
 
@@ -138,6 +189,14 @@ type Option func(*checks)
 
 type checks struct {
 	maxLifetime time.Duration
+	whaleShark  bool
+}
+
+// WhaleSharkFormat also accepts signs in IM-WhaleShark's SigAPI format
+// (IM_USER_SIGN_WHALESHARK). Off by default: the format signs the issue time
+// under a different name, and a deployment should opt in to a second format.
+func WhaleSharkFormat() Option {
+	return func(c *checks) { c.whaleShark = true }
 }
 
 // MaxLifetime refuses signs whose expire field is longer than d (0: no
@@ -160,7 +219,10 @@ func Verify(sign string, secret []byte, appID uint32, identifier string, now tim
 	if err != nil {
 		return Claims{}, err
 	}
-	if !hmac.Equal([]byte(mac(secret, t)), []byte(t.Sig)) {
+	if t.ws && !ck.whaleShark {
+		return Claims{}, errWhaleShark
+	}
+	if !hmac.Equal([]byte(mac(secret, t, t.ws)), []byte(t.Sig)) {
 		return Claims{}, errMismatch
 	}
 	c := t.claims()
@@ -179,7 +241,10 @@ func Verify(sign string, secret []byte, appID uint32, identifier string, now tim
 	return c, nil
 }
 
-var errMismatch = errcode.SignInvalid.With("signature mismatch")
+var (
+	errMismatch   = errcode.SignInvalid.With("signature mismatch")
+	errWhaleShark = errcode.SignInvalid.With("IM-WhaleShark sign format not enabled (IM_USER_SIGN_WHALESHARK)")
+)
 
 // VerifyAny is Verify against each of secrets (an app's current secret,
 // then the one a rotation replaced, during its overlap window): a sign is

@@ -157,7 +157,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	if pubReady != nil {
 		checks = append(checks, httpapi.Check{Name: "rabbitmq", Check: pubReady})
 	}
-	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignMaxLifetime: cfg.Auth.SignMaxLifetime, Pprof: cfg.Pprof,
+	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignOptions: cfg.Auth.SignOptions(), Pprof: cfg.Pprof,
 		AdminNonce: cfg.AdminNonce, AuthFailLimit: cfg.Auth.FailLimit, AuthFailWindow: cfg.Auth.FailWindow}, svc, checks, reg, deps.Log)
 	n.handler = api.Handler()
 	n.listener = deps.Listener

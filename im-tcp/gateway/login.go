@@ -88,7 +88,7 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		return App{}, b.UserID, errcode.Unavailable
 	}
 	now := time.Now()
-	if _, err := usersign.VerifyAny(b.UserSign, app.Secrets(now), p.AppID, b.UserID, now, usersign.MaxLifetime(c.g.cfg.Auth.SignMaxLifetime)); err != nil {
+	if _, err := usersign.VerifyAny(b.UserSign, app.Secrets(now), p.AppID, b.UserID, now, c.g.cfg.Auth.SignOptions()...); err != nil {
 		return App{}, b.UserID, err
 	}
 	if err := c.g.users.CanLogin(ctx, p.AppID, b.UserID); err != nil {

@@ -242,3 +242,30 @@ func TestLoginPreviousSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginWhaleSharkSign: IM-WhaleShark's own sign format logs in only
+// where IM_USER_SIGN_WHALESHARK opts in.
+func TestLoginWhaleSharkSign(t *testing.T) {
+	sign, err := usersign.GenerateWhaleShark([]byte("s"), 7, "alice", time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		optIn bool
+		want  errcode.Code
+	}{
+		{"off by default", false, errcode.SignInvalid.Code},
+		{"opted in", true, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, _, _ := testGateway(t, device.PolicyUnlimited)
+			g.cfg.Auth.WhaleSharkSigns = tt.optIn
+			code, _ := loginAttempt{ip: "10.0.0.1", app: 7, user: "alice", secret: "s", sign: sign}.try(t, g)
+			if errcode.Code(code) != tt.want {
+				t.Fatalf("login code = %v, want %d", code, tt.want)
+			}
+		})
+	}
+}

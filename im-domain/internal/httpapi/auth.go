@@ -104,7 +104,7 @@ func (s *Server) verify(r *http.Request, now time.Time) (*Caller, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := usersign.VerifyAny(sign, secrets, uint32(appID), identifier, now, usersign.MaxLifetime(s.cfg.SignMaxLifetime)); err != nil {
+	if _, err := usersign.VerifyAny(sign, secrets, uint32(appID), identifier, now, s.cfg.SignOptions...); err != nil {
 		return nil, err
 	}
 	c := &Caller{App: a, Identifier: identifier, Admin: a.IsAdmin(identifier)}

@@ -22,8 +22,9 @@ type Config struct {
 	// AdminSignMaxAge: admin signs issued longer ago are refused (0: no
 	// limit beyond the sign's own expiry).
 	AdminSignMaxAge time.Duration
-	// SignMaxLifetime: signs whose expire is longer are refused (0: no bound).
-	SignMaxLifetime time.Duration
+	// SignOptions are the userSign checks (lifetime bound, formats) shared
+	// with the gateway's login (config.Auth.SignOptions).
+	SignOptions []usersign.Option
 	// AdminNonce: every admin call must carry a fresh random (Services.Nonces).
 	AdminNonce bool
 	// AuthFailLimit failed authentications per (client IP, appId) within
