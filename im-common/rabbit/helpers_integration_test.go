@@ -15,6 +15,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/mq/mqtest"
 )
 
 func testURL() string {
@@ -50,22 +51,11 @@ func startConn(t testing.TB, url string, topo mq.Topology, opts ...Option) *Conn
 	return c
 }
 
-// background runs f until the returned stop is called or the test ends, and
-// waits for it to return in both cases.
+// background runs f until the returned stop is called or the test ends
+// (mqtest.Background, shared with the contract suite).
 func background(t testing.TB, f func(context.Context) error) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := f(ctx); err != nil {
-			t.Errorf("background run: %v", err)
-		}
-	}()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return stop
+	return mqtest.Background(t, f)
 }
 
 // admin opens a plain channel for inspecting and cleaning up.

@@ -139,7 +139,7 @@ func (r *Recorder) Wait(t *testing.T, n int) []mq.Delivery {
 
 // Background runs f until the returned stop is called or the test ends,
 // and waits for it to return either way; f's error fails the test.
-func Background(t *testing.T, f func(ctx context.Context) error) (stop func()) {
+func Background(t testing.TB, f func(ctx context.Context) error) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
