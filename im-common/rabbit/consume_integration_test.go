@@ -14,6 +14,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/mq/mqtest"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
@@ -34,10 +35,10 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 			// is observed through the hook.
 			consumers := func() int { return int(subscriptions.Load()) }
 
-			var a, b recorder
-			consume := func(r *recorder) func() {
+			var a, b mqtest.Recorder
+			consume := func(r *mqtest.Recorder) func() {
 				return background(t, func(ctx context.Context) error {
-					return c.Consume(ctx, q, mq.ConsumeOptions{}, func(_ context.Context, d mq.Delivery) error { r.add(d); return nil })
+					return c.Consume(ctx, q, mq.ConsumeOptions{}, func(_ context.Context, d mq.Delivery) error { r.Add(d); return nil })
 				})
 			}
 			stopA := consume(&a)
@@ -48,20 +49,20 @@ func TestSingleActiveConsumerFailover(t *testing.T) {
 			for i := range 20 {
 				publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: fmt.Sprint(i)})
 			}
-			testwait.Until(t, 5*time.Second, "first 20 consumed", func() bool { return a.len()+b.len() == 20 })
-			if a.len() != 20 || b.len() != 0 {
-				t.Fatalf("active consumer got %d, standby got %d; want 20 and 0", a.len(), b.len())
+			testwait.Until(t, 5*time.Second, "first 20 consumed", func() bool { return a.Len()+b.Len() == 20 })
+			if a.Len() != 20 || b.Len() != 0 {
+				t.Fatalf("active consumer got %d, standby got %d; want 20 and 0", a.Len(), b.Len())
 			}
 
 			stopA()
 			for i := 20; i < 40; i++ {
 				publishOK(t, pub, p+".x", q, mq.Publishing{MessageID: fmt.Sprint(i)})
 			}
-			testwait.Until(t, 10*time.Second, "standby took over", func() bool { return b.len() == 20 })
-			if a.len() != 20 {
-				t.Fatalf("stopped consumer received %d, want 20", a.len())
+			testwait.Until(t, 10*time.Second, "standby took over", func() bool { return b.Len() == 20 })
+			if a.Len() != 20 {
+				t.Fatalf("stopped consumer received %d, want 20", a.Len())
 			}
-			for i, d := range b.snapshot() {
+			for i, d := range b.All() {
 				if d.MessageID != fmt.Sprint(20+i) {
 					t.Fatalf("standby got %s at position %d: order lost", d.MessageID, i)
 				}
@@ -103,11 +104,11 @@ func TestPoisonMessageDeadLetteredAfterLimit(t *testing.T) {
 			topo := withDeadLetters(p, flow(p, mq.Queue{Name: q, Type: qt, Durable: true, DeadLetter: true, DeliveryLimit: limit}))
 			deleteAtCleanup(t, testURL(), topo)
 			c := startConn(t, testURL(), topo, WithDeadLetterExchange(p+".dead"))
-			var rec recorder
+			var rec mqtest.Recorder
 			background(t, func(ctx context.Context) error {
 				opts := mq.ConsumeOptions{DeliveryLimit: limit, RetryDelay: 10 * time.Millisecond}
 				return c.Consume(ctx, q, opts, func(_ context.Context, d mq.Delivery) error {
-					rec.add(d)
+					rec.Add(d)
 					return errors.New("database unavailable")
 				})
 			})
@@ -115,7 +116,7 @@ func TestPoisonMessageDeadLetteredAfterLimit(t *testing.T) {
 
 			d := waitDeadLetter(t, p+".dead.q")
 			var tries []int
-			for _, d := range rec.snapshot() {
+			for _, d := range rec.All() {
 				tries = append(tries, d.Attempt)
 			}
 			if d.MessageId != "poison" || !slices.Equal(tries, []int{1, 2, 3}) {
@@ -156,7 +157,7 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 	testwait.Until(t, 5*time.Second, "unacked batch requeued", func() bool { m, _ := queueState(t, ac, q); return m == n })
 
 	// 2. A failing batch is retried; then every delivery is acked once.
-	var rec recorder
+	var rec mqtest.Recorder
 	var sizes []int
 	var failed atomic.Bool
 	sentinel := make(chan struct{})
@@ -171,17 +172,17 @@ func TestBatchConsumerAcksOnlyAfterHandler(t *testing.T) {
 				return errors.New("mysql unavailable")
 			}
 			sizes = append(sizes, len(b))
-			rec.add(b...)
+			rec.Add(b...)
 			return nil
 		})
 	})
-	testwait.Until(t, 10*time.Second, "all deliveries handled", func() bool { return rec.len() >= n })
+	testwait.Until(t, 10*time.Second, "all deliveries handled", func() bool { return rec.Len() >= n })
 	ids := map[string]bool{}
-	for _, d := range rec.snapshot() {
+	for _, d := range rec.All() {
 		ids[d.MessageID] = true
 	}
-	if len(ids) != n || rec.len() != n {
-		t.Fatalf("handled %d deliveries of %d distinct ids, want %d of %d (batch sizes %v)", rec.len(), len(ids), n, n, sizes)
+	if len(ids) != n || rec.Len() != n {
+		t.Fatalf("handled %d deliveries of %d distinct ids, want %d of %d (batch sizes %v)", rec.Len(), len(ids), n, n, sizes)
 	}
 	for _, s := range sizes {
 		if s > opts.MaxBatch {
@@ -216,9 +217,9 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 	}
 	pub := c.Publisher(2)
 	publishOK(t, pub, p+".x", q2, mq.Publishing{Body: []byte("before")})
-	var rec recorder
+	var rec mqtest.Recorder
 	background(t, func(ctx context.Context) error {
-		return c.Consume(ctx, q1, mq.ConsumeOptions{}, func(_ context.Context, d mq.Delivery) error { rec.add(d); return nil })
+		return c.Consume(ctx, q1, mq.ConsumeOptions{}, func(_ context.Context, d mq.Delivery) error { rec.Add(d); return nil })
 	})
 
 	c.mu.Lock()
@@ -237,8 +238,8 @@ func TestTopologyRedeclaredAfterReconnect(t *testing.T) {
 	for _, q := range []string{q1, q2} {
 		publishEventually(t, pub, p+".x", q, mq.Publishing{MessageID: "after-" + q})
 	}
-	testwait.Until(t, 10*time.Second, "consumer resubscribed", func() bool { return rec.len() >= 1 })
-	if got := rec.snapshot()[0].MessageID; got != "after-"+q1 {
+	testwait.Until(t, 10*time.Second, "consumer resubscribed", func() bool { return rec.Len() >= 1 })
+	if got := rec.All()[0].MessageID; got != "after-"+q1 {
 		t.Fatalf("consumer got %q, want after-%s", got, q1)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -127,30 +126,6 @@ func withDeadLetters(p string, t mq.Topology) mq.Topology {
 		Queues:    []mq.Queue{{Name: p + ".dead.q", Type: mq.Classic, Durable: true}},
 		Bindings:  []mq.Binding{{Queue: p + ".dead.q", Exchange: p + ".dead"}},
 	})
-}
-
-// recorder collects what a handler saw.
-type recorder struct {
-	mu  sync.Mutex
-	got []mq.Delivery
-}
-
-func (r *recorder) add(ds ...mq.Delivery) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, ds...)
-}
-
-func (r *recorder) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.got)
-}
-
-func (r *recorder) snapshot() []mq.Delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]mq.Delivery(nil), r.got...)
 }
 
 func publishOK(t *testing.T, pub *Publisher, exchange, key string, msg mq.Publishing) {

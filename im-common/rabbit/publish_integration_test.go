@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/mq/mqtest"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
@@ -43,7 +44,7 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 	}
 	t.Logf("%d confirmed persistent publishes from 20 goroutines in %v", n, time.Since(start))
 
-	var rec recorder
+	var rec mqtest.Recorder
 	sentinel := make(chan struct{})
 	stop := background(t, func(ctx context.Context) error {
 		return c.Consume(ctx, q, mq.ConsumeOptions{Prefetch: 50}, func(ctx context.Context, d mq.Delivery) error {
@@ -52,13 +53,13 @@ func TestConfirmedPublishThenConsume(t *testing.T) {
 				<-ctx.Done() // hold it unacked until the consumer stops
 				return ctx.Err()
 			}
-			rec.add(d)
+			rec.Add(d)
 			return nil
 		})
 	})
-	testwait.Until(t, 10*time.Second, "all messages consumed", func() bool { return rec.len() == n })
+	testwait.Until(t, 10*time.Second, "all messages consumed", func() bool { return rec.Len() == n })
 	seen := map[string]bool{}
-	for _, d := range rec.snapshot() {
+	for _, d := range rec.All() {
 		if seen[d.MessageID] {
 			t.Errorf("message %s delivered twice", d.MessageID)
 		}

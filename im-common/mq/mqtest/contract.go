@@ -91,7 +91,7 @@ func testRetryCountsAttempts(t *testing.T, open Open) {
 	var calls atomic.Int32
 	Background(t, func(ctx context.Context) error {
 		return q.Consume(ctx, name, mq.ConsumeOptions{RetryDelay: fast}, func(_ context.Context, d mq.Delivery) error {
-			r.add(d)
+			r.Add(d)
 			if calls.Add(1) == 1 {
 				return errors.New("dependency down")
 			}
@@ -195,7 +195,7 @@ func testBatch(t *testing.T, open Open) {
 				r.mu.Lock()
 				sizes = append(sizes, len(ds))
 				r.mu.Unlock()
-				r.add(ds...)
+				r.Add(ds...)
 				return nil
 			})
 	})

@@ -73,7 +73,7 @@ func testRestart(t *testing.T, open OpenDir) {
 				<-ctx.Done() // holds the 31st unacked until the stop
 				return ctx.Err()
 			}
-			acked.add(d)
+			acked.Add(d)
 			return nil
 		})
 	})

@@ -117,7 +117,8 @@ type Recorder struct {
 	got []mq.Delivery
 }
 
-func (r *Recorder) add(ds ...mq.Delivery) {
+// Add records ds.
+func (r *Recorder) Add(ds ...mq.Delivery) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, ds...)
@@ -130,10 +131,17 @@ func (r *Recorder) All() []mq.Delivery {
 	return append([]mq.Delivery(nil), r.got...)
 }
 
+// Len is how many deliveries were recorded.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
 // Wait waits until n deliveries are recorded and returns them.
 func (r *Recorder) Wait(t *testing.T, n int) []mq.Delivery {
 	t.Helper()
-	testwait.Until(t, 20*time.Second, fmt.Sprintf("%d deliveries", n), func() bool { return len(r.All()) >= n })
+	testwait.Until(t, 20*time.Second, fmt.Sprintf("%d deliveries", n), func() bool { return r.Len() >= n })
 	return r.All()
 }
 
@@ -160,7 +168,7 @@ func Collect(t *testing.T, q mq.BatchConsumer, queue string, opts mq.BatchOption
 	r := &Recorder{}
 	stop := Background(t, func(ctx context.Context) error {
 		return q.ConsumeBatch(ctx, queue, opts, func(_ context.Context, ds []mq.Delivery) error {
-			r.add(ds...)
+			r.Add(ds...)
 			return nil
 		})
 	})
