@@ -109,6 +109,7 @@ func connect(ctx context.Context, cfg gateway.Config, rc config.Rabbit, rd confi
 func (n *node) checks() []gateway.Check {
 	return []gateway.Check{
 		{Name: "redis", Probe: func(ctx context.Context) error { return n.rdb.Ping(ctx).Err() }},
+		{Name: "zookeeper", Probe: n.zk.Probe},
 		{Name: "rabbitmq", Probe: func(context.Context) error {
 			if !n.mq.Ready() {
 				return errors.New("not connected")

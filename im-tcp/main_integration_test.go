@@ -5,9 +5,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-common/zookeeper"
 )
 
 // TestMain gives the package a private RabbitMQ vhost (unless
@@ -154,5 +157,39 @@ func TestLoginRefusedWhenNoDomainAnswers(t *testing.T) {
 	attempt() // the queue exists, nobody serves it: the check times out
 	if n := rdb.Exists(t.Context(), session.Key(app, "alice")).Val(); n != 0 {
 		t.Error("a login nobody checked wrote a session")
+	}
+}
+
+// /readyz reports the ZooKeeper session: main's checks probe it, ok with a
+// session and failing without (closing the gateway's own client would stop
+// the gateway, whose registration dies with it, so the probe is checked on
+// the node's check list with a client of the test's).
+func TestReadyzReportsZooKeeper(t *testing.T) {
+	g := startGateway(t, zkRoot(t), nil)
+	resp, err := http.Get("http://" + g.ops + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	zc, err := zookeeper.Connect(t.Context(), []string{zkAddr}, 4*time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{zk: zc}
+	probe := func() error {
+		for _, c := range n.checks() {
+			if c.Name == "zookeeper" {
+				return c.Probe(t.Context())
+			}
+		}
+		t.Fatal("no zookeeper check in /readyz")
+		return nil
+	}
+	if err := probe(); err != nil {
+		t.Fatalf("zookeeper check with a session: %v", err)
+	}
+	zc.Close()
+	if err := probe(); !errors.Is(err, zookeeper.ErrNoSession) {
+		t.Fatalf("zookeeper check without a session = %v, want ErrNoSession", err)
 	}
 }

@@ -106,6 +106,18 @@ func (c *Client) Connected() bool {
 	return c.conn.State() == zk.StateHasSession
 }
 
+// ErrNoSession is Probe's answer while the client has no live session.
+var ErrNoSession = errors.New("zookeeper: no session")
+
+// Probe is Connected as a readiness check: nil while the client has a live
+// session, ErrNoSession otherwise.
+func (c *Client) Probe(context.Context) error {
+	if !c.Connected() {
+		return ErrNoSession
+	}
+	return nil
+}
+
 // onEvent runs on the library's goroutines for every event; it must not block.
 // Unlike the library's event channel it never drops an event.
 func (c *Client) onEvent(ev zk.Event) {

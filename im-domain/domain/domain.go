@@ -70,7 +70,9 @@ type Node struct {
 	listener net.Listener
 	runners  []func(context.Context) error
 	rabbit   *rabbit.Conn // nil with an injected Publisher
-	closers  []func()
+	// zkReady probes the ZooKeeper session; nil with injected Gateways.
+	zkReady func(context.Context) error
+	closers []func()
 }
 
 // Run builds a node and serves until ctx ends, then shuts down gracefully.
@@ -156,6 +158,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
 	if pubReady != nil {
 		checks = append(checks, httpapi.Check{Name: "rabbitmq", Check: pubReady})
+	}
+	if n.zkReady != nil {
+		checks = append(checks, httpapi.Check{Name: "zookeeper", Check: n.zkReady})
 	}
 	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignOptions: cfg.Auth.SignOptions(), Pprof: cfg.Pprof,
 		AdminNonce: cfg.AdminNonce, AuthFailLimit: cfg.Auth.FailLimit, AuthFailWindow: cfg.Auth.FailWindow}, svc, checks, reg, deps.Log)

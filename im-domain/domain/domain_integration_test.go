@@ -4,6 +4,7 @@ package domain_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-domain/domain"
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
 )
@@ -42,19 +44,19 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		done <- domain.Run(ctx, cfg, domain.Deps{Listener: ln, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	}()
 	url := "http://" + ln.Addr().String() + "/readyz"
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	status := map[string]string{}
+	testwait.Until(t, 20*time.Second, "ready", func() bool {
 		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never ready: %v", err)
+		defer resp.Body.Close()
+		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&status) == nil
+	})
+	for _, dep := range []string{"mysql", "redis", "rabbitmq", "zookeeper"} {
+		if status[dep] != "ok" {
+			t.Errorf("readyz %s = %q, want ok (all: %v)", dep, status[dep], status)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
 	select {

@@ -69,6 +69,7 @@ func (n *Node) gateways(ctx context.Context, deps Deps) (routing.Members, error)
 		return nil, fmt.Errorf("domain: %w", err)
 	}
 	n.closers = append(n.closers, zc.Close)
+	n.zkReady = zc.Probe
 	return routing.NewRegistry(zc, z.Root+"/gateways"), nil
 }
 
