@@ -60,6 +60,12 @@ func (g *Gateway) maxSeq(conv string) int64 {
 }
 
 func (g *Gateway) restMaxSeqs(w http.ResponseWriter, _ *http.Request) {
+	answer(w, 200, g.maxSeqs())
+	g.syncs <- struct{}{}
+}
+
+// maxSeqs is the max-sequence answer: every conversation, by id.
+func (g *Gateway) maxSeqs() []map[string]any {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	convs := make([]string, 0, len(g.visible))
@@ -72,7 +78,7 @@ func (g *Gateway) restMaxSeqs(w http.ResponseWriter, _ *http.Request) {
 		out = append(out, map[string]any{"conversationId": c, "receiveSequence": 0, "readSequence": 0,
 			"clearedSequence": 0, "maxSequence": g.maxSeq(c)})
 	}
-	answer(w, 200, out)
+	return out
 }
 
 // restPull records the request for expect_pull and answers from the

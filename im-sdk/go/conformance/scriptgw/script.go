@@ -17,7 +17,7 @@ import (
 
 // ops lists the step operations (README.md describes each).
 var ops = []string{"expect_login", "login_ack", "expect_send", "ack", "push", "reveal", "close", "kick",
-	"raw", "frame", "expect_receive_ack", "expect_read", "expect_recall", "recall_ack", "expect_pull", "client"}
+	"raw", "frame", "expect_receive_ack", "expect_read", "expect_recall", "recall_ack", "expect_pull", "expect_sync", "client"}
 
 // errAbort stops a script after a violation that makes the rest moot.
 var errAbort = errors.New("scenario aborted")
@@ -124,6 +124,8 @@ func (r *run) expectOther(st Step) error {
 		return r.c.send(command.MessageRecallAck, b.messageID, ackBody(st.Code, b.messageID, 0))
 	case "expect_pull":
 		return r.expectPull(st)
+	case "expect_sync":
+		return r.expectSync()
 	}
 	return fmt.Errorf("unknown op")
 }
@@ -313,4 +315,17 @@ func optional[T any](p *T) string {
 		return "any"
 	}
 	return fmt.Sprint(*p)
+}
+
+// expectSync waits for a max-sequence query, answered before this returns:
+// later pushes cannot race the SDK's sync.
+func (r *run) expectSync() error {
+	select {
+	case <-r.g.syncs:
+		return nil
+	case <-time.After(r.g.expectTimeout):
+		return fmt.Errorf("no max-sequence query within %v: %w", r.g.expectTimeout, errAbort)
+	case <-r.g.stop:
+		return errAbort
+	}
 }
