@@ -13,6 +13,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-sdk/go/wire"
 )
 
 // EventBuffer is how many downlink envelopes wait in Events (unless
@@ -64,7 +65,7 @@ func (a Ack) Err() error {
 
 // Client is one device connection. Its methods are safe for concurrent use.
 type Client struct {
-	t      transport
+	t      wire.Conn
 	dev    Device
 	events chan payload.Envelope
 	done   chan struct{}
@@ -93,7 +94,7 @@ func WithEventBuffer(n int) Option {
 	}
 }
 
-func newClient(t transport, d Device, opts ...Option) *Client {
+func newClient(t wire.Conn, d Device, opts ...Option) *Client {
 	o := options{eventBuffer: EventBuffer}
 	for _, f := range opts {
 		f(&o)
@@ -126,7 +127,7 @@ func (c *Client) Dropped() int {
 }
 
 // Close ends the connection.
-func (c *Client) Close() error { return c.t.close() }
+func (c *Client) Close() error { return c.t.Close() }
 
 // NewMessageID returns a random (version 4) UUID.
 func NewMessageID() string {
@@ -144,7 +145,7 @@ func (c *Client) write(cmd command.Code, body any) error {
 		return fmt.Errorf("imclient: encode %v: %w", cmd, err)
 	}
 	p := packet.Client{Command: cmd, Version: 1, Device: c.dev.Type, Format: packet.JSON, AppID: c.dev.AppID, IMEI: c.dev.IMEI, Body: b}
-	if err := c.t.write(p.Append(nil)); err != nil {
+	if err := c.t.Write(p.Append(nil)); err != nil {
 		return fmt.Errorf("imclient: write %v: %w", cmd, err)
 	}
 	return nil

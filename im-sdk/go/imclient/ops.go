@@ -107,7 +107,7 @@ func (c *Client) readLoop() {
 	defer close(c.events)
 	defer close(c.done)
 	for {
-		p, err := c.t.read()
+		p, err := c.t.Read()
 		if err != nil {
 			c.mu.Lock()
 			c.err = err

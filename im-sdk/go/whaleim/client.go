@@ -2,10 +2,11 @@ package whaleim
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
 // ErrClosed is returned by calls on a closed Client.
@@ -84,7 +85,7 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.cancel()
 	if c.link != nil {
-		_ = c.link.w.close()
+		_ = c.link.w.Close()
 	}
 	c.mu.Unlock()
 	c.wg.Wait()
@@ -122,13 +123,7 @@ func (c *Client) currentSign() string {
 }
 
 // NewMessageID returns a random (version 4) UUID.
-func NewMessageID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+func NewMessageID() string { return imclient.NewMessageID() }
 
 // queue is an unbounded FIFO feeding a channel, so emitting never blocks
 // the SDK and never drops an event.

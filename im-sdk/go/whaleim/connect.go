@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
-	"github.com/whaleim/whaleim/im-codec/packet"
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-sdk/go/wire"
 )
 
 // linkQueue is how many frames wait for the writer; a connection that
@@ -21,7 +20,7 @@ const linkQueue = 8192
 // link is the logged-in connection: a writer goroutine drains out, so no
 // write ever blocks while c.mu is held.
 type link struct {
-	w        wire
+	w        wire.Conn
 	out      chan []byte
 	done     chan struct{}
 	lastRead time.Time
@@ -80,26 +79,26 @@ func (c *Client) connect() (*link, error) {
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = w.close() })
+	stop := context.AfterFunc(ctx, func() { _ = w.Close() })
 	err = c.handshake(w, sign)
 	if !stop() || err != nil {
-		_ = w.close()
+		_ = w.Close()
 		return nil, errors.Join(err, ctx.Err())
 	}
 	return &link{w: w, out: make(chan []byte, linkQueue), done: make(chan struct{}), lastRead: time.Now()}, nil
 }
 
 // handshake sends 9000 and waits for the 9001 login ACK.
-func (c *Client) handshake(w wire, sign string) error {
+func (c *Client) handshake(w wire.Conn, sign string) error {
 	b, err := encode(c.cfg, command.Login, payload.Login{UserID: c.cfg.UserID, UserSign: sign})
 	if err != nil {
 		return err
 	}
-	if err := w.write(b); err != nil {
+	if err := w.Write(b); err != nil {
 		return fmt.Errorf("whaleim: login: %w", err)
 	}
 	for {
-		p, err := w.read()
+		p, err := w.Read()
 		if err != nil {
 			return fmt.Errorf("whaleim: login: %w", err)
 		}
@@ -153,15 +152,15 @@ func (c *Client) detach(l *link) {
 	default:
 		close(l.done)
 	}
-	_ = l.w.close()
+	_ = l.w.Close()
 }
 
 func (c *Client) writeLoop(l *link) {
 	for {
 		select {
 		case b := <-l.out:
-			if l.w.write(b) != nil {
-				_ = l.w.close()
+			if l.w.Write(b) != nil {
+				_ = l.w.Close()
 				return
 			}
 		case <-l.done:
@@ -174,9 +173,9 @@ func (c *Client) writeLoop(l *link) {
 // sends something the SDK cannot take, or a kick.
 func (c *Client) readLoop(l *link) error {
 	for {
-		p, err := l.w.read()
+		p, err := l.w.Read()
 		if err != nil {
-			if badFrame(err) {
+			if wire.BadFrame(err) {
 				c.mu.Lock()
 				c.emit(ErrorEvent{Reason: ReasonBadFrame, Err: err})
 				c.mu.Unlock()
@@ -191,17 +190,6 @@ func (c *Client) readLoop(l *link) error {
 			return err
 		}
 	}
-}
-
-// badFrame tells a frame the server should never have sent from a
-// connection that merely ended.
-func badFrame(err error) bool {
-	var fe *frameError
-	var pe *packet.FrameError
-	if errors.As(err, &fe) {
-		return true
-	}
-	return errors.As(err, &pe) && !errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // tick drives heartbeats, silence detection and outbox timers.
@@ -220,7 +208,7 @@ func (c *Client) tick(l *link) {
 			c.mu.Lock()
 			if now.Sub(l.lastRead) > c.cfg.Heartbeat*5/2 {
 				c.cfg.Logger.Info("whaleim: gateway silent, reconnecting")
-				_ = l.w.close()
+				_ = l.w.Close()
 			} else if now.Sub(l.lastPing) >= c.cfg.Heartbeat {
 				l.lastPing = now
 				c.write(command.Ping, struct{}{})
@@ -247,6 +235,6 @@ func (c *Client) write(cmd command.Code, body any) {
 	case l.out <- b:
 	default:
 		c.cfg.Logger.Warn("whaleim: gateway not reading, reconnecting")
-		_ = l.w.close()
+		_ = l.w.Close()
 	}
 }

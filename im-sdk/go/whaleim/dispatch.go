@@ -170,3 +170,10 @@ func groupConv(g string) string {
 	}
 	return "group:" + g
 }
+
+// frameError marks a downlink packet whose content the SDK cannot take
+// (not a JSON envelope, data of the wrong shape): a bad_frame error event.
+type frameError struct{ err error }
+
+func (e *frameError) Error() string { return "bad frame: " + e.err.Error() }
+func (e *frameError) Unwrap() error { return e.err }

@@ -3,6 +3,7 @@ package scriptgw
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,12 @@ func dial(t *testing.T, ctx context.Context, g *Gateway, ws bool) *imclient.Clie
 	if err := c.Login(ctx, "alice", "any-sign"); err != nil {
 		t.Fatal(err)
 	}
+	// the sync every SDK runs after a login, which scripts wait for
+	resp, err := http.Post(g.RESTURL()+"/v1/message/getMaxSequences", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	return c
 }
 
