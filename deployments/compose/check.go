@@ -177,6 +177,11 @@ func checkEnv(p *types.Project, got types.MappingWithEquals, want map[string]str
 			errs = append(errs, fmt.Errorf("environment %s=%q, want %q", k, *v, want[k]))
 		}
 	}
+	for _, k := range devSwitches {
+		if got[k] != nil {
+			errs = append(errs, fmt.Errorf("environment %s: a development switch, never set in the platform file", k))
+		}
+	}
 	for k, host := range addresses {
 		if v := got[k]; v != nil {
 			if err := checkHostPort(p, host(*v)); err != nil {
@@ -186,6 +191,10 @@ func checkEnv(p *types.Project, got types.MappingWithEquals, want map[string]str
 	}
 	return errs
 }
+
+// devSwitches are insecure development settings no service of the
+// platform may set.
+var devSwitches = []string{"IM_INSECURE_LOGIN_WITHOUT_SIGN"}
 
 // addresses are the variables that name another service, with how to
 // find its host:port in the value.

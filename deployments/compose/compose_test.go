@@ -84,6 +84,7 @@ func TestBrokenCopiesFail(t *testing.T) {
 		{"redis host unknown", setEnv("store", "IM_REDIS_ADDR", "cache:6379"), `"redis:6379"`},
 		{"dsn names no service", setEnv("domain2", "IM_MYSQL_DSN", "u:p@tcp(mysql:3306)/im"), `IM_MYSQL_DSN: host "mysql" is no service`},
 		{"advertised port wrong", setEnv("gateway2", "IM_ADVERTISE_TCP", "localhost:19001"), "IM_ADVERTISE_TCP"},
+		{"insecure login switched on", setEnv("gateway1", "IM_INSECURE_LOGIN_WITHOUT_SIGN", "true"), "IM_INSECURE_LOGIN_WITHOUT_SIGN: a development switch"},
 		{"redis without appendonly", set("redis", "command", []any{"redis-server"}), "service redis: command"},
 		{"service removed", delService("store"), "service store: missing"},
 		{"extra service", set("adminer", "image", "adminer"), "service adminer: not part of the platform"},

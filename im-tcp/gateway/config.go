@@ -54,6 +54,13 @@ type Config struct {
 	// Auth bounds sign lifetimes and throttles failed logins per (IP,
 	// appId): the shared Auth section, identical on the REST API.
 	Auth config.Auth
+	// InsecureLoginWithoutSign (IM_INSECURE_LOGIN_WITHOUT_SIGN false)
+	// accepts a login that carries no userSign, as IM-WhaleShark did, so
+	// its clients can be pointed at a development server while migrating:
+	// anyone may then log in as any imported user. Development only; New
+	// logs a warning when it is on. A login that carries a sign is still
+	// checked, and the user must still exist and not be forbidden.
+	InsecureLoginWithoutSign bool
 
 	UplinkLinger     time.Duration // IM_UPLINK_LINGER 1ms: how long an uplink waits for others of its shard
 	UplinkBatch      int           // IM_UPLINK_BATCH 256: uplinks per broker message at most
@@ -84,24 +91,25 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		BrokerID: id, TCPAddr: e.String("IM_TCP_ADDR", d.TCPAddr), WSAddr: e.String("IM_WS_ADDR", d.WSAddr),
 		WSPath: e.String("IM_WS_PATH", d.WSPath), HTTPAddr: e.String("IM_HTTP_ADDR", d.HTTPAddr),
 		AdvertiseTCP: e.String("IM_ADVERTISE_TCP", ""), AdvertiseWS: e.String("IM_ADVERTISE_WS", ""),
-		RegistryPath:     zk.Root + "/gateways/" + id,
-		HeartbeatTimeout: e.Duration("IM_HEARTBEAT_TIMEOUT", d.HeartbeatTimeout),
-		LoginTimeout:     e.Duration("IM_LOGIN_TIMEOUT", d.LoginTimeout),
-		AppCacheTTL:      e.Duration("IM_APP_CACHE_TTL", d.AppCacheTTL),
-		WriteTimeout:     e.Duration("IM_WRITE_TIMEOUT", d.WriteTimeout),
-		WriteQueue:       e.Int("IM_WRITE_QUEUE", d.WriteQueue),
-		ShutdownDrain:    e.Duration("IM_SHUTDOWN_DRAIN", d.ShutdownDrain),
-		MaxConns:         e.Int("IM_MAX_CONNS", d.MaxConns),
-		MaxConnsPerIP:    e.Int("IM_MAX_CONNS_PER_IP", d.MaxConnsPerIP),
-		SendRate:         float64(e.Int("IM_SEND_RATE", int(d.SendRate))),
-		ControlRate:      float64(e.Int("IM_CONTROL_RATE", int(d.ControlRate))),
-		UplinkLinger:     e.Duration("IM_UPLINK_LINGER", d.UplinkLinger),
-		UplinkBatch:      e.Int("IM_UPLINK_BATCH", d.UplinkBatch),
-		UplinkBatchBytes: e.Int("IM_UPLINK_BATCH_BYTES", d.UplinkBatchBytes),
-		Pprof:            e.Bool("IM_PPROF", false),
-		WSOrigins:        e.List("IM_WS_ORIGINS", nil),
-		Limits:           packet.Limits{MaxIMEI: e.Int("IM_MAX_IMEI", packet.DefaultMaxIMEI), MaxBody: e.Int("IM_MAX_BODY", packet.DefaultMaxBody)},
-		UplinkShards:     rabbit.UplinkShards, PublishTimeout: rabbit.PublishTimeout,
+		RegistryPath:             zk.Root + "/gateways/" + id,
+		HeartbeatTimeout:         e.Duration("IM_HEARTBEAT_TIMEOUT", d.HeartbeatTimeout),
+		LoginTimeout:             e.Duration("IM_LOGIN_TIMEOUT", d.LoginTimeout),
+		AppCacheTTL:              e.Duration("IM_APP_CACHE_TTL", d.AppCacheTTL),
+		WriteTimeout:             e.Duration("IM_WRITE_TIMEOUT", d.WriteTimeout),
+		WriteQueue:               e.Int("IM_WRITE_QUEUE", d.WriteQueue),
+		ShutdownDrain:            e.Duration("IM_SHUTDOWN_DRAIN", d.ShutdownDrain),
+		MaxConns:                 e.Int("IM_MAX_CONNS", d.MaxConns),
+		MaxConnsPerIP:            e.Int("IM_MAX_CONNS_PER_IP", d.MaxConnsPerIP),
+		SendRate:                 float64(e.Int("IM_SEND_RATE", int(d.SendRate))),
+		ControlRate:              float64(e.Int("IM_CONTROL_RATE", int(d.ControlRate))),
+		UplinkLinger:             e.Duration("IM_UPLINK_LINGER", d.UplinkLinger),
+		UplinkBatch:              e.Int("IM_UPLINK_BATCH", d.UplinkBatch),
+		UplinkBatchBytes:         e.Int("IM_UPLINK_BATCH_BYTES", d.UplinkBatchBytes),
+		Pprof:                    e.Bool("IM_PPROF", false),
+		InsecureLoginWithoutSign: e.Bool("IM_INSECURE_LOGIN_WITHOUT_SIGN", false),
+		WSOrigins:                e.List("IM_WS_ORIGINS", nil),
+		Limits:                   packet.Limits{MaxIMEI: e.Int("IM_MAX_IMEI", packet.DefaultMaxIMEI), MaxBody: e.Int("IM_MAX_BODY", packet.DefaultMaxBody)},
+		UplinkShards:             rabbit.UplinkShards, PublishTimeout: rabbit.PublishTimeout,
 		Auth: config.LoadAuth(e),
 	}
 	c.SessionTTL = e.Duration("IM_SESSION_TTL", 3*c.HeartbeatTimeout)

@@ -76,6 +76,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	}
 	m := newMetrics()
 	log = log.With("component", "gateway", "broker", cfg.BrokerID)
+	warnInsecure(cfg, log)
 	return &Gateway{
 		cfg: cfg, sessions: deps.Sessions, apps: newAppCache(deps.Apps, cfg.AppCacheTTL), users: deps.Users,
 		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/whaleim/whaleim/im-codec/packet"
@@ -80,6 +81,7 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		return App{}, "", errcode.MissingField.With("imei")
 	}
 	app, err := c.g.apps.App(ctx, p.AppID)
+	known := err == nil
 	switch {
 	case errors.Is(err, errcode.AppNotFound):
 		app = App{Secret: c.g.guard.decoy} // refused exactly like a bad sign: no probing for app ids
@@ -87,14 +89,25 @@ func (c *conn) authenticate(ctx context.Context, p packet.Client) (App, string, 
 		c.g.log.Warn("app lookup failed", "app", p.AppID, "err", err)
 		return App{}, b.UserID, errcode.Unavailable
 	}
-	now := time.Now()
-	if _, err := usersign.VerifyAny(b.UserSign, app.Secrets(now), p.AppID, b.UserID, now, c.g.cfg.Auth.SignOptions()...); err != nil {
+	if err := c.checkSign(b, app, known, p.AppID); err != nil {
 		return App{}, b.UserID, err
 	}
 	if err := c.g.users.CanLogin(ctx, p.AppID, b.UserID); err != nil {
 		return App{}, b.UserID, err
 	}
 	return app, b.UserID, nil
+}
+
+// checkSign verifies the login's userSign against the app's secrets. With
+// Config.InsecureLoginWithoutSign a login of a known app that carries no
+// sign at all passes unchecked.
+func (c *conn) checkSign(b payload.Login, app App, known bool, appID uint32) error {
+	if c.g.cfg.InsecureLoginWithoutSign && b.UserSign == "" && known {
+		return nil
+	}
+	now := time.Now()
+	_, err := usersign.VerifyAny(b.UserSign, app.Secrets(now), appID, b.UserID, now, c.g.cfg.Auth.SignOptions()...)
+	return err
 }
 
 // loginTime returns now, made unique per gateway: a session is identified
@@ -106,5 +119,14 @@ func (g *Gateway) loginTime() time.Time {
 		if g.lastLogin.CompareAndSwap(last, now) {
 			return time.UnixMilli(now)
 		}
+	}
+}
+
+// warnInsecure says loudly, at start, that logins without a userSign are
+// accepted (Config.InsecureLoginWithoutSign).
+func warnInsecure(cfg Config, log *slog.Logger) {
+	if cfg.InsecureLoginWithoutSign {
+		log.Warn("INSECURE: IM_INSECURE_LOGIN_WITHOUT_SIGN is on: logins without a userSign are accepted, " +
+			"anyone can log in as any user of a known app; for development and WhaleShark migration only, never in production")
 	}
 }
