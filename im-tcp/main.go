@@ -96,7 +96,7 @@ func connect(ctx context.Context, cfg gateway.Config, rc config.Rabbit, rd confi
 	n.gw, err = gateway.New(cfg, gateway.Deps{
 		Sessions: redisdb.NewSessions(rdb), Apps: redisdb.NewApps(rdb),
 		Users:     rabbitmq.Users{C: mqc.Caller(), Timeout: cfg.LoginCheckTimeout},
-		Publisher: rabbitmq.Publisher{P: mqc.Publisher(0)}, Subscriber: rabbitmq.Subscriber{C: mqc, Prefetch: 64},
+		Publisher: rabbitmq.Publisher{P: mqc.Publisher(0)}, Subscriber: rabbitmq.Subscriber{C: mqc, Batch: cfg.DownlinkBatch},
 		Registry: zkregistry.Registry{C: n.zk}, Checks: n.checks(), Log: log,
 	})
 	if err != nil {

@@ -90,7 +90,9 @@ type BatchOptions struct {
 	// MaxBatch is the largest batch handed to the handler (default 100).
 	MaxBatch int
 	// MaxWait is how long a batch may wait to fill up after its first
-	// delivery arrived (default 50ms).
+	// delivery arrived (default 50ms). Negative: never wait; a batch is
+	// what already arrived, so it grows only while the handler is slower
+	// than the queue fills (a consumer that must add no latency).
 	MaxWait time.Duration
 	// Prefetch is how many unacked deliveries are sent ahead (default
 	// 2*MaxBatch; at least MaxBatch).

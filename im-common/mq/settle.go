@@ -55,7 +55,7 @@ func (o BatchOptions) WithDefaults() BatchOptions {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 100
 	}
-	if o.MaxWait <= 0 {
+	if o.MaxWait == 0 {
 		o.MaxWait = 50 * time.Millisecond
 	}
 	if o.Prefetch <= 0 {

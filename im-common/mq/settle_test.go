@@ -41,10 +41,15 @@ func TestBatchOptionsDefaults(t *testing.T) {
 		{mq.BatchOptions{MaxBatch: 10}, 20},
 		{mq.BatchOptions{MaxBatch: 10, Prefetch: 5}, 10},
 		{mq.BatchOptions{MaxBatch: 10, Prefetch: 50}, 50},
+		{mq.BatchOptions{MaxBatch: 10, MaxWait: -1}, 20},
 	}
 	for _, tt := range tests {
-		if got := tt.in.WithDefaults(); got.Prefetch != tt.wantPrefetch {
+		got := tt.in.WithDefaults()
+		if got.Prefetch != tt.wantPrefetch {
 			t.Errorf("%+v: prefetch %d, want %d", tt.in, got.Prefetch, tt.wantPrefetch)
+		}
+		if (tt.in.MaxWait < 0) != (got.MaxWait < 0) || got.MaxWait == 0 {
+			t.Errorf("%+v: max wait %v", tt.in, got.MaxWait)
 		}
 	}
 }

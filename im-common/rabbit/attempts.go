@@ -22,9 +22,15 @@ const maxTracked = 10_000
 
 func newAttempts() *attempts { return &attempts{failed: make(map[string]int)} }
 
-// of returns the 1-based attempt number of d.
+// of returns the 1-based attempt number of d. A delivery the broker does
+// not flag as redelivered cannot have failed here (a failure requeues it,
+// which flags it), so only redeliveries pay for the key: hashing every
+// body was a tenth of a consumer's CPU.
 func (a *attempts) of(d amqp.Delivery) int {
-	n := a.failed[messageKey(d)] + 1
+	n := 1
+	if d.Redelivered && len(a.failed) > 0 {
+		n += a.failed[messageKey(d)]
+	}
 	if c, ok := intHeader(d.Headers, "x-delivery-count"); ok && int(c)+1 > n {
 		n = int(c) + 1
 	}
@@ -38,7 +44,11 @@ func (a *attempts) fail(d amqp.Delivery) {
 	a.failed[messageKey(d)]++
 }
 
-func (a *attempts) forget(d amqp.Delivery) { delete(a.failed, messageKey(d)) }
+func (a *attempts) forget(d amqp.Delivery) {
+	if d.Redelivered && len(a.failed) > 0 { // see of
+		delete(a.failed, messageKey(d))
+	}
+}
 
 // messageKey identifies a message across redeliveries: its message id, or
 // a hash of routing key and body when the publisher set none.

@@ -47,6 +47,7 @@ func TestAttemptsCountsLocalFailures(t *testing.T) {
 			t.Fatalf("attempt = %d, want %d", got, want)
 		}
 		a.fail(d)
+		d.Redelivered = true // a failure requeues it: the broker flags the next delivery
 	}
 	a.forget(d)
 	if got := a.of(d); got != 1 {
@@ -54,9 +55,25 @@ func TestAttemptsCountsLocalFailures(t *testing.T) {
 	}
 }
 
+// TestAttemptsFirstDeliveryIsFirstAttempt: a delivery the broker does not
+// flag as redelivered is a new message (a republish reusing the id), and
+// forgetting it leaves the count of the failing one alone.
+func TestAttemptsFirstDeliveryIsFirstAttempt(t *testing.T) {
+	a := newAttempts()
+	failing := amqp.Delivery{MessageId: "m1", Redelivered: true}
+	a.fail(failing)
+	a.forget(amqp.Delivery{MessageId: "m1"})
+	if got := a.of(amqp.Delivery{MessageId: "m1"}); got != 1 {
+		t.Fatalf("fresh delivery attempt = %d, want 1", got)
+	}
+	if got := a.of(failing); got != 2 {
+		t.Fatalf("redelivery attempt = %d, want 2", got)
+	}
+}
+
 func TestAttemptsPrefersHigherBrokerCount(t *testing.T) {
 	a := newAttempts()
-	d := amqp.Delivery{MessageId: "m1", Headers: amqp.Table{"x-delivery-count": int64(4)}}
+	d := amqp.Delivery{MessageId: "m1", Redelivered: true, Headers: amqp.Table{"x-delivery-count": int64(4)}}
 	if got := a.of(d); got != 5 {
 		t.Fatalf("attempt = %d, want 5 (x-delivery-count 4 + 1)", got)
 	}
@@ -70,8 +87,8 @@ func TestAttemptsPrefersHigherBrokerCount(t *testing.T) {
 
 func TestAttemptsKeysByBodyWithoutMessageID(t *testing.T) {
 	a := newAttempts()
-	x := amqp.Delivery{RoutingKey: "k", Body: []byte("x")}
-	y := amqp.Delivery{RoutingKey: "k", Body: []byte("y")}
+	x := amqp.Delivery{RoutingKey: "k", Body: []byte("x"), Redelivered: true}
+	y := amqp.Delivery{RoutingKey: "k", Body: []byte("y"), Redelivered: true}
 	a.fail(x)
 	if a.of(x) != 2 || a.of(y) != 1 {
 		t.Fatalf("attempts x=%d y=%d, want 2 and 1", a.of(x), a.of(y))

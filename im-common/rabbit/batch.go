@@ -31,7 +31,7 @@ func (c *Conn) ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOpti
 }
 
 // collect blocks for a first delivery, then gathers more until the batch is
-// full or maxWait has passed.
+// full or maxWait has passed (negative maxWait: until none is waiting).
 func collect(ctx context.Context, deliveries <-chan amqp.Delivery, maxBatch int, maxWait time.Duration) ([]amqp.Delivery, error) {
 	var batch []amqp.Delivery
 	select {
@@ -42,6 +42,9 @@ func collect(ctx context.Context, deliveries <-chan amqp.Delivery, maxBatch int,
 		batch = append(batch, d)
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+	if maxWait < 0 {
+		return takeWaiting(deliveries, batch, maxBatch)
 	}
 	timer := time.NewTimer(maxWait)
 	defer timer.Stop()
@@ -56,6 +59,23 @@ func collect(ctx context.Context, deliveries <-chan amqp.Delivery, maxBatch int,
 			return batch, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+	}
+	return batch, nil
+}
+
+// takeWaiting adds the deliveries that already arrived to batch, up to
+// maxBatch, without blocking.
+func takeWaiting(deliveries <-chan amqp.Delivery, batch []amqp.Delivery, maxBatch int) ([]amqp.Delivery, error) {
+	for len(batch) < maxBatch {
+		select {
+		case d, ok := <-deliveries:
+			if !ok {
+				return nil, errStreamClosed
+			}
+			batch = append(batch, d)
+		default:
+			return batch, nil
 		}
 	}
 	return batch, nil

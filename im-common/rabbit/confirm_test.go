@@ -89,17 +89,21 @@ func TestCollect(t *testing.T) {
 		name    string
 		in      <-chan amqp.Delivery
 		max     int
+		wait    time.Duration
 		wantLen int
 		wantErr error
 	}{
-		{"full batch", feed(10, false), 4, 4, nil},
-		{"partial batch after max wait", feed(3, false), 4, 3, nil},
-		{"stream closed mid batch", feed(2, true), 4, 0, errStreamClosed},
-		{"stream closed before first", feed(0, true), 4, 0, errStreamClosed},
+		{"full batch", feed(10, false), 4, 20 * time.Millisecond, 4, nil},
+		{"partial batch after max wait", feed(3, false), 4, 20 * time.Millisecond, 3, nil},
+		{"stream closed mid batch", feed(2, true), 4, 20 * time.Millisecond, 0, errStreamClosed},
+		{"stream closed before first", feed(0, true), 4, 20 * time.Millisecond, 0, errStreamClosed},
+		{"no wait: what arrived", feed(3, false), 4, -1, 3, nil},
+		{"no wait: full batch", feed(10, false), 4, -1, 4, nil},
+		{"no wait: stream closed mid batch", feed(2, true), 4, -1, 0, errStreamClosed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := collect(t.Context(), tt.in, tt.max, 20*time.Millisecond)
+			got, err := collect(t.Context(), tt.in, tt.max, tt.wait)
 			if !errors.Is(err, tt.wantErr) || len(got) != tt.wantLen {
 				t.Fatalf("collect = %d deliveries, %v; want %d, %v", len(got), err, tt.wantLen, tt.wantErr)
 			}

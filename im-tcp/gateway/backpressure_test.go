@@ -72,14 +72,14 @@ func TestSlowConsumer(t *testing.T) {
 			g.cfg.WriteTimeout = tt.writeTime
 			c, tr := blockedConn(t, g)
 			for i := range tt.pushes {
-				if !c.push(pingFrame, false) {
+				if !push(c, pingFrame) {
 					t.Fatalf("push %d refused", i)
 				}
 			}
 			if tt.stall {
 				time.Sleep(c.writeStall()) // the condition under test is elapsed time itself
 			}
-			last := c.push(pingFrame, false)
+			last := push(c, pingFrame)
 			if tt.keep {
 				if !last || tr.isClosed() {
 					t.Fatal("a reading client was disconnected")
@@ -183,4 +183,13 @@ func TestBudgets(t *testing.T) {
 			t.Errorf("frame refused: %v %s", f.Command, f.Body)
 		}
 	}
+}
+
+// push queues a downlink frame the way deliver does for a batch of one.
+func push(c *conn, frame []byte) bool {
+	ok, start := c.hold(frame, false)
+	if start {
+		go c.writeLoop()
+	}
+	return ok
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"runtime"
 	"time"
 
 	"github.com/whaleim/whaleim/im-codec/packet"
@@ -66,6 +67,11 @@ type Config struct {
 	UplinkBatch      int           // IM_UPLINK_BATCH 256: uplinks per broker message at most
 	UplinkBatchBytes int           // IM_UPLINK_BATCH_BYTES 1048576: payload bytes per broker message at most
 	Pprof            bool          // IM_PPROF false: serve net/http/pprof on the ops listener (keep it on loopback)
+	// DownlinkBatch (IM_DOWNLINK_BATCH 64) bounds the downlink messages
+	// handled and acked together; DownlinkWorkers (IM_DOWNLINK_WORKERS,
+	// default the number of CPUs) is how many goroutines decode them.
+	DownlinkBatch   int
+	DownlinkWorkers int
 }
 
 // DefaultConfig returns the defaults for brokerID.
@@ -79,6 +85,7 @@ func DefaultConfig(brokerID string) Config {
 		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40, ControlRate: 200, ControlBurst: 400,
 		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
 		Auth: config.DefaultAuth(), UplinkLinger: time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
+		DownlinkBatch: 64, DownlinkWorkers: runtime.NumCPU(),
 	}
 }
 
@@ -107,6 +114,8 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		UplinkBatchBytes:         e.Int("IM_UPLINK_BATCH_BYTES", d.UplinkBatchBytes),
 		Pprof:                    e.Bool("IM_PPROF", false),
 		InsecureLoginWithoutSign: e.Bool("IM_INSECURE_LOGIN_WITHOUT_SIGN", false),
+		DownlinkBatch:            e.Int("IM_DOWNLINK_BATCH", d.DownlinkBatch),
+		DownlinkWorkers:          e.Int("IM_DOWNLINK_WORKERS", d.DownlinkWorkers),
 		WSOrigins:                e.List("IM_WS_ORIGINS", nil),
 		Limits:                   packet.Limits{MaxIMEI: e.Int("IM_MAX_IMEI", packet.DefaultMaxIMEI), MaxBody: e.Int("IM_MAX_BODY", packet.DefaultMaxBody)},
 		UplinkShards:             rabbit.UplinkShards, PublishTimeout: rabbit.PublishTimeout,
@@ -146,6 +155,7 @@ func (c Config) Validate() error {
 	check(c.SendRate >= 0 && c.SendBurst >= 0 && c.ControlRate >= 0 && c.ControlBurst >= 0, "send and control rates and bursts must be >= 0")
 	check(c.UplinkLinger >= 0 && c.UplinkBatch >= 1 && c.UplinkBatchBytes >= 1, "uplink linger must be >= 0, batch size and bytes >= 1")
 	check(c.UplinkShards >= 1, "uplink shards must be >= 1")
+	check(c.DownlinkBatch >= 1 && c.DownlinkWorkers >= 1, "downlink batch and workers must be >= 1")
 	check(c.RegistryPath != "", "registry path is required")
 	return errors.Join(errs...)
 }

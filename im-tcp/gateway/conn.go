@@ -110,22 +110,27 @@ func (c *conn) send(frame []byte, closeAfter bool) bool {
 		c.mu.Unlock()
 		return false
 	}
-	c.enqueue(outFrame{b: frame, close: closeAfter})
+	if c.enqueue(outFrame{b: frame, close: closeAfter}) {
+		go c.writeLoop()
+	}
 	return true
 }
 
-// push queues a frame from the downlink queue (an up-ACK or a delivery
+// hold queues a frame from the downlink queue (an up-ACK or a delivery
 // from the domain). The slow-consumer rule applies here and only to a
 // client that stopped reading: with WriteQueue frames queued while the
 // writer has been stuck in one write for writeStall, or with
 // maxQueueFactor x WriteQueue queued (it reads far slower than it is sent
 // to), the connection is closed; it syncs what it missed after
 // reconnecting. A reading client that receives a burst keeps every frame.
-func (c *conn) push(frame []byte, closeAfter bool) bool {
+// It reports whether the frame was queued and whether the caller must
+// start the writer (go c.writeLoop): a caller queueing a batch starts it
+// after the whole batch, so frames queued together leave in one write.
+func (c *conn) hold(frame []byte, closeAfter bool) (queued, start bool) {
 	c.mu.Lock()
 	if c.closing || c.closed {
 		c.mu.Unlock()
-		return false
+		return false, false
 	}
 	n := len(c.queue)
 	stalled := c.since != 0 && time.Now().UnixNano()-c.since >= int64(c.writeStall())
@@ -134,10 +139,9 @@ func (c *conn) push(frame []byte, closeAfter bool) bool {
 		c.g.metrics.slow.Inc()
 		c.g.log.Info("slow consumer disconnected", "ip", c.ip, "user", c.id.UserID, "code", errcode.SlowConsumer.Code)
 		c.shutdown()
-		return false
+		return false, false
 	}
-	c.enqueue(outFrame{b: frame, close: closeAfter})
-	return true
+	return true, c.enqueue(outFrame{b: frame, close: closeAfter})
 }
 
 // maxQueueFactor bounds the queue of a client that reads, but slower than
@@ -149,17 +153,15 @@ const maxQueueFactor = 16
 // connection anyway.
 func (c *conn) writeStall() time.Duration { return min(time.Second, c.g.cfg.WriteTimeout/2) }
 
-// enqueue appends f and starts the writer if needed; the caller holds mu,
-// which enqueue releases.
-func (c *conn) enqueue(f outFrame) {
+// enqueue appends f and reports whether the caller must start the writer;
+// the caller holds mu, which enqueue releases.
+func (c *conn) enqueue(f outFrame) bool {
 	c.queue = append(c.queue, f)
 	c.closing = f.close
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
-	if start {
-		go c.writeLoop()
-	}
+	return start
 }
 
 // waitRoom pauses the read loop while the write queue holds WriteQueue

@@ -160,7 +160,7 @@ func (f *fakePublisher) uplinks(t *testing.T) []mq.Uplink {
 
 type nopSubscriber struct{}
 
-func (nopSubscriber) Consume(ctx context.Context, _ string, _ func(context.Context, []byte) error) error {
+func (nopSubscriber) Consume(ctx context.Context, _ string, _ func(context.Context, [][]byte) error) error {
 	<-ctx.Done()
 	return nil
 }
@@ -233,7 +233,7 @@ func (t *fakeTransport) written() []packet.Server {
 }
 
 // testGateway builds a gateway on fakes with app 7 (secret "s", policy p).
-func testGateway(t *testing.T, p device.Policy) (*Gateway, *fakePublisher, *fakeSessions) {
+func testGateway(t testing.TB, p device.Policy) (*Gateway, *fakePublisher, *fakeSessions) {
 	t.Helper()
 	cfg := DefaultConfig("b1")
 	cfg.TCPAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "", ""

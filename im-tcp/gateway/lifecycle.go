@@ -9,7 +9,6 @@ import (
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/errcode"
-	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 // sweep enforces the login deadline and the heartbeat timeout of every
@@ -60,53 +59,6 @@ func (g *Gateway) drain(ctx context.Context) {
 	}
 	for g.hub.len() > 0 && ctx.Err() == nil { // read loops delete their sessions
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// consume writes pushes from this node's downlink queue.
-func (g *Gateway) consume(ctx context.Context) error {
-	err := g.sub.Consume(ctx, mq.DownlinkQueue(g.cfg.BrokerID), g.deliver)
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
-}
-
-// deliver writes every push of a downlink message (a batch or a single
-// push), in order, to each target device connected here; the rest are
-// skipped. Undecodable messages are dropped (acknowledged): redelivery
-// would not fix them, and pushes are best effort by contract.
-func (g *Gateway) deliver(_ context.Context, body []byte) error {
-	pushes, err := mq.DecodePushes(body)
-	if err != nil {
-		g.log.Warn("undecodable push dropped", "err", err)
-		return nil
-	}
-	for i := range pushes {
-		g.deliverOne(&pushes[i])
-	}
-	return nil
-}
-
-// deliverOne queues one push for each of its targets connected here.
-func (g *Gateway) deliverOne(p *mq.Push) {
-	for _, to := range p.To {
-		if to.AppID == 0 {
-			to.AppID = p.AppID
-		}
-		c := g.hub.lookup(to)
-		if c == nil {
-			g.metrics.pushes.WithLabelValues("skipped").Inc()
-			continue
-		}
-		frame, err := payload.AppendEnvelope(nil, payload.Envelope{Command: p.Command, AppID: to.AppID,
-			UserID: to.UserID, ToID: p.ToID, ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data})
-		if err != nil {
-			g.log.Warn("unframable push dropped", "command", p.Command, "err", err)
-			return
-		}
-		c.push(frame, p.Close)
-		g.metrics.pushes.WithLabelValues("delivered").Inc()
 	}
 }
 

@@ -27,7 +27,10 @@ type metrics struct {
 	waits  *prometheus.CounterVec
 	kicks  prometheus.Counter
 	slow   prometheus.Counter
-	pushes *prometheus.CounterVec
+	// pushesDelivered and pushesSkipped are the two series of
+	// im_gateway_pushes_total, resolved once: the downlink adds to them per
+	// message.
+	pushesDelivered, pushesSkipped prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -55,10 +58,11 @@ func newMetrics() *metrics {
 			Help: "Devices displaced by the multi-device policy."}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_slow_consumers_total",
 			Help: "Connections dropped because their write queue was full."}),
-		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_pushes_total",
-			Help: "Downlink push targets, delivered here or skipped."}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.batchSize, m.linger, m.batchFailures, m.waits, m.kicks, m.slow, m.pushes,
+	pushes := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_pushes_total",
+		Help: "Downlink push targets, delivered here or skipped."}, []string{"result"})
+	m.pushesDelivered, m.pushesSkipped = pushes.WithLabelValues("delivered"), pushes.WithLabelValues("skipped")
+	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.batchSize, m.linger, m.batchFailures, m.waits, m.kicks, m.slow, pushes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

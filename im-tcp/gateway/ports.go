@@ -67,10 +67,11 @@ type Publisher interface {
 	Publish(ctx context.Context, exchange, key string, body []byte) error
 }
 
-// Subscriber delivers the messages of one queue to handle until ctx ends.
-// A nil result from handle acknowledges the message.
+// Subscriber delivers the messages of one queue to handle until ctx ends,
+// in batches of what is waiting (queue order), without waiting for a batch
+// to fill. A nil result from handle acknowledges the whole batch.
 type Subscriber interface {
-	Consume(ctx context.Context, queue string, handle func(ctx context.Context, body []byte) error) error
+	Consume(ctx context.Context, queue string, handle func(ctx context.Context, bodies [][]byte) error) error
 }
 
 // Registry announces the gateway to the routers (ZooKeeper in production).

@@ -176,7 +176,7 @@ func TestWSTransport(t *testing.T) {
 
 // wsPair upgrades one connection with the gateway's upgrader and returns
 // the server transport and the client's raw connection.
-func wsPair(t *testing.T) (*wsTransport, net.Conn) {
+func wsPair(t testing.TB) (*wsTransport, net.Conn) {
 	t.Helper()
 	g, _, _ := testGateway(t, device.PolicyUnlimited)
 	s := newWSServer(t.Context(), g)

@@ -25,6 +25,7 @@ import (
 type wsTransport struct {
 	c   *websocket.Conn
 	nc  *waitConn
+	out *corkConn // what c writes to
 	br  *bufio.Reader
 	lim packet.Limits
 	buf *sync.Pool // *bytes.Buffer, shared by all connections
@@ -63,12 +64,17 @@ func (t *wsTransport) write(frames [][]byte, deadline time.Time) error {
 	if err := t.c.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
+	if len(frames) == 1 {
+		return t.c.WriteMessage(websocket.BinaryMessage, frames[0])
+	}
+	t.out.cork() // one message per packet, one syscall for all of them
 	for _, f := range frames {
 		if err := t.c.WriteMessage(websocket.BinaryMessage, f); err != nil {
+			_ = t.out.uncork() // the message's error says it already
 			return err
 		}
 	}
-	return nil
+	return t.out.uncork()
 }
 
 func (t *wsTransport) close() error { return t.c.Close() }
@@ -82,12 +88,13 @@ type wsServer struct {
 	origin   func(*http.Request) bool
 	// ln counts the port's connections per IP (nil in tests that serve
 	// without it).
-	ln   *wsListener
-	bufs sync.Pool
+	ln    *wsListener
+	bufs  sync.Pool
+	corks *sync.Pool // write buffers of corkConn
 }
 
 func newWSServer(ctx context.Context, g *Gateway) *wsServer {
-	s := &wsServer{g: g, ctx: ctx}
+	s := &wsServer{g: g, ctx: ctx, corks: newCorkPool()}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.upgrader = websocket.Upgrader{
 		// ReadBufferSize 0: gorilla reads through the reader wsHijack
@@ -133,13 +140,13 @@ func (s *wsServer) refusal(r *http.Request, ip string) (*errcode.Error, int) {
 
 // upgrade completes the handshake and returns the connection's transport.
 func (s *wsServer) upgrade(w http.ResponseWriter, r *http.Request) (*wsTransport, error) {
-	h := &wsHijack{ResponseWriter: w}
+	h := &wsHijack{ResponseWriter: w, corks: s.corks}
 	wc, err := s.upgrader.Upgrade(h, r, nil)
 	if err != nil {
 		return nil, err
 	}
 	wc.SetReadLimit(int64(packet.ClientHeaderSize + s.g.cfg.Limits.MaxIMEI + s.g.cfg.Limits.MaxBody))
-	return &wsTransport{c: wc, nc: h.nc, br: h.br, lim: s.g.cfg.Limits, buf: &s.bufs}, nil
+	return &wsTransport{c: wc, nc: h.nc, out: h.out, br: h.br, lim: s.g.cfg.Limits, buf: &s.bufs}, nil
 }
 
 // wsReadBuffer is the size of a WebSocket connection's read buffer. Gorilla
@@ -151,8 +158,10 @@ const wsReadBuffer = 512
 // and a small reader over it, which the transport can inspect.
 type wsHijack struct {
 	http.ResponseWriter
-	nc *waitConn
-	br *bufio.Reader
+	corks *sync.Pool
+	nc    *waitConn
+	out   *corkConn
+	br    *bufio.Reader
 }
 
 // Hijack implements http.Hijacker.
@@ -169,7 +178,8 @@ func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	h.nc = &waitConn{Conn: nc}
 	h.br = bufio.NewReaderSize(h.nc, wsReadBuffer)
-	return h.nc, bufio.NewReadWriter(h.br, brw.Writer), nil
+	h.out = &corkConn{Conn: h.nc, pool: h.corks}
+	return h.out, bufio.NewReadWriter(h.br, brw.Writer), nil
 }
 
 // originChecker allows requests without Origin (non-browser clients),

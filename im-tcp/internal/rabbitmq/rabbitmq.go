@@ -29,16 +29,24 @@ func (p Publisher) Publish(ctx context.Context, exchange, key string, body []byt
 	return p.P.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Persistent: true})
 }
 
-// Subscriber consumes one queue of the connection.
+// Subscriber consumes one queue of the connection in batches of what is
+// waiting, up to Batch deliveries, acked with one multiple ack. The broker
+// sends 2 x Batch ahead, so the next batch is waiting while one is handled.
 type Subscriber struct {
-	C        *rabbit.Conn
-	Prefetch int // deliveries in flight; pushes are handled quickly
+	C     *rabbit.Conn
+	Batch int
 }
 
 // Consume implements gateway.Subscriber.
-func (s Subscriber) Consume(ctx context.Context, queue string, handle func(context.Context, []byte) error) error {
-	return s.C.Consume(ctx, queue, mq.ConsumeOptions{Prefetch: s.Prefetch},
-		func(ctx context.Context, d mq.Delivery) error { return handle(ctx, d.Body) })
+func (s Subscriber) Consume(ctx context.Context, queue string, handle func(context.Context, [][]byte) error) error {
+	opts := mq.BatchOptions{MaxBatch: s.Batch, MaxWait: -1} // pushes wait for nothing
+	return s.C.ConsumeBatch(ctx, queue, opts, func(ctx context.Context, ds []mq.Delivery) error {
+		bodies := make([][]byte, len(ds))
+		for i := range ds {
+			bodies[i] = ds[i].Body
+		}
+		return handle(ctx, bodies)
+	})
 }
 
 // Users asks the domain whether a user may log in, over mq.QueueAuth.

@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/whaleim/whaleim/im-codec/payload"
+	"github.com/whaleim/whaleim/im-common/mq"
+)
+
+// consume writes pushes from this node's downlink queue.
+func (g *Gateway) consume(ctx context.Context) error {
+	err := g.sub.Consume(ctx, mq.DownlinkQueue(g.cfg.BrokerID), g.deliver)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// framedPush is one downlink frame bound for one connection of this node.
+type framedPush struct {
+	c     *conn
+	frame []byte
+	close bool
+}
+
+// deliver writes every push of a batch of downlink messages (each a push
+// batch or a single push) to each target device connected here; the rest
+// are skipped. Decoding and framing, most of the cost, run on several
+// goroutines; queueing then follows queue order, so every connection gets
+// its frames in the order the domain published them. Writers start only
+// after the whole batch is queued: a connection with several frames in it
+// writes them with one syscall. Undecodable messages are dropped
+// (acknowledged): redelivery would not fix them, and pushes are best
+// effort by contract.
+func (g *Gateway) deliver(_ context.Context, bodies [][]byte) error {
+	framed := make([][]framedPush, len(bodies))
+	g.frameAll(bodies, framed)
+	var wake []*conn
+	for _, pushes := range framed {
+		for _, p := range pushes {
+			if _, start := p.c.hold(p.frame, p.close); start {
+				wake = append(wake, p.c)
+			}
+		}
+	}
+	for _, c := range wake {
+		go c.writeLoop()
+	}
+	return nil
+}
+
+// frameAll fills out[i] with the frames of bodies[i], on up to
+// DownlinkWorkers goroutines (the calling one included): messages decode
+// independently of each other.
+func (g *Gateway) frameAll(bodies [][]byte, out [][]framedPush) {
+	var next atomic.Int64
+	work := func() {
+		for i := int(next.Add(1) - 1); i < len(bodies); i = int(next.Add(1) - 1) {
+			out[i] = g.frame(bodies[i])
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(len(bodies), g.cfg.DownlinkWorkers) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+}
+
+// frame decodes one downlink message and returns a frame for each target
+// connected here, in push order.
+func (g *Gateway) frame(body []byte) []framedPush {
+	pushes, err := mq.DecodePushes(body)
+	if err != nil {
+		g.log.Warn("undecodable push dropped", "err", err)
+		return nil
+	}
+	var out []framedPush
+	skipped := 0
+	for i := range pushes {
+		p := &pushes[i]
+		for _, to := range p.To {
+			if to.AppID == 0 {
+				to.AppID = p.AppID
+			}
+			c := g.hub.lookup(to)
+			if c == nil {
+				skipped++
+				continue
+			}
+			frame, err := payload.AppendEnvelope(nil, payload.Envelope{Command: p.Command, AppID: to.AppID,
+				UserID: to.UserID, ToID: p.ToID, ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data})
+			if err != nil {
+				g.log.Warn("unframable push dropped", "command", p.Command, "err", err)
+				break
+			}
+			out = append(out, framedPush{c: c, frame: frame, close: p.Close})
+		}
+	}
+	g.metrics.pushesSkipped.Add(float64(skipped))
+	g.metrics.pushesDelivered.Add(float64(len(out)))
+	return out
+}
