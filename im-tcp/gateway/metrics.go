@@ -24,9 +24,9 @@ type metrics struct {
 	batchFailures prometheus.Counter
 	// waits counts the times a read loop paused, by reason (send or control
 	// budget, write queue, uplink queue).
-	waits  *prometheus.CounterVec
-	kicks  prometheus.Counter
-	slow   prometheus.Counter
+	waits *prometheus.CounterVec
+	kicks prometheus.Counter
+	slow  prometheus.Counter
 	// pushesDelivered and pushesSkipped are the two series of
 	// im_gateway_pushes_total, resolved once: the downlink adds to them per
 	// message.
