@@ -1,15 +1,18 @@
-// Package golden pins the JSON shape of wire types to files checked in
-// under testdata, so that any change to a body or envelope shows in review
-// as a diff of the file. Tests pass -update (their own flag) to rewrite the
+// Package golden pins the JSON shape of wire types, and the bytes of binary
+// encodings, to files checked in under testdata, so that any change to a
+// body or envelope shows in review as a diff of the file. Tests pass -update (their own flag) to rewrite the
 // files after an intended change.
 package golden
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +51,56 @@ func JSON(t testing.TB, update bool, name string, v any) {
 	if err != nil || !bytes.Equal(again, got) {
 		t.Errorf("%s does not round-trip: %s (%v)", name, again, err)
 	}
+}
+
+// Bytes compares got with testdata/<name>.golden.hex, a hex dump of the
+// bytes (so a change shows in review as a readable diff), first rewriting
+// the file when update is set. It returns the bytes the file holds, for
+// the caller to decode back.
+func Bytes(t testing.TB, update bool, name string, got []byte) []byte {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden.hex")
+	if update {
+		if err := os.WriteFile(path, []byte(hex.Dump(got)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dump, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := parseDump(string(dump))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s changed:\n got\n%s\nwant\n%s", name, hex.Dump(got), dump)
+	}
+	return want
+}
+
+// parseDump reads back hex.Dump's output: an offset, up to 16 hex bytes,
+// then the |ascii| column, which may itself hold '|'.
+func parseDump(dump string) ([]byte, error) {
+	var out []byte
+	dump = strings.TrimSpace(dump)
+	if dump == "" {
+		return nil, nil
+	}
+	for _, line := range strings.Split(dump, "\n") {
+		bar := strings.IndexByte(line, '|')
+		if bar < 0 {
+			return nil, fmt.Errorf("line %q: no ascii column", line)
+		}
+		fields := strings.Fields(line[:bar])
+		if len(fields) < 2 {
+			return nil, fmt.Errorf("line %q: no bytes", line)
+		}
+		b, err := hex.DecodeString(strings.Join(fields[1:], ""))
+		if err != nil {
+			return nil, fmt.Errorf("line %q: %w", line, err)
+		}
+		out = append(out, b...)
+	}
+	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 
 // Batches: every flow carries batches, not single events, so one broker
 // message (one persist, one confirm, one delivery) moves many chat messages.
+// Producers write them in the binary format of wire.go; the JSON shapes
+// below are what older nodes published.
 // A batch keeps the order in which its producer saw the events; consumers
 // process it in that order per conversation. Consumers also accept a single
 // envelope (the shape before batching) through the Decode functions, so a
@@ -35,18 +37,32 @@ type StoreBatch struct {
 	Records []StoreRecord `json:"records"`
 }
 
-// DecodeUplinks decodes an uplink queue message: a batch or a single uplink.
+// DecodeUplinks decodes an uplink queue message: a binary batch
+// (AppendUplinks), a JSON UplinkBatch or a single JSON Uplink. The
+// payloads of a binary batch alias body, which must not change after.
 func DecodeUplinks(body []byte) ([]Uplink, error) {
+	if isBinary(body) {
+		return decodeBinary(body, kindUplinks, minUplinkItem, readUplink)
+	}
 	return decode(body, func(b *UplinkBatch) (int, []Uplink) { return b.Version, b.Uplinks })
 }
 
-// DecodePushes decodes a downlink queue message: a batch or a single push.
+// DecodePushes decodes a downlink queue message: a binary batch
+// (AppendPushes), a JSON PushBatch or a single JSON Push. The data of a
+// binary batch aliases body, which must not change after.
 func DecodePushes(body []byte) ([]Push, error) {
+	if isBinary(body) {
+		return decodeBinary(body, kindPushes, minPushItem, readPush)
+	}
 	return decode(body, func(b *PushBatch) (int, []Push) { return b.Version, b.Pushes })
 }
 
-// DecodeStoreRecords decodes a store queue message: a batch or one record.
+// DecodeStoreRecords decodes a store queue message: a binary batch
+// (AppendStoreRecords), a JSON StoreBatch or a single JSON StoreRecord.
 func DecodeStoreRecords(body []byte) ([]StoreRecord, error) {
+	if isBinary(body) {
+		return decodeBinary(body, kindRecords, minRecordItem, readRecord)
+	}
 	return decode(body, func(b *StoreBatch) (int, []StoreRecord) { return b.Version, b.Records })
 }
 

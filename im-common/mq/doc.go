@@ -1,7 +1,8 @@
 // Package mq is the RabbitMQ contract between the gateway, the domain and the
 // store: exchange, queue and binding names as data (Topology), routing rules,
-// and the JSON envelopes each queue carries. It imports no AMQP library; the
-// rabbit package applies a Topology to a broker.
+// and the envelopes each queue carries (binary batches; the JSON of older
+// nodes is still read). It imports no AMQP library; the rabbit package
+// applies a Topology to a broker.
 //
 // Flows:
 //
@@ -18,6 +19,6 @@
 // conversation's messages in order across many domain nodes. Downlink queues
 // expire with their gateway: push is best effort, sync is the guarantee.
 //
-// The envelopes are pinned by golden files in testdata; a change to the
-// contract must show up in their diff.
+// The envelopes are pinned by golden files in testdata (JSON shapes and
+// binary batches); a change to the contract must show up in their diff.
 package mq

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -103,17 +102,13 @@ func (u *unpacked) refused(i int, err error) letter {
 
 // letterOf is the dead letter of record r of delivery from. A record that
 // came alone goes out as its delivery arrived; one record of a StoreBatch
-// goes out alone, re-encoded as a single record (which the store accepts
-// back), so the rest of its batch is stored and an operator replays only
-// the refused one.
+// goes out alone, re-encoded as a batch of one, so the rest of its batch
+// is stored and an operator replays only the refused one.
 func letterOf(from int, r mq.StoreRecord, alone bool, err error) letter {
 	if alone {
 		return letter{from: from, err: err}
 	}
-	body, mErr := json.Marshal(r) // plain strings and numbers: cannot fail
-	if mErr != nil {
-		return letter{from: from, err: errors.Join(err, mErr)}
-	}
+	body := mq.AppendStoreRecords(nil, []mq.StoreRecord{r})
 	return letter{from: from, body: body, id: r.Message.MessageID, err: err}
 }
 

@@ -14,7 +14,7 @@ const recordVersion = 1
 
 // Why a record is refused. Each is a metrics label, so the set is closed.
 const (
-	kindUndecodable = "undecodable" // not JSON, or not a StoreRecord
+	kindUndecodable = "undecodable" // not a store batch or record, binary or JSON
 	kindUnsupported = "unsupported" // unknown version or op
 	kindInvalid     = "invalid"     // breaks the schema's rules
 	kindConflict    = "conflict"    // its keys belong to another message

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -213,14 +212,11 @@ func (s *shardQueue) publish(batch []pendingUplink) {
 }
 
 func (s *shardQueue) send(batch []pendingUplink) error {
-	b := mq.UplinkBatch{Version: mq.Version, Uplinks: make([]mq.Uplink, len(batch))}
+	ups := make([]mq.Uplink, len(batch))
 	for i, p := range batch {
-		b.Uplinks[i] = p.up
+		ups[i] = p.up
 	}
-	body, err := json.Marshal(b)
-	if err != nil {
-		return fmt.Errorf("encode uplink batch: %w", err)
-	}
+	body := mq.AppendUplinks(nil, ups)
 	ctx, cancel := context.WithTimeout(context.Background(), s.c.lim.timeout)
 	defer cancel()
 	return s.c.pub.Publish(ctx, mq.ExchangeUplink, s.key, body)

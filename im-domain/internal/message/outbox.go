@@ -132,11 +132,7 @@ func (s *Service) publishPushes(ctx context.Context, byGateway map[string][]mq.P
 	var wg sync.WaitGroup
 	for gw, pushes := range byGateway {
 		s.d.Observer.Batch(BatchPushes, len(pushes))
-		body, err := json.Marshal(mq.PushBatch{Version: mq.Version, Pushes: pushes})
-		if err != nil {
-			s.log.WarnContext(ctx, "push batch dropped", "gateway", gw, "err", err)
-			continue
-		}
+		body := mq.AppendPushes(nil, pushes)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

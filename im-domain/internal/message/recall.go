@@ -2,7 +2,6 @@ package message
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -96,10 +95,7 @@ func (s *Service) inConversation(user string, r *payload.Recall, m mq.Message) b
 
 func (s *Service) publishRecall(ctx context.Context, m mq.Message) error {
 	m.Recalled = true
-	body, err := json.Marshal(mq.StoreRecord{Version: mq.Version, Op: mq.OpRecall, Message: m})
-	if err != nil {
-		return fmt.Errorf("message: marshal recall: %w", err)
-	}
+	body := mq.AppendStoreRecords(nil, []mq.StoreRecord{{Version: mq.Version, Op: mq.OpRecall, Message: m}})
 	if err := s.d.StorePub.Publish(ctx, mq.ExchangeStore, mq.KeyStoreMessages, body); err != nil {
 		return fmt.Errorf("message: recall publish: %w", err)
 	}

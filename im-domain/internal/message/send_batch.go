@@ -2,7 +2,6 @@ package message
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -277,14 +276,11 @@ func (s *Service) remember(ctx context.Context, jobs []*job) error {
 // publishStore publishes the jobs' store records as one StoreBatch and
 // waits for the confirm: the durability point of every message in it.
 func (s *Service) publishStore(ctx context.Context, jobs []*job) error {
-	b := mq.StoreBatch{Version: mq.Version, Records: make([]mq.StoreRecord, len(jobs))}
+	recs := make([]mq.StoreRecord, len(jobs))
 	for i, j := range jobs {
-		b.Records[i] = mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: record(&j.in, &j.e)}
+		recs[i] = mq.StoreRecord{Version: mq.Version, Op: mq.OpInsert, Message: record(&j.in, &j.e)}
 	}
-	body, err := json.Marshal(b)
-	if err != nil {
-		return fmt.Errorf("message: marshal store batch: %w", err)
-	}
+	body := mq.AppendStoreRecords(nil, recs)
 	if err := s.d.StorePub.Publish(ctx, mq.ExchangeStore, mq.KeyStoreMessages, body); err != nil {
 		return fmt.Errorf("message: store publish: %w", err)
 	}
