@@ -36,49 +36,42 @@ func benchPushes() []mq.Push {
 }
 
 // Encode and decode, encoding/json against the binary format: the ratio
-// is the point (go test -bench Batch -benchmem ./im-common/mq).
+// is the point (go test -run X -bench Batch -benchmem ./im-common/mq).
 func BenchmarkUplinkBatch(b *testing.B) {
 	ups := benchUplinks()
-	js, _ := json.Marshal(mq.UplinkBatch{Version: mq.Version, Uplinks: ups})
-	bin := mq.AppendUplinks(nil, ups)
-	benchCodec(b, len(js), len(bin),
-		func() { _, _ = json.Marshal(mq.UplinkBatch{Version: mq.Version, Uplinks: ups}) },
-		func() { _ = mq.AppendUplinks(nil, ups) },
-		func() error { _, err := mq.DecodeUplinks(js); return err },
-		func() error { _, err := mq.DecodeUplinks(bin); return err })
+	benchCodec(b, mq.UplinkBatch{Version: mq.Version, Uplinks: ups}, ups, mq.AppendUplinks, mq.DecodeUplinks)
 }
 
 // BenchmarkPushBatch is BenchmarkUplinkBatch for a downlink batch.
 func BenchmarkPushBatch(b *testing.B) {
 	ps := benchPushes()
-	js, _ := json.Marshal(mq.PushBatch{Version: mq.Version, Pushes: ps})
-	bin := mq.AppendPushes(nil, ps)
-	benchCodec(b, len(js), len(bin),
-		func() { _, _ = json.Marshal(mq.PushBatch{Version: mq.Version, Pushes: ps}) },
-		func() { _ = mq.AppendPushes(nil, ps) },
-		func() error { _, err := mq.DecodePushes(js); return err },
-		func() error { _, err := mq.DecodePushes(bin); return err })
+	benchCodec(b, mq.PushBatch{Version: mq.Version, Pushes: ps}, ps, mq.AppendPushes, mq.DecodePushes)
 }
 
-func benchCodec(b *testing.B, jsonSize, binSize int, encJSON, encBin func(), decJSON, decBin func() error) {
+// benchCodec measures batch (the JSON shape) against items in binary.
+func benchCodec[E any](b *testing.B, batch any, items []E, enc func([]byte, []E) []byte, dec func([]byte) ([]E, error)) {
+	js, _ := json.Marshal(batch)
+	bin := enc(nil, items)
 	for _, bb := range []struct {
 		name string
-		size int
+		body []byte
 		enc  func()
-		dec  func() error
-	}{{"json", jsonSize, encJSON, decJSON}, {"binary", binSize, encBin, decBin}} {
+	}{
+		{"json", js, func() { _, _ = json.Marshal(batch) }},
+		{"binary", bin, func() { _ = enc(nil, items) }},
+	} {
 		b.Run("encode/"+bb.name, func(b *testing.B) {
 			b.ReportAllocs()
-			b.SetBytes(int64(bb.size))
+			b.SetBytes(int64(len(bb.body)))
 			for b.Loop() {
 				bb.enc()
 			}
 		})
 		b.Run("decode/"+bb.name, func(b *testing.B) {
 			b.ReportAllocs()
-			b.SetBytes(int64(bb.size))
+			b.SetBytes(int64(len(bb.body)))
 			for b.Loop() {
-				if err := bb.dec(); err != nil {
+				if _, err := dec(bb.body); err != nil {
 					b.Fatal(err)
 				}
 			}
