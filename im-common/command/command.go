@@ -16,6 +16,7 @@ const (
 	Logout      Code = 9003 // C->S
 	Reconnect   Code = 9004 // S->C the node is shutting down; reconnect elsewhere
 	ErrorNotice Code = 9005 // S->C an uplink frame was refused {code, msg, command}
+	Broadcast   Code = 9006 // S->C the app back-end's broadcast to online devices {data}
 	Ping        Code = 9999 // C->S, answered with a 9999 pong
 )
 

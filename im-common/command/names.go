@@ -4,6 +4,7 @@ package command
 var names = map[Code]string{
 	Login: "LOGIN", LoginAck: "LOGIN_ACK", MutualLogin: "MUTUAL_LOGIN", Logout: "LOGOUT",
 	Reconnect: "RECONNECT", ErrorNotice: "ERROR", Ping: "PING",
+	Broadcast: "BROADCAST",
 
 	MessageAck: "MSG_ACK", MessageRecall: "MSG_RECALL", MessageRecallAck: "MSG_RECALL_ACK",
 	MessageRecallNote: "MSG_RECALL_NOTIFY", MessageReadNotify: "MSG_READ_NOTIFY",

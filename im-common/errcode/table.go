@@ -79,6 +79,10 @@ var (
 
 	AuthThrottled = e(2009, "too many failed authentications from this address, retry later")
 	AdminNonce    = e(2010, "admin call needs a fresh random")
+
+	// LoggedOutByAdmin is the 9002 code of a device the app admin logged
+	// out over REST (/v1/admin/forceLogout).
+	LoggedOutByAdmin = e(7004, "logged out by the app admin")
 )
 
 // table lists every entry; errcode_test pins it so edits show up as diffs.
@@ -100,4 +104,5 @@ var table = []*Error{
 	Internal, Unavailable, Timeout, CallbackVeto,
 	NotBlacklisted,
 	AuthThrottled, AdminNonce,
+	LoggedOutByAdmin,
 }

@@ -31,6 +31,7 @@ type Config struct {
 	AdminNonce      bool          // IM_ADMIN_NONCE: every admin call carries a fresh random (default false)
 	SessionTTL      time.Duration // IM_SESSION_TTL: a device session not refreshed for this long is offline (default 3m, the gateway default: 3x its 60s heartbeat timeout)
 	AppCacheTTL     time.Duration // IM_APP_CACHE_TTL: in-memory app cache (default 10s)
+	BroadcastLimit  int           // IM_BROADCAST_LIMIT: admin broadcasts per app per minute (default 10)
 	// AppRepublish: how often every app is rewritten to the gateways' Redis
 	// cache; 0 means every AppCacheTTL, negative never (tests sharing one
 	// Redis, where it would re-create the keys of finished tests' apps).
@@ -61,6 +62,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminNonce:      e.Bool("IM_ADMIN_NONCE", false),
 		SessionTTL:      e.Duration("IM_SESSION_TTL", 3*time.Minute),
 		AppCacheTTL:     e.Duration("IM_APP_CACHE_TTL", 10*time.Second),
+		BroadcastLimit:  e.Int("IM_BROADCAST_LIMIT", 10),
 		ShutdownTimeout: e.Duration("IM_SHUTDOWN_TIMEOUT", 10*time.Second),
 		Pprof:           e.Bool("IM_PPROF", false),
 	}
@@ -73,5 +75,6 @@ func Load(getenv func(string) string) (Config, error) {
 	e.Check(c.AppID > 0, "IM_APP_ID", "must be > 0")
 	e.Check(len(c.AppAdmins) > 0, "IM_APP_ADMIN", "at least one admin identifier")
 	e.Check(c.SessionTTL >= time.Second, "IM_SESSION_TTL", "at least 1s")
+	e.Check(c.BroadcastLimit >= 1, "IM_BROADCAST_LIMIT", "at least 1")
 	return c, e.Err()
 }

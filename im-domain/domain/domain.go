@@ -30,6 +30,7 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/httpapi"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/online"
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 	"github.com/whaleim/whaleim/im-domain/internal/routing"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
@@ -154,6 +155,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		Messages:      msgs,
 		AppSettings:   apps,
 		Nonces:        rdb,
+		Sessions:      online.NewService(rdb, members, f.notifier, online.Limits{Broadcasts: cfg.BroadcastLimit}),
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
 	if pubReady != nil {

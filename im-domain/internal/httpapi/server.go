@@ -48,6 +48,7 @@ type Services struct {
 	Messages      MessageService
 	AppSettings   AppSettingsService // app admin: settings and secret rotation
 	Nonces        Nonces             // admin call randoms; needed when Config.AdminNonce
+	Sessions      SessionAdmin       // app admin: online users, gateways, logout, broadcast
 }
 
 // Check is a named readiness check (MySQL ping, Redis ping, MQ connected).
@@ -95,6 +96,7 @@ func (s *Server) register() {
 		s.friendRoutes,
 		s.messageRoutes,
 		s.appRoutes,
+		s.adminSessionRoutes,
 	} {
 		feature()
 	}

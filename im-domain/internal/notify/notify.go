@@ -29,6 +29,9 @@ type Event struct {
 	To      []string // user ids
 	// ExcludeDevice is the device that made the change: it already knows.
 	ExcludeDevice *device.ID
+	// OnlyDevice, when set, is the one device of To that gets the event
+	// (an admin's single-device logout).
+	OnlyDevice *device.ID
 	// ToID and MessageID fill the downlink envelope fields of the same name.
 	ToID      string
 	MessageID string
@@ -63,13 +66,19 @@ func New(sessions Sessions, pub Publisher) *Notifier {
 
 // Notify publishes ev to every gateway holding a target device.
 func (n *Notifier) Notify(ctx context.Context, ev Event) error {
-	data, err := json.Marshal(ev.Data)
-	if err != nil {
-		return fmt.Errorf("notify %d: marshal: %w", ev.Command, err)
-	}
 	online, err := n.sessions.Online(ctx, ev.AppID, dedup(ev.To))
 	if err != nil {
 		return fmt.Errorf("notify %d: sessions: %w", ev.Command, err)
+	}
+	return n.NotifyOnline(ctx, ev, online)
+}
+
+// NotifyOnline is Notify for a caller that already read the sessions of
+// ev.To (a broadcast walking the online users page by page).
+func (n *Notifier) NotifyOnline(ctx context.Context, ev Event, online map[string][]session.Session) error {
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return fmt.Errorf("notify %d: marshal: %w", ev.Command, err)
 	}
 	var errs []error
 	for broker, to := range ByGateway(ev, online) {
@@ -94,7 +103,7 @@ func ByGateway(ev Event, online map[string][]session.Session) map[string][]devic
 	for _, user := range dedup(ev.To) {
 		for _, s := range online[user] {
 			id := device.ID{AppID: ev.AppID, UserID: user, Type: s.ClientType, IMEI: s.IMEI}
-			if ev.ExcludeDevice != nil && *ev.ExcludeDevice == id {
+			if (ev.ExcludeDevice != nil && *ev.ExcludeDevice == id) || (ev.OnlyDevice != nil && *ev.OnlyDevice != id) {
 				continue
 			}
 			out[s.Broker] = append(out[s.Broker], id)

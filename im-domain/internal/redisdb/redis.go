@@ -106,9 +106,15 @@ func (c *Client) Online(ctx context.Context, appID uint32, userIDs []string) (ma
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("redis: sessions: %w", err)
 	}
+	return c.live(userIDs, cmds), nil
+}
+
+// live decodes the session hashes cmds read for users (same order),
+// keeping the users with a live, well-formed session.
+func (c *Client) live(users []string, cmds []*redis.MapStringStringCmd) map[string][]session.Session {
 	now := c.now()
 	out := map[string][]session.Session{}
-	for i, u := range userIDs {
+	for i, u := range users {
 		for field, raw := range cmds[i].Val() {
 			s, ok := decodeSession(field, raw)
 			if ok && s.Alive(now, c.sessionTTL) {
@@ -116,7 +122,7 @@ func (c *Client) Online(ctx context.Context, appID uint32, userIDs []string) (ma
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func decodeSession(field, raw string) (session.Session, bool) {

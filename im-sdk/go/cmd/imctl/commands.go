@@ -19,6 +19,7 @@ var commands = map[string]command{
 	"group":   subcommands("group", map[string]command{"create": groupCreate}),
 	"message": subcommands("message", map[string]command{"send": messageSend}),
 	"app":     subcommands("app", appCommands),
+	"session": subcommands("session", sessionCommands),
 }
 
 // subcommands dispatches "NOUN VERB ..." to the verb's command.

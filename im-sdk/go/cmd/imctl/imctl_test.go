@@ -90,6 +90,13 @@ func TestCommandsSendTheRightCall(t *testing.T) {
 			"/v1/app/updateSettings", "boss", `{"friendOnlySend":true,"recallWindowSeconds":30,"webhookEvents":["friend.add.after","message.send.after"],"webhookUrl":"https://h/x"}`},
 		{"app set no events", []string{"app", "set", "webhookEvents="}, "/v1/app/updateSettings", "boss", `{"webhookEvents":[]}`},
 		{"app rotate", []string{"app", "rotate-secret", "--overlap", "1h"}, "/v1/app/rotateSecret", "boss", `{"overlapSeconds":3600,"secret":""}`},
+		{"session list", []string{"session", "list", "--limit", "50", "--cursor", "17"}, "/v1/admin/onlineUsers", "boss", `{"cursor":"17","limit":50}`},
+		{"session gateways", []string{"session", "gateways"}, "/v1/admin/gateways", "boss", `{}`},
+		{"session logout", []string{"session", "logout", "bob"}, "/v1/admin/forceLogout", "boss", `{"reason":"","userId":"bob"}`},
+		{"session logout device", []string{"session", "logout", "bob", "--type", "3", "--imei", "i1", "--reason", "bye"}, "/v1/admin/forceLogout", "boss",
+			`{"device":{"clientType":3,"imei":"i1"},"reason":"bye","userId":"bob"}`},
+		{"session broadcast", []string{"session", "broadcast", "--to", "a,b", "hello", "all"}, "/v1/admin/broadcast", "boss", `{"data":{"text":"hello all"},"userIds":["a","b"]}`},
+		{"session broadcast json", []string{"session", "broadcast", "--json", `{"k":1}`}, "/v1/admin/broadcast", "boss", `{"data":{"k":1}}`},
 		{"app rotate chosen", []string{"app", "rotate-secret", "--new-secret", "n-0123456789abcdef", "--overlap", "0s"}, "/v1/app/rotateSecret", "boss", `{"overlapSeconds":0,"secret":"n-0123456789abcdef"}`},
 	}
 	for _, tt := range tests {
@@ -153,6 +160,8 @@ func TestErrors(t *testing.T) {
 		{"unknown command", "", "", []string{"frob"}, 2, `unknown command "frob"`},
 		{"unknown flag", "", "", []string{"sign", "--nope", "a"}, 2, "flag provided but not defined: -nope"},
 		{"sign two", "", "", []string{"sign", "a", "b"}, 2, "exactly one identifier"},
+		{"logout half device", "", "", []string{"session", "logout", "bob", "--imei", "x"}, 2, "--type and --imei go together"},
+		{"broadcast bad json", "", "", []string{"session", "broadcast", "--json", "{x"}, 2, "not valid JSON"},
 		{"app set nothing", "", "", []string{"app", "set"}, 2, "KEY=VALUE... with KEY one of blacklistCheckOnSend"},
 		{"app set unknown", "", "", []string{"app", "set", "color=red"}, 2, `unknown setting "color"`},
 		{"app set not a pair", "", "", []string{"app", "set", "friendOnlySend"}, 2, "is not KEY=VALUE"},
