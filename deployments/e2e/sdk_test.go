@@ -1,0 +1,168 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/whaleim/whaleim/im-common/testwait"
+	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-sdk/go/whaleim"
+)
+
+// sdkUser is one whaleim SDK instance whose events are recorded.
+type sdkUser struct {
+	*whaleim.Client
+	mu     sync.Mutex
+	recv   []whaleim.Message
+	states map[string]whaleim.MessageStateChanged // messageId -> final or latest state
+	conn   []whaleim.State
+}
+
+// startSDK logs user in through the REST login route with the whaleim SDK.
+func startSDK(t *testing.T, user string, tr whaleim.Transport) *sdkUser {
+	t.Helper()
+	c, err := whaleim.New(whaleim.Config{RESTURLs: []string{cl.domainURL}, AppID: cl.appID, UserID: user,
+		Transport: tr, IMEI: "sdk-" + randHex(3),
+		Sign: func(_ context.Context, id string) (string, error) {
+			return usersign.Generate([]byte(cl.secret), cl.appID, id, time.Now(), time.Hour)
+		},
+		AckTimeout: 3 * time.Second, Heartbeat: 5 * time.Second, BackoffMin: 100 * time.Millisecond, BackoffMax: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &sdkUser{Client: c, states: map[string]whaleim.MessageStateChanged{}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range c.Events() {
+			u.record(ev)
+		}
+	}()
+	c.Start()
+	t.Cleanup(func() { c.Close(); <-done })
+	testwait.Until(t, 15*time.Second, user+" connected", func() bool { return c.State() == whaleim.Connected })
+	return u
+}
+
+func (u *sdkUser) record(ev whaleim.Event) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch e := ev.(type) {
+	case whaleim.MessageReceived:
+		u.recv = append(u.recv, e.Message)
+	case whaleim.MessageStateChanged:
+		u.states[e.MessageID] = e
+	case whaleim.StateChanged:
+		u.conn = append(u.conn, e.State)
+	}
+}
+
+// counts returns how many sends are sent, failed, and messages received.
+func (u *sdkUser) counts() (sent, failed, received int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, s := range u.states {
+		switch s.State {
+		case whaleim.Sent:
+			sent++
+		case whaleim.Failed:
+			failed++
+		}
+	}
+	return sent, failed, len(u.recv)
+}
+
+// restartGateways kills both gateways (SIGKILL) and starts them again.
+func restartGateways(t *testing.T) {
+	t.Helper()
+	cl.procs["gateway1"].kill()
+	cl.procs["gateway2"].kill()
+	for i := range 2 {
+		if err := cl.startGateway(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSDKExactlyOnceAcrossGatewayRestarts: 1,000 messages (1:1 and group)
+// sent with the SDK while both gateways are killed and restarted twice
+// arrive exactly once and in order on the receiver's SDK, and every send
+// ends sent.
+func TestSDKExactlyOnceAcrossGatewayRestarts(t *testing.T) {
+	u := newUsers(t, "sdk", 3)
+	group := createGroup(t, u[0], u[1:])
+	sender := startSDK(t, u[0], whaleim.TCP)
+	receiver := startSDK(t, u[1], whaleim.WebSocket)
+	const n, window = 1000, 50
+	ids := make([]string, n)
+	go func() {
+		for i := range n {
+			for sender.Pending() >= window { // flow control, not a wait for a condition under test
+				time.Sleep(5 * time.Millisecond)
+			}
+			m := whaleim.Outgoing{To: u[1], Body: fmt.Sprintf("m-%04d", i)}
+			if i%4 == 0 {
+				m = whaleim.Outgoing{Group: group, Body: fmt.Sprintf("m-%04d", i)}
+			}
+			id, err := sender.Send(context.Background(), m)
+			if err != nil {
+				t.Errorf("send %d: %v", i, err)
+				return
+			}
+			sender.mu.Lock()
+			ids[i] = id
+			sender.mu.Unlock()
+		}
+	}()
+	for _, at := range []int{300, 650} {
+		testwait.Until(t, 60*time.Second, fmt.Sprint(at, " received"), func() bool { _, _, r := receiver.counts(); return r >= at })
+		restartGateways(t)
+		t.Logf("both gateways killed and restarted after %d messages received", at)
+	}
+	testwait.Eventually(t, 120*time.Second, func() error {
+		sent, failed, _ := sender.counts()
+		_, _, received := receiver.counts()
+		if sent+failed < n || received < n {
+			return fmt.Errorf("%d sent, %d failed, %d received of %d", sent, failed, received, n)
+		}
+		return nil
+	})
+	checkExactlyOnce(t, sender, receiver, ids)
+}
+
+// checkExactlyOnce compares the receiver's log with the sender's outcomes.
+func checkExactlyOnce(t *testing.T, sender, receiver *sdkUser, ids []string) {
+	sender.mu.Lock()
+	defer sender.mu.Unlock()
+	receiver.mu.Lock()
+	defer receiver.mu.Unlock()
+	seen := map[string]bool{}
+	lastSeq := map[string]int64{}
+	for _, m := range receiver.recv {
+		if seen[m.ID] {
+			t.Errorf("message %s (%s) received twice", m.ID, m.Body)
+		}
+		seen[m.ID] = true
+		if m.Seq <= lastSeq[m.Conversation] {
+			t.Errorf("%s: seq %d after %d", m.Conversation, m.Seq, lastSeq[m.Conversation])
+		}
+		lastSeq[m.Conversation] = m.Seq
+		if s := sender.states[m.ID]; s.State != whaleim.Sent || s.Seq != m.Seq || s.Conversation != m.Conversation {
+			t.Errorf("received %s at %s #%d, the sender has %+v", m.Body, m.Conversation, m.Seq, s)
+		}
+	}
+	for i, id := range ids {
+		if s := sender.states[id]; s.State != whaleim.Sent {
+			t.Errorf("send %d ended %+v, want sent", i, s)
+		}
+		if !seen[id] {
+			t.Errorf("send %d (%s) never received", i, id)
+		}
+	}
+	t.Logf("%d messages exactly once in order; receiver states %v", len(receiver.recv), receiver.conn)
+}
