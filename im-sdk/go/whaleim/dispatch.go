@@ -98,7 +98,7 @@ func (c *Client) dispatchNotice(env payload.Envelope) error {
 		if err := unmarshal(env.Data, &r); err != nil {
 			return &frameError{err}
 		}
-		c.emit(Delivered{Conversation: p2p(c.cfg.UserID, r.FromID), MessageID: r.MessageID, Seq: r.MessageSequence})
+		c.emit(Delivered{Conversation: P2P(c.cfg.UserID, r.FromID), MessageID: r.MessageID, Seq: r.MessageSequence})
 	case command.MessageReadReceipt, command.GroupReadReceipt, command.MessageReadNotify, command.GroupReadNotify:
 		var r payload.Read
 		if err := unmarshal(env.Data, &r); err != nil {
@@ -112,7 +112,7 @@ func (c *Client) dispatchNotice(env payload.Envelope) error {
 		}
 		conv := groupConv(r.GroupID)
 		if r.GroupID == "" {
-			conv = p2p(r.FromID, r.ToID)
+			conv = P2P(r.FromID, r.ToID)
 		}
 		c.recalled(conv, r.MessageKey)
 	default:
@@ -135,7 +135,7 @@ func (c *Client) readNotice(cmd command.Code, r payload.Read) {
 		if cmd == command.MessageReadNotify {
 			peer = r.ToID
 		}
-		conv = p2p(c.cfg.UserID, peer)
+		conv = P2P(c.cfg.UserID, peer)
 	}
 	if cmd == command.MessageReadNotify || cmd == command.GroupReadNotify {
 		c.emit(ReadSynced{Conversation: conv, Seq: r.MessageSequence})
@@ -150,19 +150,23 @@ func (c *Client) readNotice(cmd command.Code, r payload.Read) {
 func (c *Client) incoming(m payload.Message) Message {
 	conv := groupConv(m.GroupID)
 	if m.GroupID == "" {
-		conv = p2p(m.FromID, m.ToID)
+		conv = P2P(m.FromID, m.ToID)
 	}
 	return Message{Conversation: conv, Seq: m.MessageSequence, ID: m.MessageID, Key: m.MessageKey,
 		From: m.FromID, To: m.ToID, Group: m.GroupID, Body: m.MessageBody, Extra: m.Extra, Time: m.MessageTime}
 }
 
-// p2p is the server's conversation id of two users.
-func p2p(a, b string) string {
+// P2P is the server's conversation id of the 1:1 conversation of users a
+// and b ("p2p:" + the smaller id + ":" + the other, byte order).
+func P2P(a, b string) string {
 	if b < a {
 		a, b = b, a
 	}
 	return "p2p:" + a + ":" + b
 }
+
+// GroupConversation is the conversation id of group g.
+func GroupConversation(g string) string { return groupConv(g) }
 
 func groupConv(g string) string {
 	if g == "" {

@@ -46,6 +46,7 @@ type MessageStateChanged struct {
 	Conversation string
 	State        SendState
 	Seq          int64        // when Sent
+	Key          int64        // when Sent: the messageKey a recall names
 	Code         errcode.Code // when Failed
 }
 

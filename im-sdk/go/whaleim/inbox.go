@@ -88,7 +88,7 @@ func (c *Client) advance(s *stream, seq int64, m *Message) {
 	}
 	if p, mine := c.outbox.byID[m.ID]; mine && m.From == c.cfg.UserID {
 		// our own unanswered send came back (pulled or echoed): it is stored
-		c.outbox.acked(c, m.ID, payload.MessageAck{Code: 200, Data: &payload.AckData{MessageID: p.MessageID, MessageSequence: seq}})
+		c.outbox.acked(c, m.ID, payload.MessageAck{Code: 200, Data: &payload.AckData{MessageID: p.MessageID, MessageSequence: seq, MessageKey: m.Key}})
 		return
 	}
 	c.emit(MessageReceived{Message: *m})

@@ -51,7 +51,7 @@ func (e OutboxEntry) conversation(me string) string {
 	if e.Group != "" {
 		return groupConv(e.Group)
 	}
-	return p2p(me, e.To)
+	return P2P(me, e.To)
 }
 
 // transmit writes p now; c.mu is held.
@@ -120,10 +120,10 @@ func (o *outbox) acked(c *Client, envID string, a payload.MessageAck) {
 		c.emit(MessageStateChanged{MessageID: id, Conversation: conv, State: Failed, Code: a.Code})
 		return
 	}
-	var seq int64
+	var seq, key int64
 	if a.Data != nil {
-		seq = a.Data.MessageSequence
+		seq, key = a.Data.MessageSequence, a.Data.MessageKey
 	}
-	c.emit(MessageStateChanged{MessageID: id, Conversation: conv, State: Sent, Seq: seq})
+	c.emit(MessageStateChanged{MessageID: id, Conversation: conv, State: Sent, Seq: seq, Key: key})
 	c.own(conv, seq, p.OutboxEntry)
 }

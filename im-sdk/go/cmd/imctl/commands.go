@@ -20,6 +20,7 @@ var commands = map[string]command{
 	"message": subcommands("message", map[string]command{"send": messageSend}),
 	"app":     subcommands("app", appCommands),
 	"session": subcommands("session", sessionCommands),
+	"chat":    chatCmd,
 }
 
 // subcommands dispatches "NOUN VERB ..." to the verb's command.

@@ -17,6 +17,7 @@ import (
 type env struct {
 	ctx    context.Context
 	getenv func(string) string
+	in     io.Reader
 	out    io.Writer
 	name   string // the command, for usage messages
 

@@ -59,7 +59,7 @@ func testEnv(url string) func(string) string {
 func imctl(t *testing.T, url string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(t.Context(), args, testEnv(url), &out, &errb)
+	code = run(t.Context(), args, testEnv(url), strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -190,7 +190,7 @@ func TestErrors(t *testing.T) {
 
 func TestMissingSecret(t *testing.T) {
 	var errb bytes.Buffer
-	code := run(t.Context(), []string{"sign", "alice"}, func(string) string { return "" }, io.Discard, &errb)
+	code := run(t.Context(), []string{"sign", "alice"}, func(string) string { return "" }, strings.NewReader(""), io.Discard, &errb)
 	if code != 2 || !strings.Contains(errb.String(), "IM_APP_SECRET") {
 		t.Errorf("exit %d: %s", code, errb.String())
 	}

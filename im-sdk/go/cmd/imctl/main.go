@@ -8,6 +8,7 @@
 //	imctl message send --from alice --to bob 'hello'
 //	imctl call /v1/user/data/getSingleUserInfo '{"userId":"alice"}'
 //	imctl app get | app set recallWindowSeconds=300 | app rotate-secret --overlap 24h
+//	imctl chat [--tcp] alice     an interactive terminal client (the whaleim SDK)
 //
 // Settings come from flags or IM_* variables: --url (IM_REST_URL), --app
 // (IM_APP_ID), --secret (IM_APP_SECRET), --admin (IM_APP_ADMIN, the first
@@ -26,7 +27,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -39,7 +40,7 @@ const (
 
 // run executes one command line and returns the exit code; everything the
 // process touches comes in as arguments, so tests call it directly.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "imctl: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
 	}
-	e := &env{ctx: ctx, getenv: getenv, out: stdout, name: args[0]}
+	e := &env{ctx: ctx, getenv: getenv, in: stdin, out: stdout, name: args[0]}
 	if err := cmd(e, args[1:]); err != nil {
 		fmt.Fprintln(stderr, "imctl:", err)
 		if isUsage(err) {
@@ -77,6 +78,7 @@ Commands:
                                           webhookFailOpen, multiDevicePolicy, routeStrategy, recallWindowSeconds,
                                           friendOnlySend, blacklistCheckOnSend, maxGroupSize
   app rotate-secret [--overlap 24h] [--new-secret S]   the old secret verifies during the overlap
+  chat [--tcp] USER                       chat as USER in this terminal (/help inside lists the commands)
   version
 
 Flags of every command (or IM_* variables):
