@@ -9,7 +9,7 @@ prefix=github.com/whaleim/whaleim
 
 check() { # module-dir allowed-regex
   local dir=$1 allowed=$2 pkg deps bad
-  for pkg in $(cd "$dir" && go list ./... 2>/dev/null | grep -v '/rabbit\|/zookeeper\|/mysqldb\|test$'); do
+  for pkg in $(cd "$dir" && go list ./... 2>/dev/null | grep -v '/rabbit\|/zookeeper\|/mysqldb\|/sqlite\|test$'); do
     deps=$(cd "$dir" && go list -f '{{join .Imports "\n"}}' "$pkg")
     bad=$(echo "$deps" | grep '\.' | grep -Ev "$allowed" || true)
     if [ -n "$bad" ]; then echo "layering: $pkg imports $bad"; fail=1; fi

@@ -71,3 +71,10 @@ func Interpolates(dsn string) bool {
 	cfg, err := mysql.ParseDSN(dsn)
 	return err == nil && cfg.InterpolateParams
 }
+
+// TupleIn is the WHERE condition matching the columns cols (comma
+// separated) against tuples, with its argument: MySQL takes the list of
+// tuples as it is.
+func TupleIn(cols string, tuples [][]any) (string, []any) {
+	return "(" + cols + ") IN ?", []any{tuples}
+}

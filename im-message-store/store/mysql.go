@@ -16,6 +16,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/messagedb"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/mysqldb"
+	"github.com/whaleim/whaleim/im-common/sqlite"
 )
 
 // Statement bounds: a batch is written as few multi-row statements, each
@@ -25,15 +26,41 @@ const (
 	maxStatementBytes = 4 << 20
 )
 
-// mysqlWriter writes store records into im_message. Every write is idempotent, so
-// a redelivered or republished record is harmless. Safe for concurrent use.
+// mysqlWriter writes store records into im_message, on MariaDB or, in the
+// standalone binary, SQLite. Every write is idempotent, so a redelivered or
+// republished record is harmless. Safe for concurrent use.
 type mysqlWriter struct {
 	db  *gorm.DB
 	now func() time.Time
+	// in matches columns against tuples: the one query the engines spell
+	// differently.
+	in func(cols string, tuples [][]any) (string, []any)
 }
 
-// newMySQLWriter returns a writer over db, whose table must exist (Ensure).
-func newMySQLWriter(db *gorm.DB) *mysqlWriter { return &mysqlWriter{db: db, now: time.Now} }
+// newMySQLWriter returns a writer over db, whose table must exist
+// (ensureTable).
+func newMySQLWriter(db *gorm.DB) *mysqlWriter {
+	w := &mysqlWriter{db: db, now: time.Now, in: mysqldb.TupleIn}
+	if onSQLite(db) {
+		w.in = sqlite.TupleIn
+	}
+	return w
+}
+
+// onSQLite reports whether db is an SQLite handle (im-common/sqlite.Open).
+func onSQLite(db *gorm.DB) bool { return db.Dialector.Name() == "sqlite" }
+
+// ensureTable creates im_message in db unless it exists.
+func ensureTable(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("store: database: %w", err)
+	}
+	if onSQLite(db) {
+		return sqlite.Ensure(ctx, sqlDB, messagedb.CreateTable)
+	}
+	return messagedb.Ensure(ctx, sqlDB)
+}
 
 // openMySQL opens the database of cfg and creates im_message if missing.
 // mysqldb.Tune turns on the driver's client-side parameter interpolation:
@@ -94,7 +121,7 @@ func (m *mysqlWriter) Write(ctx context.Context, recs []mq.StoreRecord) (result,
 	var res result
 	err := m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		res, err = write(tx, recs, m.now().UnixMilli())
+		res, err = write(tx, m.in, recs, m.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -103,7 +130,7 @@ func (m *mysqlWriter) Write(ctx context.Context, recs []mq.StoreRecord) (result,
 	return res, nil
 }
 
-func write(tx *gorm.DB, recs []mq.StoreRecord, now int64) (result, error) {
+func write(tx *gorm.DB, in tupleIn, recs []mq.StoreRecord, now int64) (result, error) {
 	var inserts, recalls []row
 	var recalled [][]any
 	for _, r := range recs {
@@ -122,13 +149,13 @@ func write(tx *gorm.DB, recs []mq.StoreRecord, now int64) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	flipped, err := markRecalled(tx, recalled)
+	flipped, err := markRecalled(tx, in, recalled)
 	if err != nil {
 		return result{}, err
 	}
 	res := result{Inserted: ins + early, Duplicates: len(inserts) - ins, Recalled: early + flipped}
 	if res.Inserted < len(recs) {
-		if res.Refused, err = conflicts(tx, recs); err != nil {
+		if res.Refused, err = conflicts(tx, in, recs); err != nil {
 			return result{}, err
 		}
 		for _, f := range res.Refused {
@@ -159,13 +186,12 @@ func insertAbsent(tx *gorm.DB, rows []row) (int, error) {
 // markRecalled sets the recalled flag of the messages with the given
 // identities. It matches on the sender's key, never on the conflicting
 // key of an upsert, so it cannot flip another message's flag.
-func markRecalled(tx *gorm.DB, ids [][]any) (int, error) {
+func markRecalled(tx *gorm.DB, in tupleIn, ids [][]any) (int, error) {
 	n := 0
 	for start := 0; start < len(ids); start += maxStatementRows {
 		part := ids[start:min(start+maxStatementRows, len(ids))]
-		r := tx.Model(&row{}).
-			Where("(app_id, from_id, message_id) IN ? AND recalled = ?", part, false).
-			Update("recalled", true)
+		cond, args := in("app_id, from_id, message_id", part)
+		r := tx.Model(&row{}).Where(cond+" AND recalled = ?", append(args, false)...).Update("recalled", true)
 		if r.Error != nil {
 			return 0, r.Error
 		}
@@ -177,7 +203,7 @@ func markRecalled(tx *gorm.DB, ids [][]any) (int, error) {
 // conflicts returns the records whose message is not stored after the
 // write: their insert collided with a different message on the primary key
 // or message_key.
-func conflicts(tx *gorm.DB, recs []mq.StoreRecord) ([]refusal, error) {
+func conflicts(tx *gorm.DB, in tupleIn, recs []mq.StoreRecord) ([]refusal, error) {
 	stored := make(map[identity]bool, len(recs))
 	for start := 0; start < len(recs); start += maxStatementRows {
 		part := recs[start:min(start+maxStatementRows, len(recs))]
@@ -186,8 +212,8 @@ func conflicts(tx *gorm.DB, recs []mq.StoreRecord) ([]refusal, error) {
 			tuples[i] = identityOf(r.Message).tuple()
 		}
 		var found []identity
-		err := tx.Model(&row{}).Select("app_id, from_id, message_id").
-			Where("(app_id, from_id, message_id) IN ?", tuples).Find(&found).Error
+		cond, args := in("app_id, from_id, message_id", tuples)
+		err := tx.Model(&row{}).Select("app_id, from_id, message_id").Where(cond, args...).Find(&found).Error
 		if err != nil {
 			return nil, err
 		}
@@ -216,9 +242,12 @@ var dataErrors = map[uint16]bool{
 	1406: true, // data too long for column
 }
 
+// tupleIn matches columns against tuples (mysqldb.TupleIn, sqlite.TupleIn).
+type tupleIn func(cols string, tuples [][]any) (string, []any)
+
 // isDataError reports whether err is caused by the values of a record,
 // which retrying cannot fix.
 func isDataError(err error) bool {
 	var me *mysqldriver.MySQLError
-	return errors.As(err, &me) && dataErrors[me.Number]
+	return (errors.As(err, &me) && dataErrors[me.Number]) || sqlite.IsDataError(err)
 }

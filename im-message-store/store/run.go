@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/whaleim/whaleim/im-common/backoff"
-	"github.com/whaleim/whaleim/im-common/messagedb"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 )
@@ -114,11 +113,7 @@ func (s *service) mqReady() bool {
 // start before its database.
 func database(ctx context.Context, cfg Config, injected *gorm.DB, log *slog.Logger) (*gorm.DB, error) {
 	if injected != nil {
-		sqlDB, err := injected.DB()
-		if err != nil {
-			return nil, fmt.Errorf("store: injected database: %w", err)
-		}
-		return injected, messagedb.Ensure(ctx, sqlDB)
+		return injected, ensureTable(ctx, injected)
 	}
 	for attempt := 0; ; attempt++ {
 		db, err := openMySQL(ctx, cfg.MySQL)

@@ -23,7 +23,7 @@ func (d *DB) WriteBehind(ctx context.Context, b conversation.Batch) ([]conversat
 	var missing []conversation.Position
 	now := time.Now().UnixMilli()
 	err := d.Tx(ctx, func(tx *gorm.DB) error {
-		reads, miss, err := movingReads(tx, b.Reads)
+		reads, miss, err := movingReads(tx, d.sql, b.Reads)
 		if err != nil {
 			return err
 		}
@@ -32,13 +32,13 @@ func (d *DB) WriteBehind(ctx context.Context, b conversation.Batch) ([]conversat
 		if err := stampSequences(tx, pointers(rows, reads)); err != nil {
 			return err
 		}
-		if err := upsertRows(tx, rows, touchedAssignments()); err != nil {
+		if err := upsertRows(tx, rows, touchedAssignments(d.sql)); err != nil {
 			return err
 		}
-		if err := upsertRows(tx, reads, readAssignments()); err != nil {
+		if err := upsertRows(tx, reads, readAssignments(d.sql)); err != nil {
 			return err
 		}
-		return forwardReceived(tx, b.Received)
+		return forwardReceived(tx, d.sql, b.Received)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mariadb: write behind: %w", err)
@@ -59,7 +59,7 @@ func behindRows(in []conversation.Row, now int64) []conversationRow {
 
 // movingReads loads the rows of reads and returns those whose read_seq the
 // read moves forward, with read_seq set, and the reads without a row.
-func movingReads(tx *gorm.DB, reads []conversation.Position) ([]conversationRow, []conversation.Position, error) {
+func movingReads(tx *gorm.DB, sql dialect, reads []conversation.Position) ([]conversationRow, []conversation.Position, error) {
 	type key struct {
 		app         uint32
 		owner, conv string
@@ -72,7 +72,8 @@ func movingReads(tx *gorm.DB, reads []conversation.Position) ([]conversationRow,
 				tuples[i] = []any{p.Owner, p.ConversationID}
 			}
 			var rows []conversationRow
-			if err := tx.Where("app_id = ? AND (owner_id, conversation_id) IN ?", app, tuples).Find(&rows).Error; err != nil {
+			in, args := sql.tupleIn("owner_id, conversation_id", tuples)
+			if err := tx.Where("app_id = ? AND "+in, append([]any{app}, args...)...).Find(&rows).Error; err != nil {
 				return nil, nil, err
 			}
 			for _, r := range rows {
@@ -143,25 +144,26 @@ func stampSequences(tx *gorm.DB, rows []*conversationRow) error {
 
 // touchedAssignments update a row with the messages of a flush. The
 // summary columns are assigned before max_seq so that MySQL's left-to-right
-// evaluation still compares against the old max_seq.
-func touchedAssignments() []clause.Assignment {
+// evaluation still compares against the old max_seq (SQLite evaluates every
+// assignment against the old row).
+func touchedAssignments(sql dialect) []clause.Assignment {
 	newer := func(col string) clause.Assignment {
 		return clause.Assignment{Column: clause.Column{Name: col},
-			Value: gorm.Expr("CASE WHEN max_seq < VALUES(max_seq) THEN VALUES(" + col + ") ELSE " + col + " END")}
+			Value: gorm.Expr("CASE WHEN max_seq < " + sql.incoming("max_seq") + " THEN " + sql.incoming(col) + " ELSE " + col + " END")}
 	}
 	return append([]clause.Assignment{
 		newer("last_msg_key"), newer("last_msg_from"), newer("last_msg_preview"), newer("last_msg_time"),
-		{Column: clause.Column{Name: "max_seq"}, Value: gorm.Expr("GREATEST(max_seq, VALUES(max_seq))")},
-		{Column: clause.Column{Name: "read_seq"}, Value: gorm.Expr("GREATEST(read_seq, VALUES(read_seq))")},
+		{Column: clause.Column{Name: "max_seq"}, Value: gorm.Expr(sql.greatest("max_seq", sql.incoming("max_seq")))},
+		{Column: clause.Column{Name: "read_seq"}, Value: gorm.Expr(sql.greatest("read_seq", sql.incoming("read_seq")))},
 		{Column: clause.Column{Name: "deleted"}, Value: 0},
 	}, clause.AssignmentColumns([]string{"updated_at", "sequence"})...)
 }
 
 // readAssignments move an existing row's read position; the inserted
 // values are the row as just read, so the insert branch cannot add junk.
-func readAssignments() []clause.Assignment {
+func readAssignments(sql dialect) []clause.Assignment {
 	return append([]clause.Assignment{
-		{Column: clause.Column{Name: "read_seq"}, Value: gorm.Expr("GREATEST(read_seq, VALUES(read_seq))")},
+		{Column: clause.Column{Name: "read_seq"}, Value: gorm.Expr(sql.greatest("read_seq", sql.incoming("read_seq")))},
 	}, clause.AssignmentColumns([]string{"updated_at", "sequence"})...)
 }
 
@@ -174,7 +176,7 @@ func upsertRows(tx *gorm.DB, rows []conversationRow, set []clause.Assignment) er
 
 // forwardReceived moves receive cursors forward only, one multi-row upsert
 // per 500, in key order so that concurrent flushes lock rows in one order.
-func forwardReceived(tx *gorm.DB, ps []conversation.Position) error {
+func forwardReceived(tx *gorm.DB, sql dialect, ps []conversation.Position) error {
 	slices.SortFunc(ps, func(a, b conversation.Position) int {
 		return cmp.Or(cmp.Compare(a.AppID, b.AppID), strings.Compare(a.Owner, b.Owner), strings.Compare(a.ConversationID, b.ConversationID))
 	})
@@ -185,7 +187,7 @@ func forwardReceived(tx *gorm.DB, ps []conversation.Position) error {
 		}
 		q := "INSERT INTO im_message_user_conv (app_id, user_id, conversation_id, recv_seq) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ") +
-			" ON DUPLICATE KEY UPDATE recv_seq = GREATEST(recv_seq, VALUES(recv_seq))"
+			sql.upsert() + "recv_seq = " + sql.greatest("recv_seq", sql.incoming("recv_seq"))
 		if err := tx.Exec(q, args...).Error; err != nil {
 			return fmt.Errorf("receive cursors: %w", err)
 		}

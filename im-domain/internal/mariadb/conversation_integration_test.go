@@ -75,53 +75,54 @@ func (s *sender) send(ctx context.Context, svc *conversation.Service, app uint32
 // nor share a sequence within one user's list, and each user's mark is the
 // sequence of their newest row.
 func TestConversationUserSequencesConcurrent(t *testing.T) {
-	db := open(t)
-	app := apitest.RandomAppID()
-	big := members("u", 300)
-	senders := []*sender{
-		newSender("big", big),
-		newSender("small", []string{"u000", "u001", "u150", "u299", "x1"}),
-		newSender("", []string{"u000", "u001"}),
-		newSender("", []string{"u299", "x1"}),
-		newSender("mid", append(members("u", 40)[10:], "x1", "x2")),
-		newSender("tail", big[250:]),
-		newSender("", []string{"u150", "x2"}),
-		newSender("odd", []string{"x2", "u010", "u260", "u000"}),
-	}
-	var wg sync.WaitGroup
-	for _, s := range senders {
-		svc := conversationService(db)
-		wg.Go(func() {
-			for range 15 {
-				if err := s.send(t.Context(), svc, app); err != nil {
-					t.Errorf("%s: %v", s.conv, err)
-					return
+	eachEngine(t, func(t *testing.T, db *mariadb.DB) {
+		app := apitest.RandomAppID()
+		big := members("u", 300)
+		senders := []*sender{
+			newSender("big", big),
+			newSender("small", []string{"u000", "u001", "u150", "u299", "x1"}),
+			newSender("", []string{"u000", "u001"}),
+			newSender("", []string{"u299", "x1"}),
+			newSender("mid", append(members("u", 40)[10:], "x1", "x2")),
+			newSender("tail", big[250:]),
+			newSender("", []string{"u150", "x2"}),
+			newSender("odd", []string{"x2", "u010", "u260", "u000"}),
+		}
+		var wg sync.WaitGroup
+		for _, s := range senders {
+			svc := conversationService(db)
+			wg.Go(func() {
+				for range 15 {
+					if err := s.send(t.Context(), svc, app); err != nil {
+						t.Errorf("%s: %v", s.conv, err)
+						return
+					}
 				}
+			})
+		}
+		wg.Wait()
+		var rows []struct {
+			OwnerID  string
+			Sequence int64
+		}
+		db.Gorm.Raw("SELECT owner_id, sequence FROM conversations WHERE app_id = ? ORDER BY owner_id, sequence", app).Scan(&rows)
+		newest := map[string]int64{}
+		for i, r := range rows {
+			if i > 0 && rows[i-1].OwnerID == r.OwnerID && rows[i-1].Sequence == r.Sequence {
+				t.Errorf("%s has two rows with sequence %d", r.OwnerID, r.Sequence)
 			}
-		})
-	}
-	wg.Wait()
-	var rows []struct {
-		OwnerID  string
-		Sequence int64
-	}
-	db.Gorm.Raw("SELECT owner_id, sequence FROM conversations WHERE app_id = ? ORDER BY owner_id, sequence", app).Scan(&rows)
-	newest := map[string]int64{}
-	for i, r := range rows {
-		if i > 0 && rows[i-1].OwnerID == r.OwnerID && rows[i-1].Sequence == r.Sequence {
-			t.Errorf("%s has two rows with sequence %d", r.OwnerID, r.Sequence)
+			newest[r.OwnerID] = r.Sequence
 		}
-		newest[r.OwnerID] = r.Sequence
-	}
-	if len(newest) != 302 {
-		t.Errorf("%d owners with rows, want 302", len(newest))
-	}
-	for owner, seq := range newest {
-		marks, err := db.UserSequences(t.Context(), app, owner)
-		if err != nil || marks[conversation.Module] != seq {
-			t.Errorf("%s: mark %v (%v), newest row %d", owner, marks, err, seq)
+		if len(newest) != 302 {
+			t.Errorf("%d owners with rows, want 302", len(newest))
 		}
-	}
+		for owner, seq := range newest {
+			marks, err := db.UserSequences(t.Context(), app, owner)
+			if err != nil || marks[conversation.Module] != seq {
+				t.Errorf("%s: mark %v (%v), newest row %d", owner, marks, err, seq)
+			}
+		}
+	})
 }
 
 // BenchmarkOnMessage: one sender (ms/op) and four concurrent senders (one
@@ -179,49 +180,50 @@ func benchSenders(b *testing.B, db *mariadb.DB, owners, senders, every int) {
 // mark is the newest row's); reads move existing rows only; receive
 // cursors only move forward.
 func TestWriteBehind_OneFlush(t *testing.T) {
-	db := open(t)
-	app := apitest.RandomAppID()
-	row := func(owner, peer string, seq int64) conversation.Row {
-		return conversation.Row{AppID: app, Owner: owner, ConversationID: mq.P2PConversation(owner, peer), Type: conversation.P2P,
-			PeerID: peer, MaxSeq: seq, Last: conversation.LastMessage{MessageKey: seq, FromID: peer, Preview: "hi", Time: seq}}
-	}
-	pos := func(owner, peer string, seq int64) conversation.Position {
-		return conversation.Position{AppID: app, Owner: owner, ConversationID: mq.P2PConversation(owner, peer), Seq: seq}
-	}
-	first := conversation.Batch{
-		Rows:     []conversation.Row{row("alice", "bob", 3), row("alice", "carol", 1), row("alice", "dave", 7), row("bob", "alice", 3)},
-		Received: []conversation.Position{pos("bob", "alice", 3)},
-	}
-	if missing, err := db.WriteBehind(t.Context(), first); err != nil || len(missing) != 0 {
-		t.Fatalf("first flush: %v, missing %v", err, missing)
-	}
-	second := conversation.Batch{
-		Reads:    []conversation.Position{pos("alice", "dave", 5), pos("alice", "erin", 2)},
-		Received: []conversation.Position{pos("bob", "alice", 2)},
-	}
-	missing, err := db.WriteBehind(t.Context(), second)
-	if err != nil || len(missing) != 1 || missing[0] != pos("alice", "erin", 2) {
-		t.Fatalf("second flush: %v, missing %v; want only alice-erin missing", err, missing)
-	}
-	var rows []struct {
-		ConversationID string
-		ReadSeq        int64
-		Sequence       int64
-	}
-	db.Gorm.Raw("SELECT conversation_id, read_seq, sequence FROM conversations WHERE app_id = ? AND owner_id = 'alice' ORDER BY sequence", app).Scan(&rows)
-	if len(rows) != 3 || rows[0].Sequence != 1 || rows[1].Sequence != 2 || rows[2].Sequence != 4 {
-		t.Fatalf("alice's rows %+v, want sequences 1, 2 and 4 (the read moved one row again)", rows)
-	}
-	if last := rows[2]; last.ConversationID != mq.P2PConversation("alice", "dave") || last.ReadSeq != 5 {
-		t.Errorf("read row = %+v, want alice-dave read 5", last)
-	}
-	marks, err := db.UserSequences(t.Context(), app, "alice")
-	if err != nil || marks[conversation.Module] != 4 {
-		t.Errorf("alice's mark %v (%v), want 4", marks, err)
-	}
-	var recv int64
-	db.Gorm.Raw("SELECT recv_seq FROM im_message_user_conv WHERE app_id = ? AND user_id = 'bob'", app).Scan(&recv)
-	if recv != 3 {
-		t.Errorf("bob's receive cursor = %d, want 3 (never back)", recv)
-	}
+	eachEngine(t, func(t *testing.T, db *mariadb.DB) {
+		app := apitest.RandomAppID()
+		row := func(owner, peer string, seq int64) conversation.Row {
+			return conversation.Row{AppID: app, Owner: owner, ConversationID: mq.P2PConversation(owner, peer), Type: conversation.P2P,
+				PeerID: peer, MaxSeq: seq, Last: conversation.LastMessage{MessageKey: seq, FromID: peer, Preview: "hi", Time: seq}}
+		}
+		pos := func(owner, peer string, seq int64) conversation.Position {
+			return conversation.Position{AppID: app, Owner: owner, ConversationID: mq.P2PConversation(owner, peer), Seq: seq}
+		}
+		first := conversation.Batch{
+			Rows:     []conversation.Row{row("alice", "bob", 3), row("alice", "carol", 1), row("alice", "dave", 7), row("bob", "alice", 3)},
+			Received: []conversation.Position{pos("bob", "alice", 3)},
+		}
+		if missing, err := db.WriteBehind(t.Context(), first); err != nil || len(missing) != 0 {
+			t.Fatalf("first flush: %v, missing %v", err, missing)
+		}
+		second := conversation.Batch{
+			Reads:    []conversation.Position{pos("alice", "dave", 5), pos("alice", "erin", 2)},
+			Received: []conversation.Position{pos("bob", "alice", 2)},
+		}
+		missing, err := db.WriteBehind(t.Context(), second)
+		if err != nil || len(missing) != 1 || missing[0] != pos("alice", "erin", 2) {
+			t.Fatalf("second flush: %v, missing %v; want only alice-erin missing", err, missing)
+		}
+		var rows []struct {
+			ConversationID string
+			ReadSeq        int64
+			Sequence       int64
+		}
+		db.Gorm.Raw("SELECT conversation_id, read_seq, sequence FROM conversations WHERE app_id = ? AND owner_id = 'alice' ORDER BY sequence", app).Scan(&rows)
+		if len(rows) != 3 || rows[0].Sequence != 1 || rows[1].Sequence != 2 || rows[2].Sequence != 4 {
+			t.Fatalf("alice's rows %+v, want sequences 1, 2 and 4 (the read moved one row again)", rows)
+		}
+		if last := rows[2]; last.ConversationID != mq.P2PConversation("alice", "dave") || last.ReadSeq != 5 {
+			t.Errorf("read row = %+v, want alice-dave read 5", last)
+		}
+		marks, err := db.UserSequences(t.Context(), app, "alice")
+		if err != nil || marks[conversation.Module] != 4 {
+			t.Errorf("alice's mark %v (%v), want 4", marks, err)
+		}
+		var recv int64
+		db.Gorm.Raw("SELECT recv_seq FROM im_message_user_conv WHERE app_id = ? AND user_id = 'bob'", app).Scan(&recv)
+		if recv != 3 {
+			t.Errorf("bob's receive cursor = %d, want 3 (never back)", recv)
+		}
+	})
 }

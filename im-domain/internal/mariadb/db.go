@@ -15,6 +15,7 @@ import (
 // DB is the domain's database handle.
 type DB struct {
 	Gorm *gorm.DB
+	sql  dialect // what MariaDB and SQLite spell differently
 }
 
 // Open connects to dsn (go-sql-driver form) with interpolated parameters
@@ -47,14 +48,18 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	return db, nil
 }
 
-// Wrap adopts an opened gorm handle (the standalone binary passes its own),
-// sizes its pool and pings it. It does not migrate. A handle whose DSN
+// Wrap adopts an opened gorm handle (the standalone binary passes its own,
+// on SQLite from im-common/sqlite.Open), sizes its pool and pings it. It does not migrate. A handle whose DSN
 // does not interpolate parameters (mysqldb.Tune) would PREPARE, EXECUTE and
 // CLOSE every statement on the server: Wrap gives it gorm's statement cache
 // (PrepareStmt) instead, so each statement is prepared once per connection.
 // The cache is bounded (LRU): multi-row statements differ by row count, and
 // the server refuses more than max_prepared_stmt_count (16,382) in all.
 func Wrap(ctx context.Context, g *gorm.DB, maxConns int) (*DB, error) {
+	sql, err := dialectOf(g)
+	if err != nil {
+		return nil, err
+	}
 	if !interpolates(g) {
 		g.Config.PrepareStmtMaxSize = stmtCacheSize
 		g = g.Session(&gorm.Session{PrepareStmt: true})
@@ -63,16 +68,8 @@ func Wrap(ctx context.Context, g *gorm.DB, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mariadb: %w", err)
 	}
-	if maxConns <= 0 {
-		maxConns = 20
-	}
-	sqlDB.SetMaxOpenConns(maxConns)
-	sqlDB.SetMaxIdleConns(maxConns / 2)
-	// Recycle connections before MariaDB's wait_timeout (8h default) or a
-	// proxy's idle timeout can cut them under us.
-	sqlDB.SetConnMaxLifetime(30 * time.Minute)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{Gorm: g}
+	sql.size(sqlDB, maxConns)
+	d := &DB{Gorm: g, sql: sql}
 	if err := d.Ping(ctx); err != nil {
 		return nil, err
 	}

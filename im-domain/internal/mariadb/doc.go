@@ -6,4 +6,10 @@
 // runs exactly once. Sequence numbers for incremental sync come from counter
 // rows bumped in the same transaction as the change they stamp (seq.go), so
 // a Redis flush can never make a sync sequence go backwards.
+//
+// The same repositories run on SQLite (the standalone binary's embedded
+// default, a handle from im-common/sqlite.Open): the few things the two
+// engines spell differently (DDL, upserts, duplicate keys, tuple matching,
+// the migration lock, the pool) are picked once, in dialect.go, from the
+// handle's dialector. The contract tests run on both engines.
 package mariadb

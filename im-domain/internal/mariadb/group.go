@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	driver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -105,13 +104,6 @@ func (r chatRequestRow) request() group.JoinRequest {
 		HandledBy: r.HandledBy, CreateTime: r.CreatedAt, UpdateTime: r.UpdatedAt}
 }
 
-// chatGroupIsDuplicate reports a primary-key clash (MySQL 1062, or gorm's
-// translated error on other dialects).
-func chatGroupIsDuplicate(err error) bool {
-	var me *driver.MySQLError
-	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &me) && me.Number == 1062)
-}
-
 // CreateGroup implements group.Store.
 func (s *GroupStore) CreateGroup(ctx context.Context, appID uint32, g group.Group, members []group.Member) (int64, error) {
 	var seq int64
@@ -122,7 +114,7 @@ func (s *GroupStore) CreateGroup(ctx context.Context, appID uint32, g group.Grou
 		}
 		g.Sequence = seq
 		row := toChatGroupRow(appID, g)
-		if err := tx.Create(&row).Error; chatGroupIsDuplicate(err) {
+		if err := tx.Create(&row).Error; s.db.sql.duplicate(err) {
 			return errcode.GroupExists.With(g.ID)
 		} else if err != nil {
 			return fmt.Errorf("mariadb: create group: %w", err)

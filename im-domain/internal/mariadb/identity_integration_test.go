@@ -42,25 +42,26 @@ func TestIDColumnsCompareLikeGo(t *testing.T) {
 // "X2", "x2 " and "ｘ２" are not x2: they read nothing of x2's, and each can
 // be a row of its own.
 func TestLookalikeIDsAreDifferentRows(t *testing.T) {
-	db := open(t)
-	app := apitest.RandomAppID()
-	seedX2(t, db, app)
-	for _, id := range lookalikes {
-		assertNothingOfX2(t, db, app, id)
-	}
-	if err := db.UpsertUsers(t.Context(), app, []user.User{{ID: "X2", NickName: "upper"}, {ID: "x2 ", NickName: "padded"}}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.Users(t.Context(), app, []string{"x2", "X2", "x2 "})
-	if err != nil || len(got) != 3 {
-		t.Fatalf("users = %+v, %v; want three rows", got, err)
-	}
-	for _, u := range got {
-		want := map[string]string{"x2": "x2's", "X2": "upper", "x2 ": "padded"}[u.ID]
-		if u.NickName != want {
-			t.Errorf("user %q nick %q, want %q", u.ID, u.NickName, want)
+	eachEngine(t, func(t *testing.T, db *mariadb.DB) {
+		app := apitest.RandomAppID()
+		seedX2(t, db, app)
+		for _, id := range lookalikes {
+			assertNothingOfX2(t, db, app, id)
 		}
-	}
+		if err := db.UpsertUsers(t.Context(), app, []user.User{{ID: "X2", NickName: "upper"}, {ID: "x2 ", NickName: "padded"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Users(t.Context(), app, []string{"x2", "X2", "x2 "})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("users = %+v, %v; want three rows", got, err)
+		}
+		for _, u := range got {
+			want := map[string]string{"x2": "x2's", "X2": "upper", "x2 ": "padded"}[u.ID]
+			if u.NickName != want {
+				t.Errorf("user %q nick %q, want %q", u.ID, u.NickName, want)
+			}
+		}
+	})
 }
 
 // A database written by a release with utf8mb4_unicode_ci columns: the

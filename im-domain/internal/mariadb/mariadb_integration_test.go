@@ -111,49 +111,67 @@ func TestMigrateIsIdempotent(t *testing.T) {
 // Sequences never repeat under concurrency and never go backwards: they
 // live in MySQL, bumped in the change's transaction.
 func TestNextSeqConcurrent(t *testing.T) {
-	db := open(t)
-	app := apitest.RandomAppID()
-	var mu sync.Mutex
-	var got []int64
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Go(func() {
-			err := db.Tx(t.Context(), func(tx *gorm.DB) error {
-				seq, err := mariadb.NextSeq(tx, app, "groupSeq")
-				if err == nil {
-					err = mariadb.MarkUserSeq(tx, app, "groupSeq", seq, "alice")
+	eachEngine(t, func(t *testing.T, db *mariadb.DB) {
+		app := apitest.RandomAppID()
+		var mu sync.Mutex
+		var got []int64
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				err := db.Tx(t.Context(), func(tx *gorm.DB) error {
+					seq, err := mariadb.NextSeq(tx, app, "groupSeq")
+					if err == nil {
+						err = mariadb.MarkUserSeq(tx, app, "groupSeq", seq, "alice")
+					}
+					mu.Lock()
+					got = append(got, seq)
+					mu.Unlock()
+					return err
+				})
+				if err != nil {
+					t.Error(err)
 				}
-				mu.Lock()
-				got = append(got, seq)
-				mu.Unlock()
-				return err
 			})
-			if err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
-	slices.Sort(got)
-	for i, s := range got {
-		if s != int64(i+1) {
-			t.Fatalf("seqs = %v, want 1..20", got)
 		}
-	}
-	// A rolled-back change leaves the counter where it was.
-	_ = db.Tx(t.Context(), func(tx *gorm.DB) error {
-		mariadb.NextSeq(tx, app, "groupSeq")
-		return gorm.ErrInvalidTransaction
+		wg.Wait()
+		slices.Sort(got)
+		for i, s := range got {
+			if s != int64(i+1) {
+				t.Fatalf("seqs = %v, want 1..20", got)
+			}
+		}
+		// A rolled-back change leaves the counter where it was.
+		_ = db.Tx(t.Context(), func(tx *gorm.DB) error {
+			mariadb.NextSeq(tx, app, "groupSeq")
+			return gorm.ErrInvalidTransaction
+		})
+		// A lower mark never overwrites a higher one.
+		_ = db.Tx(t.Context(), func(tx *gorm.DB) error { return mariadb.MarkUserSeq(tx, app, "groupSeq", 3, "alice") })
+		seqs, err := db.UserSequences(t.Context(), app, "alice")
+		if err != nil || seqs["groupSeq"] != 20 {
+			t.Errorf("user seqs = %v, %v; want groupSeq 20", seqs, err)
+		}
+		var next int64
+		_ = db.Tx(t.Context(), func(tx *gorm.DB) (err error) { next, err = mariadb.NextSeq(tx, app, "groupSeq"); return err })
+		if next != 21 {
+			t.Errorf("after rollback next = %d, want 21", next)
+		}
 	})
-	// A lower mark never overwrites a higher one.
-	_ = db.Tx(t.Context(), func(tx *gorm.DB) error { return mariadb.MarkUserSeq(tx, app, "groupSeq", 3, "alice") })
-	seqs, err := db.UserSequences(t.Context(), app, "alice")
-	if err != nil || seqs["groupSeq"] != 20 {
-		t.Errorf("user seqs = %v, %v; want groupSeq 20", seqs, err)
-	}
-	var next int64
-	_ = db.Tx(t.Context(), func(tx *gorm.DB) (err error) { next, err = mariadb.NextSeq(tx, app, "groupSeq"); return err })
-	if next != 21 {
-		t.Errorf("after rollback next = %d, want 21", next)
+}
+
+// engine is one SQL engine the repositories run on.
+type engine struct {
+	name string
+	open func(t *testing.T) *mariadb.DB
+}
+
+// engines are MariaDB (the distributed platform's) and SQLite (the
+// standalone binary's embedded default): the contract tests run on both.
+var engines = []engine{{"mariadb", open}, {"sqlite", func(t *testing.T) *mariadb.DB { return apitest.SQLite(t) }}}
+
+// eachEngine runs fn as one subtest per engine.
+func eachEngine(t *testing.T, fn func(t *testing.T, db *mariadb.DB)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { fn(t, e.open(t)) })
 	}
 }

@@ -23,8 +23,8 @@ var (
 func (d *DB) ReserveSeqs(ctx context.Context, appID uint32, conversation string, n int64) (int64, error) {
 	var hi int64
 	err := d.Tx(ctx, func(tx *gorm.DB) error {
-		err := tx.Exec(`INSERT INTO im_message_seq_hw (app_id, conversation_id, hi) VALUES (?, ?, ?)
-			ON DUPLICATE KEY UPDATE hi = hi + ?`, appID, conversation, n, n).Error
+		err := tx.Exec("INSERT INTO im_message_seq_hw (app_id, conversation_id, hi) VALUES (?, ?, ?)"+
+			d.sql.upsert()+"hi = hi + ?", appID, conversation, n, n).Error
 		if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func (d *DB) ReserveSeqs(ctx context.Context, appID uint32, conversation string,
 func (d *DB) ReserveKeys(ctx context.Context, n int64) (int64, error) {
 	var hi int64
 	err := d.Tx(ctx, func(tx *gorm.DB) error {
-		err := tx.Exec("INSERT INTO im_message_key_hw (id, hi) VALUES (1, ?) ON DUPLICATE KEY UPDATE hi = hi + ?", n, n).Error
+		err := tx.Exec("INSERT INTO im_message_key_hw (id, hi) VALUES (1, ?)"+d.sql.upsert()+"hi = hi + ?", n, n).Error
 		if err != nil {
 			return err
 		}

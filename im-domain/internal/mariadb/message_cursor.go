@@ -19,7 +19,7 @@ func (d *DB) Touch(ctx context.Context, appID uint32, conversation string, users
 	for _, u := range slices.Sorted(slices.Values(users)) { // key order, as the write-behind's upserts
 		args = append(args, appID, u, conversation)
 	}
-	err := d.Gorm.WithContext(ctx).Exec(`INSERT IGNORE INTO im_message_user_conv (app_id, user_id, conversation_id) VALUES `+
+	err := d.Gorm.WithContext(ctx).Exec(d.sql.insertIgnore()+` INTO im_message_user_conv (app_id, user_id, conversation_id) VALUES `+
 		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(users)), ", "), args...).Error
 	if err != nil {
 		return fmt.Errorf("mariadb: touch conversation: %w", err)
@@ -50,7 +50,7 @@ func (d *DB) Forward(ctx context.Context, appID uint32, userID, conversation str
 		return fmt.Errorf("mariadb: unknown cursor %q", c)
 	}
 	err := d.Gorm.WithContext(ctx).Exec(`INSERT INTO im_message_user_conv (app_id, user_id, conversation_id, `+col+`)
-		VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `+col+` = GREATEST(`+col+`, VALUES(`+col+`))`,
+		VALUES (?, ?, ?, ?)`+d.sql.upsert()+col+` = `+d.sql.greatest(col, d.sql.incoming(col)),
 		appID, userID, conversation, seq).Error
 	if err != nil {
 		return fmt.Errorf("mariadb: forward %s: %w", col, err)

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
+	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
 
 // Migration 404 folds the message core's former read cursor into
 // conversations.read_seq (forward only) and drops it: one read position.
 func TestMigration404_OneReadPosition(t *testing.T) {
-	db := open(t)
+	db := open(t) // MySQL DDL: the migration from the older schema exists on MariaDB only
 	app := apitest.RandomAppID()
 	exec := func(sql string, args ...any) {
 		t.Helper()
@@ -58,23 +59,24 @@ func TestMigration404_OneReadPosition(t *testing.T) {
 // StoredAll finds stored messages by sender key, byte for byte, in one
 // query for many keys.
 func TestStoredAll_BySenderKey(t *testing.T) {
-	db := open(t)
-	app := apitest.RandomAppID()
-	for i, id := range []string{"m1", "m2"} {
-		err := db.Gorm.Exec(`INSERT INTO im_message (app_id, kind, conversation_id, from_id, to_id, group_id, message_id,
+	eachEngine(t, func(t *testing.T, db *mariadb.DB) {
+		app := apitest.RandomAppID()
+		for i, id := range []string{"m1", "m2"} {
+			err := db.Gorm.Exec(`INSERT INTO im_message (app_id, kind, conversation_id, from_id, to_id, group_id, message_id,
 			message_key, seq, body, extra, message_time, recalled, created_at) VALUES (?, 'p2p', 'p2p:a:b', 'a', 'b', '', ?, ?, ?, 'x', '', 5, 0, 5)`,
-			app, id, int64(app)*10+int64(i), i+1).Error
+				app, id, int64(app)*10+int64(i), i+1).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys := []message.SenderKey{{AppID: app, FromID: "a", MessageID: "m2"}, {AppID: app, FromID: "a", MessageID: "M1"},
+			{AppID: app, FromID: "b", MessageID: "m1"}, {AppID: app, FromID: "a", MessageID: "m1"}}
+		got, err := db.StoredAll(t.Context(), keys)
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	keys := []message.SenderKey{{AppID: app, FromID: "a", MessageID: "m2"}, {AppID: app, FromID: "a", MessageID: "M1"},
-		{AppID: app, FromID: "b", MessageID: "m1"}, {AppID: app, FromID: "a", MessageID: "m1"}}
-	got, err := db.StoredAll(t.Context(), keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[keys[0]].Seq != 2 || got[keys[3]].Seq != 1 {
-		t.Fatalf("stored %+v", got)
-	}
+		if len(got) != 2 || got[keys[0]].Seq != 2 || got[keys[3]].Seq != 1 {
+			t.Fatalf("stored %+v", got)
+		}
+	})
 }

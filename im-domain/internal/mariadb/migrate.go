@@ -15,6 +15,9 @@ type Migration struct {
 	Version    int
 	Name       string
 	Statements []string // run in order; MySQL DDL is not transactional
+	// SQLite, when set, replaces Statements on SQLite, for a statement
+	// sqlite.Translate has no form for.
+	SQLite []string
 }
 
 // Version ranges owned by features. A feature file registers its steps in
@@ -102,33 +105,29 @@ func (d *DB) Migrate(ctx context.Context) error {
 
 func (d *DB) migrate(ctx context.Context, all []Migration) error {
 	return d.Gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		if err := lock(conn); err != nil {
+		release, err := d.sql.lock(conn)
+		if err != nil {
 			return err
 		}
-		defer conn.Exec("SELECT RELEASE_LOCK('im_domain_migrate')")
-		if err := conn.Exec(createSchemaMigrations).Error; err != nil {
+		defer release()
+		create, err := d.sql.ddl(createSchemaMigrations)
+		if err != nil {
 			return fmt.Errorf("mariadb: create schema_migrations: %w", err)
+		}
+		for _, stmt := range create {
+			if err := conn.Exec(stmt).Error; err != nil {
+				return fmt.Errorf("mariadb: create schema_migrations: %w", err)
+			}
 		}
 		var done []int
 		if err := conn.Raw("SELECT version FROM schema_migrations").Scan(&done).Error; err != nil {
 			return fmt.Errorf("mariadb: read schema_migrations: %w", err)
 		}
-		return apply(conn, all, done)
+		return apply(conn, d.sql, all, done)
 	})
 }
 
-func lock(conn *gorm.DB) error {
-	var got int
-	if err := conn.Raw("SELECT GET_LOCK('im_domain_migrate', 60)").Scan(&got).Error; err != nil {
-		return fmt.Errorf("mariadb: migration lock: %w", err)
-	}
-	if got != 1 {
-		return fmt.Errorf("mariadb: migration lock not acquired within 60s")
-	}
-	return nil
-}
-
-func apply(conn *gorm.DB, all []Migration, done []int) error {
+func apply(conn *gorm.DB, sql dialect, all []Migration, done []int) error {
 	applied := make(map[int]bool, len(done))
 	for _, v := range done {
 		applied[v] = true
@@ -137,16 +136,36 @@ func apply(conn *gorm.DB, all []Migration, done []int) error {
 		if applied[m.Version] {
 			continue
 		}
-		for _, stmt := range m.Statements {
+		stmts, err := statements(sql, m)
+		if err != nil {
+			return fmt.Errorf("mariadb: migration %d %q: %w", m.Version, m.Name, err)
+		}
+		for _, stmt := range stmts {
 			if err := conn.Exec(stmt).Error; err != nil {
 				return fmt.Errorf("mariadb: migration %d %q: %w", m.Version, m.Name, err)
 			}
 		}
-		err := conn.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		err = conn.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 			m.Version, m.Name, time.Now().UnixMilli()).Error
 		if err != nil {
 			return fmt.Errorf("mariadb: record migration %d: %w", m.Version, err)
 		}
 	}
 	return nil
+}
+
+// statements are the statements of m in sql's dialect.
+func statements(sql dialect, m Migration) ([]string, error) {
+	if _, ok := sql.(sqliteDialect); ok && m.SQLite != nil {
+		return m.SQLite, nil
+	}
+	var out []string
+	for _, stmt := range m.Statements {
+		s, err := sql.ddl(stmt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
 }

@@ -48,6 +48,12 @@ var messageMigrations = []Migration{
 	ON c.app_id = u.app_id AND c.owner_id = u.user_id COLLATE utf8mb4_bin AND c.conversation_id = u.conversation_id COLLATE utf8mb4_bin
 	SET c.read_seq = u.read_seq WHERE u.read_seq > c.read_seq`,
 		`ALTER TABLE im_message_user_conv DROP INDEX idx_im_message_user_conv_read, DROP COLUMN read_seq`,
+	}, SQLite: []string{
+		`UPDATE conversations SET read_seq = u.read_seq FROM im_message_user_conv u
+	WHERE conversations.app_id = u.app_id AND conversations.owner_id = u.user_id
+	AND conversations.conversation_id = u.conversation_id AND u.read_seq > conversations.read_seq`,
+		`DROP INDEX IF EXISTS idx_im_message_user_conv_read`,
+		`ALTER TABLE im_message_user_conv DROP COLUMN read_seq`,
 	}},
 
 	// utf8mb4_bin is PAD SPACE ("x2 " = "x2"): ids compare byte for byte
