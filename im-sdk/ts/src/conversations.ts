@@ -1,0 +1,89 @@
+// The conversation list: last message, unread count and read marks per
+// conversation, kept current by the inbox, the outbox and read events.
+
+import type { Conversation, Message } from "./events.js";
+import { conversationPeer } from "./protocol.js";
+
+/** Conversations holds the list for one user. */
+export class Conversations {
+  private readonly byId = new Map<string, Conversation>();
+  private readonly incoming = new Map<string, number[]>(); // seqs of others' messages not yet read
+
+  constructor(private readonly me: string, private readonly changed: (c: Conversation) => void) {}
+
+  /** list returns the conversations, the most recent first. */
+  list(): Conversation[] {
+    return [...this.byId.values()].sort((a, b) => (b.last?.time ?? 0) - (a.last?.time ?? 0) || a.id.localeCompare(b.id));
+  }
+
+  /** get returns one conversation, if known. */
+  get(id: string): Conversation | undefined {
+    return this.byId.get(id);
+  }
+
+  private entry(id: string): Conversation {
+    let c = this.byId.get(id);
+    if (!c) {
+      c = { id, ...conversationPeer(id, this.me), lastSeq: 0, readSeq: 0, peerReadSeq: 0, unread: 0 };
+      this.byId.set(id, c);
+    }
+    return c;
+  }
+
+  /** message records an emitted message (anyone's). */
+  message(m: Message): void {
+    const c = this.entry(m.conversationId);
+    if (m.seq >= c.lastSeq) {
+      c.lastSeq = m.seq;
+      c.last = m;
+    }
+    if (m.fromId === this.me) {
+      this.readUpTo(c, m.seq);
+    } else if (m.seq > c.readSeq && !m.recalled) {
+      this.incoming.set(c.id, [...(this.incoming.get(c.id) ?? []), m.seq]);
+    }
+    this.recount(c);
+  }
+
+  /** known records the server's view after a sync (max and read seqs). */
+  known(id: string, readSeq: number): void {
+    const c = this.entry(id);
+    this.readUpTo(c, readSeq);
+    this.recount(c);
+  }
+
+  /** read moves this user's read mark (its own mark or one from another device); it returns the new mark. */
+  read(id: string, seq?: number): number {
+    const c = this.entry(id);
+    this.readUpTo(c, seq ?? c.lastSeq);
+    this.recount(c);
+    return c.readSeq;
+  }
+
+  /** peerRead records a read receipt from the peer. */
+  peerRead(id: string, seq: number): void {
+    const c = this.entry(id);
+    if (seq <= c.peerReadSeq) return;
+    c.peerReadSeq = seq;
+    this.changed(c);
+  }
+
+  /** recalled marks a message withdrawn; an unread one stops counting. */
+  recalled(id: string, seq: number): void {
+    const c = this.entry(id);
+    this.incoming.set(id, (this.incoming.get(id) ?? []).filter((s) => s !== seq));
+    if (c.last && c.last.seq === seq) c.last = { ...c.last, body: "", recalled: true };
+    this.recount(c);
+  }
+
+  private readUpTo(c: Conversation, seq: number): void {
+    if (seq > c.readSeq) c.readSeq = seq;
+  }
+
+  private recount(c: Conversation): void {
+    const left = (this.incoming.get(c.id) ?? []).filter((s) => s > c.readSeq);
+    this.incoming.set(c.id, left);
+    c.unread = left.length;
+    this.changed(c);
+  }
+}

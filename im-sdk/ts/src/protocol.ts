@@ -1,0 +1,137 @@
+// Commands, bodies and the downlink envelope of PROTOCOL.md, as the Go
+// packages im-common/command and im-codec/payload define them.
+
+/** Command numbers (header field `command`). */
+export const Command = {
+  Login: 9000,
+  LoginAck: 9001,
+  MutualLogin: 9002,
+  Logout: 9003,
+  Reconnect: 9004,
+  ErrorNotice: 9005,
+  Ping: 9999,
+  MessageAck: 1046,
+  MessageRecall: 1050,
+  MessageRecallAck: 1051,
+  MessageRecallNotify: 1052,
+  MessageReadNotify: 1053,
+  MessageReadReceipt: 1054,
+  MessageP2P: 1103,
+  MessageRead: 1106,
+  MessageReceiveAck: 1107,
+  GroupMessageAck: 2047,
+  GroupReadNotify: 2053,
+  GroupReadReceipt: 2054,
+  GroupMessage: 2104,
+  GroupRead: 2106,
+} as const;
+
+/** Client types (header field `clientType`). */
+export const ClientType = { WebAPI: 0, Web: 1, IOS: 2, Android: 3, Windows: 4, Mac: 5 } as const;
+
+/** Codes of the errcode table the SDK acts on. */
+export const Code = {
+  OK: 200,
+  RateLimited: 1009,
+  CallbackVeto: 9003,
+} as const;
+
+/** retryable tells a refusal worth resending later (1009 and the 9xxx platform faults) from a final one. */
+export function retryable(code: number): boolean {
+  return code === Code.RateLimited || (code >= 9000 && code < 10000 && code !== Code.CallbackVeto);
+}
+
+/** Envelope is every downlink body: `{command, appId, userId, toId, clientType, imei, messageId, data}`. */
+export interface Envelope {
+  command: number;
+  appId?: number;
+  userId?: string;
+  toId?: string;
+  clientType?: number;
+  imei?: string;
+  messageId?: string;
+  data?: unknown;
+}
+
+/** WireMessage is a 1103/2104 body, up (no server fields) or down. */
+export interface WireMessage {
+  messageId: string;
+  fromId?: string;
+  toId?: string;
+  groupId?: string;
+  messageBody: string;
+  extra?: string;
+  messageKey?: number;
+  messageSequence?: number;
+  messageTime?: number;
+  recalled?: boolean;
+}
+
+/** WireAck is an up-ACK (1046, 2047, 1051) or a login ACK (9001, without data). */
+export interface WireAck {
+  code: number;
+  msg: string;
+  data?: { messageId: string; messageSequence?: number; messageKey?: number; messageTime?: number };
+}
+
+/** WireRead is a read mark (1106/2106) and its notifications (1053/1054/2053/2054). */
+export interface WireRead {
+  fromId?: string;
+  toId?: string;
+  groupId?: string;
+  messageSequence: number;
+  conversationType: number;
+}
+
+/** WireReceiveAck is 1107, from a receiver's device or (serverSend) from the server. */
+export interface WireReceiveAck {
+  messageId: string;
+  messageKey: number;
+  messageSequence: number;
+  fromId?: string;
+  toId: string;
+  serverSend?: boolean;
+}
+
+/** WireRecall is 1050 up and 1052 down. */
+export interface WireRecall {
+  fromId?: string;
+  messageKey: number;
+  messageId: string;
+  toId?: string;
+  groupId?: string;
+  conversationType: number;
+}
+
+/** p2pConversation is the conversation id of a 1:1 chat, the same for both users. */
+export function p2pConversation(a: string, b: string): string {
+  return a < b ? `p2p:${a}:${b}` : `p2p:${b}:${a}`;
+}
+
+/** groupConversation is the conversation id of a group. */
+export function groupConversation(groupId: string): string {
+  return `group:${groupId}`;
+}
+
+/** Peer names the other side of a conversation: a user (1:1) or a group. */
+export interface Peer {
+  toId?: string;
+  groupId?: string;
+}
+
+/** conversationPeer returns, for user me, who conversation id is with. */
+export function conversationPeer(id: string, me: string): Peer {
+  if (id.startsWith("group:")) return { groupId: id.slice("group:".length) };
+  const [a, b] = id.slice("p2p:".length).split(":");
+  return { toId: a === me ? b : a };
+}
+
+/** newMessageId returns a random version 4 UUID. */
+export function newMessageId(): string {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { backoff } from "../src/connection.js";
+import { Fake, newClient, p2p } from "./fake.js";
+
+const wait = (f: () => void) => vi.waitFor(f, { timeout: 2000, interval: 5 });
+let stop: (() => void)[] = [];
+afterEach(() => {
+  stop.forEach((f) => f());
+  stop = [];
+});
+
+function started(fake: Fake, opts = {}) {
+  const t = newClient(fake, opts);
+  stop.push(() => t.c.close());
+  t.c.start();
+  return t;
+}
+
+describe("connection", () => {
+  it("logs in through the login route with the provider's sign and reports its states", async () => {
+    const fake = new Fake();
+    let n = 0;
+    const t = started(fake, { signProvider: () => `sign-${++n}` });
+    await wait(() => expect(t.c.state).toBe("connected"));
+    expect(fake.last.url).toBe("ws://fake/ws");
+    expect(fake.last.of(9000)).toEqual([{ userId: "alice", userSign: "sign-1" }]);
+    fake.last.drop();
+    await wait(() => expect(fake.conns.length).toBe(2));
+    await wait(() => expect(t.c.state).toBe("connected"));
+    expect(fake.last.of(9000)).toEqual([{ userId: "alice", userSign: "sign-2" }]);
+    expect(t.events("state").map((e) => e.state)).toEqual(["connecting", "connected", "reconnecting", "connected"]);
+  });
+
+  it("falls back to a configured gateway when the login route fails", async () => {
+    const fake = new Fake();
+    fake.loginFailures = 100;
+    const t = started(fake, { gateways: ["ws://spare/ws"] });
+    await wait(() => expect(t.c.state).toBe("connected"));
+    expect(fake.last.url).toBe("ws://spare/ws");
+  });
+
+  it("retries a refused login with a fresh sign", async () => {
+    const fake = new Fake();
+    fake.autoLogin = false;
+    const t = started(fake);
+    await wait(() => expect(fake.conns[0]?.of(9000).length).toBe(1));
+    fake.last.push(9001, { code: 2003, msg: "user sign expired" });
+    await wait(() => expect(fake.conns.length).toBe(2));
+    expect(t.events("error")).toContainEqual({ error: "login refused: user sign expired", code: 2003 });
+    await wait(() => expect(fake.last.of(9000).length).toBe(1));
+    fake.last.push(9001, { code: 200, msg: "ok" });
+    await wait(() => expect(t.c.state).toBe("connected"));
+  });
+
+  it("sends heartbeats and reconnects when the link goes silent", async () => {
+    const fake = new Fake();
+    const t = started(fake, { heartbeatMs: 20 });
+    await wait(() => expect(fake.conns[0]?.of(9999).length).toBeGreaterThanOrEqual(2));
+    await wait(() => expect(fake.conns.length).toBe(2));
+    expect(t.events("state").map((e) => e.reason)).toContain("heartbeat timeout");
+  });
+
+  it("stops on a kick", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.last.push(9002, {});
+    await wait(() => expect(t.c.state).toBe("kicked"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.conns.length).toBe(1);
+  });
+
+  const bad: [string, (f: Fake) => void][] = [
+    ["a 2 GiB length", (f) => f.last.raw(new Uint8Array([0, 0, 4, 0x4f, 0x80, 0, 0, 0]))],
+    ["a truncated frame", (f) => f.last.raw(new Uint8Array([0, 0, 4, 0x4f, 0, 0, 0, 9, 1]))],
+    ["a body that is not JSON", (f) => f.last.raw(new Uint8Array([0, 0, 4, 0x4f, 0, 0, 0, 1, 0x7b]))],
+    ["an unknown command", (f) => f.last.push(7777, {})],
+  ];
+  for (const [name, send] of bad) {
+    it(`reports ${name} as an error and reconnects, keeping the outbox`, async () => {
+      const fake = new Fake();
+      const t = started(fake, { ackTimeoutMs: 10_000 });
+      await wait(() => expect(t.c.state).toBe("connected"));
+      const id = t.c.send({ toId: "bob", body: "keep me" });
+      send(fake);
+      await wait(() => expect(fake.conns.length).toBe(2));
+      expect(t.events("error").length).toBeGreaterThan(0);
+      await wait(() => expect(fake.last.of(1103).map((b) => b.messageId)).toEqual([id]));
+      expect(t.c.pending().map((p) => p.messageId)).toEqual([id]);
+    });
+  }
+
+  it("backs off exponentially with jitter, capped", () => {
+    expect(backoff(0, 100, 1000, () => 0)).toBe(50);
+    expect(backoff(0, 100, 1000, () => 1)).toBe(100);
+    expect(backoff(3, 100, 1000, () => 1)).toBe(800);
+    expect(backoff(10, 100, 1000, () => 1)).toBe(1000);
+    expect(backoff(10, 100, 1000, () => 0)).toBe(500);
+  });
+});
+
+describe("outbox", () => {
+  it("resends with the same messageId after a timeout, then reports sent with the seq", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    const id = t.c.send({ toId: "bob", body: "hi" });
+    await wait(() => expect(fake.last.of(1103).length).toBeGreaterThanOrEqual(2));
+    expect(new Set(fake.last.of(1103).map((b) => b.messageId))).toEqual(new Set([id]));
+    fake.last.push(1046, { code: 200, msg: "ok", data: { messageId: id, messageSequence: 4, messageKey: 99, messageTime: 1 } }, id);
+    await wait(() => expect(t.events("message_state").map((e) => e.state)).toEqual(["sending", "sent"]));
+    expect(t.events("message_state")[1]).toMatchObject({ messageId: id, seq: 4, conversationId: "p2p:alice:bob" });
+    expect(t.c.pending()).toEqual([]);
+    expect(t.c.conversations()[0]).toMatchObject({ id: "p2p:alice:bob", lastSeq: 4, unread: 0 });
+  });
+
+  it("resends after a reconnect and retries a 1009 with backoff; a refusal is final", async () => {
+    const fake = new Fake();
+    const t = started(fake, { ackTimeoutMs: 10_000 });
+    await wait(() => expect(t.c.state).toBe("connected"));
+    const a = t.c.send({ toId: "bob", body: "a" });
+    const b = t.c.send({ groupId: "g1", body: "b" });
+    fake.last.drop();
+    await wait(() => expect(fake.conns.length).toBe(2));
+    await wait(() => expect(fake.last.of(1103).map((x) => x.messageId)).toEqual([a]));
+    expect(fake.last.of(2104).map((x) => x.messageId)).toEqual([b]);
+    fake.last.push(1046, { code: 1009, msg: "rate limited", data: { messageId: a } }, a);
+    await wait(() => expect(fake.last.of(1103).length).toBe(2));
+    fake.last.push(1046, { code: 4000, msg: "not friends", data: { messageId: a } }, a);
+    fake.last.push(2047, { code: 200, msg: "ok", data: { messageId: b, messageSequence: 1 } }, b);
+    await wait(() => expect(t.c.pending()).toEqual([]));
+    const states = t.events("message_state").map((e) => [e.messageId, e.state, e.code]);
+    expect(states).toEqual([[a, "sending", undefined], [b, "sending", undefined], [a, "failed", 4000], [b, "sent", undefined]]);
+  });
+
+  it("ignores a duplicate up-ACK", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    const id = t.c.send({ toId: "bob", body: "x" });
+    for (let i = 0; i < 2; i++) fake.last.push(1046, { code: 200, msg: "ok", data: { messageId: id, messageSequence: 1 } }, id);
+    await wait(() => expect(t.events("message_state").length).toBe(2));
+  });
+});
+
+describe("inbox", () => {
+  it("emits in seq order, drops duplicates and sends a receive-ACK per delivery", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    for (const seq of [2, 1, 2, 1]) fake.last.push(1103, p2p(seq), `id-bob-${seq}`);
+    fake.store("p2p:alice:bob", p2p(1));
+    await wait(() => expect(t.events("message").map((m) => m.seq)).toEqual([1, 2]));
+    expect(fake.last.of(1107).map((a) => a.messageSequence)).toEqual([2, 1, 2, 1]);
+    expect(fake.last.of(1107)[0]).toMatchObject({ fromId: "alice", toId: "bob", messageKey: 1002 });
+    expect(t.c.conversations()[0]).toMatchObject({ id: "p2p:alice:bob", unread: 2, lastSeq: 2 });
+  });
+
+  it("pulls exactly the missing range of a gap", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.store("p2p:alice:bob", p2p(1));
+    fake.store("p2p:alice:bob", p2p(2));
+    fake.store("p2p:alice:bob", p2p(3));
+    fake.pulls.length = 0;
+    fake.last.push(1103, p2p(1));
+    await wait(() => expect(t.events("message").length).toBeGreaterThanOrEqual(1));
+    fake.last.push(1103, p2p(4));
+    await wait(() => expect(t.events("message").map((m) => m.seq)).toEqual([1, 2, 3, 4]));
+    expect(fake.pulls.filter((p) => p.lastSequence === 1)).toEqual([{ conversationId: "p2p:alice:bob", lastSequence: 1, maxLimit: 2 }]);
+  });
+
+  it("skips a hole the server cannot fill", async () => {
+    const fake = new Fake();
+    const t = started(fake, { holeRetries: 1 });
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.last.push(1103, p2p(1));
+    fake.last.push(1103, p2p(3));
+    await wait(() => expect(t.events("message").map((m) => m.seq)).toEqual([1, 3]));
+    expect(fake.pulls.filter((p) => p.lastSequence === 1).length).toBe(2);
+  });
+
+  it("syncs every conversation from its last seq after a reconnect", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.last.push(1103, p2p(1));
+    await wait(() => expect(t.events("message").length).toBe(1));
+    fake.last.drop();
+    for (const seq of [1, 2, 3]) fake.store("p2p:alice:bob", p2p(seq));
+    fake.store("group:g1", { ...p2p(1, "carol"), toId: undefined, groupId: "g1" });
+    fake.pulls.length = 0;
+    await wait(() => expect(t.events("message").map((m) => `${m.conversationId}#${m.seq}`))
+      .toEqual(["p2p:alice:bob#1", "p2p:alice:bob#2", "p2p:alice:bob#3", "group:g1#1"]));
+    expect(fake.pulls).toEqual([
+      { conversationId: "p2p:alice:bob", lastSequence: 1, maxLimit: 100 },
+      { conversationId: "group:g1", lastSequence: 0, maxLimit: 100 },
+    ]);
+  });
+});
+
+describe("conversations and receipts", () => {
+  it("counts unread, marks read and reports receipts, recalls and notifications", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.last.push(1103, p2p(1));
+    fake.last.push(1103, p2p(2));
+    await wait(() => expect(t.c.conversations()[0]?.unread).toBe(2));
+    t.c.markRead("p2p:alice:bob");
+    expect(fake.last.of(1106)).toEqual([{ toId: "bob", messageSequence: 2, conversationType: 0 }]);
+    expect(t.c.conversations()[0]).toMatchObject({ unread: 0, readSeq: 2 });
+    fake.last.push(1054, { fromId: "bob", toId: "alice", messageSequence: 5, conversationType: 0 });
+    fake.last.push(1053, { fromId: "alice", toId: "bob", messageSequence: 2, conversationType: 0 });
+    fake.last.push(1107, { messageId: "m", messageKey: 1, messageSequence: 5, fromId: "bob", toId: "alice" });
+    fake.last.push(1052, { fromId: "bob", messageKey: 1002, messageId: "r", toId: "alice", conversationType: 0 });
+    fake.last.push(3000, { fromId: "bob" });
+    fake.last.push(9005, { code: 1004, msg: "unknown command", command: 1234 });
+    await wait(() => expect(t.events("notification").length).toBe(1));
+    expect(t.events("read_receipt")).toEqual([{ conversationId: "p2p:alice:bob", fromId: "bob", seq: 5 }]);
+    expect(t.events("read")).toEqual([{ conversationId: "p2p:alice:bob", seq: 2 }]);
+    expect(t.events("delivered")).toEqual([{ conversationId: "p2p:alice:bob", messageId: "m", seq: 5, serverSend: false }]);
+    expect(t.events("recalled")).toEqual([{ conversationId: "p2p:alice:bob", messageKey: 1002, seq: 2 }]);
+    expect(t.events("error")).toEqual([{ error: "server refused command 1234: unknown command", code: 1004 }]);
+    expect(t.c.conversations()[0]).toMatchObject({ peerReadSeq: 5, last: { seq: 2, recalled: true } });
+    expect(fake.conns.length).toBe(1);
+  });
+});
