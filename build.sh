@@ -14,6 +14,7 @@ mains() { go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' work | grep 
 
 build() {
   mkdir -p bin
+  if command -v npm >/dev/null 2>&1; then web_build; else log "no npm: the web demo is not embedded (./build.sh web installs Node)"; fi
   local pkgs; pkgs=$(mains)
   if [ -z "$pkgs" ]; then log "no binaries yet"; return 0; fi
   for p in $pkgs; do
@@ -41,9 +42,51 @@ lint() {
 # unit: fast tests without external services.
 unit() { go test -race -count=1 work; }
 
+# web_deps: Node (Debian's, when missing) and the locked npm packages of
+# im-sdk (npm ci, skipped while node_modules matches package-lock.json).
+web_deps() {
+  if ! command -v npm >/dev/null 2>&1; then
+    log "apt-get install nodejs npm"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if ! cmp -s im-sdk/package-lock.json im-sdk/node_modules/.whaleim-lock 2>/dev/null; then
+    log "npm ci (im-sdk)"
+    (cd im-sdk && npm ci --no-audit --no-fund --loglevel=error)
+    cp im-sdk/package-lock.json im-sdk/node_modules/.whaleim-lock
+  fi
+}
+
+# web_build: the web chat demo into im-sdk/web/webdemo/dist, which the Go
+# package webdemo embeds (so build it before the binaries).
+web_build() {
+  web_deps
+  log "web demo"
+  (cd im-sdk && npm run --silent build -w @whaleim/web-demo)
+}
+
+# web: everything the browser test needs: the demo and Debian's chromium.
+web() {
+  web_build
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "apt-get install chromium"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
+}
+
+# sdk_ts: the TypeScript SDK: type checks (SDK and demo), the Vitest unit
+# tests (golden vectors included) and the ESM build with declarations.
+sdk_ts() {
+  web_deps
+  log "TypeScript SDK: tsc, vitest, build"
+  (cd im-sdk/ts && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run --silent build)
+  (cd im-sdk/web && npx tsc -p tsconfig.json --noEmit)
+}
+
 # test: everything CI runs: lint, unit and integration tests on real services.
 test_all() {
   scripts/services.sh
+  web
+  sdk_ts
   lint
   log "go test -race -tags integration work"
   go test -race -count=1 -tags integration -timeout 20m work
@@ -103,7 +146,9 @@ case "$cmd" in
   bench) bench ;;
   bench-platform) shift; deployments/imbench/run.sh "$@" ;;
   services) scripts/services.sh ;;
+  web) web ;;
+  sdk-ts) sdk_ts ;;
   run) exec scripts/run.sh ;;
   up) shift; up "$@" ;;
-  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up|web|sdk-ts]" >&2; exit 2 ;;
 esac

@@ -13,7 +13,7 @@ mkdir -p "$state/logs"
 log() { printf '==> run: %s\n' "$*" >&2; }
 . scripts/ready.sh
 
-for p in 18000 18100 19001 19002 19003; do
+for p in 18000 18080 18100 19001 19002 19003; do
   if port_open "$p"; then
     log "port $p is in use (another ./build.sh run, or a service of yours): stop it first"
     exit 1
@@ -49,13 +49,15 @@ start im-domain
 wait_ready http://127.0.0.1:18000 im-domain "$state/logs/im-domain.log" || exit 1
 start im-message-store
 wait_ready http://127.0.0.1:18100 im-message-store "$state/logs/im-message-store.log" || exit 1
-start im-tcp IM_BROKER_ID=gw-1
+start im-tcp IM_BROKER_ID=gw-1 IM_WS_ORIGINS=127.0.0.1:18080,localhost:18080
 wait_ready http://127.0.0.1:19003 im-tcp "$state/logs/im-tcp.log" || exit 1
+start webchat IM_WEB_ADDR=127.0.0.1:18080
 
 bin/imctl user import alice bob >/dev/null
 cat <<INFO
 
 WhaleIM is running (Ctrl-C stops it; logs in $state/logs, data in the MariaDB database 'im').
+  web chat      http://127.0.0.1:18080           (log in with a user id and its userSign below)
   REST API      http://127.0.0.1:18000/v1/...   OpenAPI http://127.0.0.1:18000/openapi.json
   WebSocket     ws://127.0.0.1:19002/ws          TCP 127.0.0.1:19001
   metrics       http://127.0.0.1:18000/metrics   http://127.0.0.1:18100/metrics   http://127.0.0.1:19003/metrics

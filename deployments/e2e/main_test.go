@@ -33,6 +33,7 @@ type cluster struct {
 	rabbitURL      string
 	domainURL      string
 	gateways       []*gatewayAddr
+	webAddr        string // where the web chat demo is served (webchat_test.go); the gateways accept its origin
 	storeEnv       []string
 	procs          map[string]*proc
 	redis          *proc
@@ -87,7 +88,8 @@ func start() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{root: root, tmp: tmp, bin: filepath.Join(tmp, "bin"), suffix: randHex(4), procs: map[string]*proc{}}
+	c := &cluster{root: root, tmp: tmp, bin: filepath.Join(tmp, "bin"), suffix: randHex(4), procs: map[string]*proc{},
+		webAddr: freePort()}
 	c.appID = uint32(100000 + time.Now().UnixNano()%800000)
 	c.secret = randHex(16)
 	c.db = "im_e2e_" + c.suffix
@@ -181,7 +183,7 @@ func (c *cluster) startServices() error {
 // startGateway (re)starts gateway i (0 or 1) with its brokerId and
 // addresses and waits until it is ready.
 func (c *cluster) startGateway(i int) error {
-	return c.spawnGateway(fmt.Sprintf("gateway%d", i+1), c.gateways[i], "IM_SEND_RATE=0")
+	return c.spawnGateway(fmt.Sprintf("gateway%d", i+1), c.gateways[i], "IM_SEND_RATE=0", "IM_WS_ORIGINS="+c.webAddr)
 }
 
 // spawnGateway starts a gateway process named name (its brokerId is

@@ -2,13 +2,13 @@
 // and turns downlink packets into typed events.
 
 import { DEFAULT_LIMITS, type ServerPacket } from "./codec.js";
-import { Connection, realTimers, type Timers } from "./connection.js";
+import { Connection, backoff, realTimers, type Timers } from "./connection.js";
 import { Conversations } from "./conversations.js";
-import { Emitter, type Conversation, type EventName, type Listener, type Message } from "./events.js";
+import { Emitter, type ConnectionState, type Conversation, type EventName, type Listener, type Message } from "./events.js";
 import { Inbox } from "./inbox.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, type Pending } from "./outbox.js";
 import {
-  ClientType, Command, conversationPeer, groupConversation, newMessageId, p2pConversation,
+  ClientType, Command, KNOWN, conversationPeer, groupConversation, newMessageId, p2pConversation,
   type Envelope, type WireAck, type WireMessage, type WireRead, type WireReceiveAck, type WireRecall,
 } from "./protocol.js";
 import { Rest, type Credentials, type FetchLike } from "./rest.js";
@@ -40,6 +40,8 @@ export interface ClientOptions {
   sendRetryMinMs?: number;
   pullLimit?: number;
   holeRetries?: number;
+  /** logger receives what the SDK recovers from by itself (failed pulls, refused frames); default: none. */
+  logger?: (msg: string) => void;
 }
 
 /** Outgoing is what the app sends: exactly one of toId and groupId. */
@@ -58,7 +60,6 @@ export class Client {
   private readonly inbox: Inbox;
   private readonly convs: Conversations;
   private readonly rest: Rest;
-  private readonly keys = new Map<number, { conversationId: string; seq: number }>();
   private readonly recalls = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly timers: Timers;
 
@@ -73,30 +74,32 @@ export class Client {
       appId: opts.appId, userId: opts.userId, clientType, imei: opts.imei ?? `web-${newMessageId().slice(0, 8)}`,
       signProvider: opts.signProvider, locate: (c) => this.rest.login(c, clientType),
       fallbackGateways: opts.gateways ?? [], dial: opts.dial ?? webSocketDialer({ ...DEFAULT_LIMITS, maxBody: 16 << 20 }, opts.webSocket),
-      heartbeatMs: opts.heartbeatMs ?? 30_000, loginTimeoutMs: opts.loginTimeoutMs ?? 10_000,
-      backoffMinMs: opts.backoffMinMs ?? 500, backoffMaxMs: opts.backoffMaxMs ?? 30_000, timers,
+      heartbeatMs: opts.heartbeatMs || 20_000, loginTimeoutMs: opts.loginTimeoutMs ?? 10_000,
+      backoffMinMs: opts.backoffMinMs ?? 200, backoffMaxMs: opts.backoffMaxMs ?? 10_000, timers,
     }, {
-      state: (state, reason) => this.events.emit("state", reason ? { state, reason } : { state }),
+      state: (state) => this.stateChanged(state),
       connected: () => this.connected(),
       packet: (env, p) => this.packet(env, p),
-      error: (error, code) => this.events.emit("error", code === undefined ? { error } : { error, code }),
+      error: (e) => this.events.emit("error", e),
     });
     this.outbox = new Outbox({
-      ackTimeoutMs: opts.ackTimeoutMs ?? 5_000, sendRetryMinMs: opts.sendRetryMinMs ?? 1_000,
-      backoffMaxMs: opts.backoffMaxMs ?? 30_000, timers,
+      ackTimeoutMs: opts.ackTimeoutMs ?? 5_000, sendRetryMinMs: opts.sendRetryMinMs ?? opts.backoffMinMs ?? 200,
+      backoffMaxMs: opts.backoffMaxMs ?? 10_000, timers,
     }, store, {
       write: (cmd, body) => this.conn.send(cmd, body),
       state: (e) => this.events.emit("message_state", e),
-      sent: (p, seq, key, time) => this.sent(p.conversationId, seq, key, time, p.body, p.toId, p.groupId, p.messageId),
+      sent: (p, seq, key, time) => this.sent(p, seq, key, time),
     });
-    this.inbox = new Inbox({ pullLimit: opts.pullLimit ?? 100, holeRetries: opts.holeRetries ?? 3 }, store, {
-      emit: (m) => this.delivered(m),
+    this.inbox = new Inbox({ pullLimit: opts.pullLimit ?? 100, holeRetries: opts.holeRetries ?? 5 }, store, {
+      deliver: (m) => this.deliver(m),
+      duplicate: (m) => this.receiveAck(m),
       pull: (id, after, limit) => this.rest.pull(this.creds(), id, after, limit),
       maxSequences: () => this.rest.maxSequences(this.creds()),
       synced: (s) => this.convs.known(s.conversationId, s.readSequence ?? 0),
       toMessage: (id, v) => this.toMessage(v, id),
-      error: (error) => this.events.emit("error", { error }),
-      pause: () => new Promise((r) => timers.setTimeout(r, opts.backoffMinMs ?? 500)),
+      online: () => this.conn.state === "connected",
+      pause: (tries) => new Promise((r) => timers.setTimeout(r, backoff(tries, opts.backoffMinMs ?? 200, opts.backoffMaxMs ?? 10_000, timers.random))),
+      log: (msg) => this.log(msg),
     });
   }
 
@@ -118,6 +121,7 @@ export class Client {
   /** close ends the connection for good; unACKed sends stay in the store. */
   close(): void {
     this.outbox.stop();
+    this.inbox.stop();
     this.conn.close();
   }
 
@@ -136,7 +140,11 @@ export class Client {
     if (!m.toId === !m.groupId) throw new Error("send: exactly one of toId and groupId");
     const messageId = newMessageId();
     const conversationId = m.groupId ? groupConversation(m.groupId) : p2pConversation(this.opts.userId, m.toId!);
-    this.outbox.add({ messageId, conversationId, ...m });
+    const p: Pending = { messageId, conversationId, body: m.body };
+    if (m.toId) p.toId = m.toId;
+    if (m.groupId) p.groupId = m.groupId;
+    if (m.extra) p.extra = m.extra;
+    this.outbox.add(p);
     return messageId;
   }
 
@@ -149,8 +157,8 @@ export class Client {
   /** recall withdraws one of this user's messages; it resolves on the server's recall ACK. */
   recall(m: Message): Promise<void> {
     const messageId = newMessageId();
-    const peer = conversationPeer(m.conversationId, this.opts.userId);
-    const body: WireRecall = { messageKey: m.messageKey, messageId, conversationType: peer.groupId ? 1 : 0, ...peer };
+    const peer = conversationPeer(m.conversation, this.opts.userId);
+    const body: WireRecall = { messageKey: m.key, messageId, conversationType: peer.groupId ? 1 : 0, ...peer };
     return new Promise((resolve, reject) => {
       if (!this.conn.send(Command.MessageRecall, body)) {
         reject(new Error("recall: not connected"));
@@ -171,6 +179,14 @@ export class Client {
     return c;
   }
 
+  private log(msg: string): void {
+    this.opts.logger?.(msg);
+  }
+
+  private stateChanged(state: ConnectionState): void {
+    this.events.emit("state", { state });
+  }
+
   private connected(): void {
     this.outbox.resendAll();
     void this.inbox.sync();
@@ -182,67 +198,74 @@ export class Client {
     this.conn.send(peer.groupId ? Command.GroupRead : Command.MessageRead, read);
   }
 
-  private sent(conversationId: string, seq: number, key: number, time: number, body: string,
-    toId: string | undefined, groupId: string | undefined, messageId: string): void {
+  /** sent records this instance's accepted send in the conversation list and the inbox order. */
+  private sent(p: Pending, seq: number, key: number, time: number): void {
     if (seq <= 0) return;
-    const m: Message = { conversationId, seq, messageId, messageKey: key, fromId: this.opts.userId, body, time };
-    if (toId) m.toId = toId;
-    if (groupId) m.groupId = groupId;
-    this.keys.set(key, { conversationId, seq });
+    const m: Message = { conversation: p.conversationId, seq, id: p.messageId, key, from: this.opts.userId, body: p.body, time };
+    if (p.toId) m.to = p.toId;
+    if (p.groupId) m.group = p.groupId;
     this.convs.message(m);
-    this.inbox.own(conversationId, seq);
+    this.inbox.own(p.conversationId, seq);
   }
 
-  private delivered(m: Message): void {
-    this.keys.set(m.messageKey, { conversationId: m.conversationId, seq: m.seq });
+  /** deliver takes the next message in order: our own unanswered send coming back settles it, anything else is emitted. */
+  private deliver(m: Message): void {
+    if (m.from === this.opts.userId && this.outbox.has(m.id)) {
+      this.outbox.ack({ code: 200, msg: "stored", data: { messageId: m.id, messageSequence: m.seq, messageKey: m.key, messageTime: m.time } });
+      return;
+    }
     this.convs.message(m);
     this.events.emit("message", m);
+    this.receiveAck(m);
+  }
+
+  /** receiveAck tells the sender's devices a 1:1 message with content reached us (1107). */
+  private receiveAck(m: Message): void {
+    if (m.group || m.from === this.opts.userId || m.recalled) return;
+    const ack: WireReceiveAck = { messageId: m.id, messageKey: m.key, messageSequence: m.seq, toId: m.from };
+    this.conn.send(Command.MessageReceiveAck, ack);
   }
 
   private toMessage(v: WireMessage, conversationId?: string): Message {
     const from = v.fromId ?? "";
-    const id = conversationId ?? (v.groupId ? groupConversation(v.groupId) : p2pConversation(from, v.toId ?? ""));
+    const conversation = conversationId ?? (v.groupId ? groupConversation(v.groupId) : p2pConversation(from, v.toId ?? ""));
     const m: Message = {
-      conversationId: id, seq: v.messageSequence ?? 0, messageId: v.messageId, messageKey: v.messageKey ?? 0,
-      fromId: from, body: v.messageBody ?? "", time: v.messageTime ?? 0,
+      conversation, seq: v.messageSequence ?? 0, id: v.messageId ?? "", key: v.messageKey ?? 0, from,
+      body: v.messageBody ?? "", time: v.messageTime ?? 0,
     };
-    if (v.toId) m.toId = v.toId;
-    if (v.groupId) m.groupId = v.groupId;
+    if (v.toId) m.to = v.toId;
+    if (v.groupId) m.group = v.groupId;
     if (v.extra) m.extra = v.extra;
     if (v.recalled) m.recalled = true;
     return m;
   }
 
   private packet(env: Envelope, p: ServerPacket): void {
-    const data = (env.data ?? {}) as Record<string, unknown>;
+    const data = env.data;
+    if (DATA.has(p.command) && (typeof data !== "object" || data === null || Array.isArray(data))) {
+      this.events.emit("error", { reason: "bad_frame", detail: `command ${p.command} without a data object` });
+      this.conn.drop("bad data");
+      return;
+    }
     switch (p.command) {
       case Command.MessageAck:
       case Command.GroupMessageAck:
-        this.outbox.ack(data as unknown as WireAck, env.messageId);
+        this.outbox.ack(data as WireAck, env.messageId);
         return;
       case Command.MessageP2P:
-      case Command.GroupMessage:
-        this.incoming(p.command, data as unknown as WireMessage);
+      case Command.GroupMessage: {
+        const m = this.toMessage(data as WireMessage);
+        if (m.seq > 0) this.inbox.accept(m, true);
         return;
+      }
       case Command.MessageRecallAck:
-        this.recallAck(data as unknown as WireAck, env.messageId);
+        this.recallAck(data as WireAck, env.messageId);
+        return;
+      case Command.ErrorNotice:
+        this.log(`the gateway refused a frame: ${JSON.stringify(data)}`);
         return;
     }
-    this.notice(env, p.command, data);
-  }
-
-  private incoming(command: number, w: WireMessage): void {
-    const m = this.toMessage(w);
-    if (m.seq <= 0) {
-      this.events.emit("error", { error: `message ${m.messageId} without a sequence` });
-      return;
-    }
-    this.inbox.push(m);
-    if (command === Command.MessageP2P && m.fromId !== this.opts.userId) {
-      const ack: WireReceiveAck = { messageId: m.messageId, messageKey: m.messageKey, messageSequence: m.seq,
-        fromId: this.opts.userId, toId: m.fromId };
-      this.conn.send(Command.MessageReceiveAck, ack);
-    }
+    this.notice(p.command, data as Record<string, unknown>);
   }
 
   private recallAck(a: WireAck, envId?: string): void {
@@ -254,53 +277,51 @@ export class Client {
     else waiter.reject(new Error(`recall refused: ${a.msg} (${a.code})`));
   }
 
-  /** notice handles receipts, read marks, recalls and the other notifications. */
-  private notice(env: Envelope, command: number, data: Record<string, unknown>): void {
-    const conv = (d: { fromId?: string; toId?: string; groupId?: string }, peer?: string) =>
-      d.groupId ? groupConversation(d.groupId) : p2pConversation(this.opts.userId, peer ?? d.toId ?? "");
+  /** notice turns receipts, read marks, recalls and events into typed events. */
+  private notice(command: number, data: Record<string, unknown>): void {
+    const me = this.opts.userId;
     switch (command) {
       case Command.MessageReceiveAck: {
         const r = data as unknown as WireReceiveAck;
-        const id = p2pConversation(this.opts.userId, r.serverSend ? r.toId : (r.fromId ?? ""));
-        this.events.emit("delivered", { conversationId: id, messageId: r.messageId, seq: r.messageSequence, serverSend: !!r.serverSend });
+        this.events.emit("delivered", { conversation: p2pConversation(me, r.fromId ?? ""), id: r.messageId, seq: r.messageSequence });
         return;
       }
       case Command.MessageReadNotify:
       case Command.GroupReadNotify: {
         const r = data as unknown as WireRead;
-        const id = conv(r);
-        this.convs.read(id, r.messageSequence);
-        this.events.emit("read", { conversationId: id, seq: r.messageSequence });
+        const conversation = r.groupId ? groupConversation(r.groupId) : p2pConversation(me, r.toId ?? "");
+        this.events.emit("read", { conversation, seq: r.messageSequence });
+        this.convs.read(conversation, r.messageSequence);
         return;
       }
       case Command.MessageReadReceipt:
       case Command.GroupReadReceipt: {
         const r = data as unknown as WireRead;
-        const id = conv(r, r.fromId);
-        if (!r.groupId) this.convs.peerRead(id, r.messageSequence);
-        this.events.emit("read_receipt", { conversationId: id, fromId: r.fromId ?? "", seq: r.messageSequence });
+        const conversation = r.groupId ? groupConversation(r.groupId) : p2pConversation(me, r.fromId ?? "");
+        this.events.emit("read_receipt", { conversation, reader: r.fromId ?? "", seq: r.messageSequence });
+        if (!r.groupId) this.convs.peerRead(conversation, r.messageSequence);
         return;
       }
       case Command.MessageRecallNotify: {
         const r = data as unknown as WireRecall;
-        const known = this.keys.get(r.messageKey);
-        const id = known?.conversationId ?? conv(r, r.fromId === this.opts.userId ? r.toId : r.fromId);
-        if (known) this.convs.recalled(id, known.seq);
-        this.events.emit("recalled", known ? { conversationId: id, messageKey: r.messageKey, seq: known.seq } : { conversationId: id, messageKey: r.messageKey });
-        return;
-      }
-      case Command.ErrorNotice: {
-        const e = data as { code?: number; msg?: string; command?: number };
-        this.events.emit("error", { error: `server refused command ${e.command ?? 0}: ${e.msg ?? ""}`, code: e.code ?? 0 });
+        const conversation = r.groupId ? groupConversation(r.groupId) : p2pConversation(r.fromId ?? "", r.toId ?? "");
+        this.events.emit("recalled", { conversation, key: r.messageKey });
+        this.convs.recalled(conversation, r.messageKey);
         return;
       }
     }
-    if ((command >= 2000 && command <= 2010) || (command >= 3000 && command <= 3016) || (command >= 4000 && command <= 4005) ||
-      command === 5000 || command === 5001) {
-      this.events.emit("notification", { command, data: env.data ?? null });
+    if (!KNOWN.has(command)) {
+      this.events.emit("error", { reason: "unknown_command", command, detail: `unknown command ${command}` });
+      this.conn.drop(`unknown command ${command}`);
       return;
     }
-    this.events.emit("error", { error: `unknown command ${command}` });
-    this.conn.drop(`unknown command ${command}`);
+    if (command >= 2000 && command < 6000) this.events.emit("notification", { command, data });
   }
 }
+
+/** DATA lists the commands whose envelope must carry a data object. */
+const DATA: ReadonlySet<number> = new Set([
+  Command.MessageAck, Command.GroupMessageAck, Command.MessageP2P, Command.GroupMessage, Command.MessageRecallAck,
+  Command.MessageReceiveAck, Command.MessageReadNotify, Command.GroupReadNotify, Command.MessageReadReceipt,
+  Command.GroupReadReceipt, Command.MessageRecallNotify,
+]);

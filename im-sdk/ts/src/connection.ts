@@ -4,7 +4,7 @@
 // reconnects with exponential backoff and jitter.
 
 import { encodeClient, encodeText, type ServerPacket } from "./codec.js";
-import type { ConnectionState } from "./events.js";
+import type { ConnectionState, Events } from "./events.js";
 import { Command, type Envelope, type WireAck } from "./protocol.js";
 import type { Credentials, Gateway } from "./rest.js";
 import type { Dialer, Transport } from "./transport.js";
@@ -49,7 +49,7 @@ export interface ConnectionHooks {
   /** connected runs after every successful login, with the credentials used (sync and resend). */
   connected(c: Credentials): void;
   packet(env: Envelope, p: ServerPacket): void;
-  error(error: string, code?: number): void;
+  error(e: Events["error"]): void;
 }
 
 /** backoff is attempt's delay: exponential from min, capped at max, with jitter in [d/2, d]. */
@@ -143,7 +143,7 @@ export class Connection {
     this.transport = this.cfg.dial(url, {
       onOpen: () => this.opened(gen, creds),
       onPacket: (p) => this.packet(gen, p),
-      onBadFrame: (err) => gen === this.generation && this.hooks.error(`bad frame: ${err.message}`),
+      onBadFrame: (err) => gen === this.generation && this.hooks.error({ reason: "bad_frame", detail: err.message }),
       onClose: (reason) => this.lost(gen, reason),
     });
   }
@@ -174,7 +174,7 @@ export class Connection {
       env = JSON.parse(new TextDecoder().decode(p.body)) as Envelope;
       if (typeof env !== "object" || env === null) throw new Error("not an object");
     } catch (err) {
-      this.hooks.error(`bad envelope for command ${p.command}: ${(err as Error).message}`);
+      this.hooks.error({ reason: "bad_frame", detail: `envelope of command ${p.command}: ${(err as Error).message}` });
       this.lost(gen, "bad envelope");
       return;
     }
@@ -198,7 +198,7 @@ export class Connection {
     this.cfg.timers.clearTimeout(this.loginTimer);
     const code = ack?.code ?? 0;
     if (code !== 200) {
-      this.hooks.error(`login refused: ${ack?.msg ?? "no answer"}`, code);
+      this.hooks.error({ reason: "login_refused", code, detail: ack?.msg ?? "no answer" });
       this.lost(gen, `login refused (${code})`);
       return;
     }

@@ -7,7 +7,7 @@ import { conversationPeer } from "./protocol.js";
 /** Conversations holds the list for one user. */
 export class Conversations {
   private readonly byId = new Map<string, Conversation>();
-  private readonly incoming = new Map<string, number[]>(); // seqs of others' messages not yet read
+  private readonly incoming = new Map<string, { seq: number; key: number }[]>(); // others' messages not yet read
 
   constructor(private readonly me: string, private readonly changed: (c: Conversation) => void) {}
 
@@ -32,15 +32,15 @@ export class Conversations {
 
   /** message records an emitted message (anyone's). */
   message(m: Message): void {
-    const c = this.entry(m.conversationId);
+    const c = this.entry(m.conversation);
     if (m.seq >= c.lastSeq) {
       c.lastSeq = m.seq;
       c.last = m;
     }
-    if (m.fromId === this.me) {
+    if (m.from === this.me) {
       this.readUpTo(c, m.seq);
     } else if (m.seq > c.readSeq && !m.recalled) {
-      this.incoming.set(c.id, [...(this.incoming.get(c.id) ?? []), m.seq]);
+      this.incoming.set(c.id, [...(this.incoming.get(c.id) ?? []), { seq: m.seq, key: m.key }]);
     }
     this.recount(c);
   }
@@ -68,11 +68,11 @@ export class Conversations {
     this.changed(c);
   }
 
-  /** recalled marks a message withdrawn; an unread one stops counting. */
-  recalled(id: string, seq: number): void {
+  /** recalled marks the message with messageKey key withdrawn; an unread one stops counting. */
+  recalled(id: string, key: number): void {
     const c = this.entry(id);
-    this.incoming.set(id, (this.incoming.get(id) ?? []).filter((s) => s !== seq));
-    if (c.last && c.last.seq === seq) c.last = { ...c.last, body: "", recalled: true };
+    this.incoming.set(id, (this.incoming.get(id) ?? []).filter((u) => u.key !== key));
+    if (c.last && c.last.key === key) c.last = { ...c.last, body: "", recalled: true };
     this.recount(c);
   }
 
@@ -81,7 +81,7 @@ export class Conversations {
   }
 
   private recount(c: Conversation): void {
-    const left = (this.incoming.get(c.id) ?? []).filter((s) => s > c.readSeq);
+    const left = (this.incoming.get(c.id) ?? []).filter((u) => u.seq > c.readSeq);
     this.incoming.set(c.id, left);
     c.unread = left.length;
     this.changed(c);

@@ -9,17 +9,20 @@ export type SendState = "sending" | "sent" | "failed";
 
 /** Message is one chat message in a conversation, as the inbox emits it. */
 export interface Message {
-  conversationId: string;
+  conversation: string;
   seq: number;
-  messageId: string;
-  messageKey: number;
-  fromId: string;
-  toId?: string;
-  groupId?: string;
+  /** id is the sender's messageId. */
+  id: string;
+  /** key is the server's messageKey (a recall names the message by it). */
+  key: number;
+  from: string;
+  to?: string;
+  group?: string;
   body: string;
   extra?: string;
+  /** time is the server's unix milliseconds. */
   time: number;
-  /** recalled is set when the server declared the message withdrawn. */
+  /** recalled is set when the server declared the message withdrawn (its body is then empty). */
   recalled?: boolean;
 }
 
@@ -38,17 +41,34 @@ export interface Conversation {
   unread: number;
 }
 
-/** The event map: each name with the value its listeners get. */
+/** ErrorReason names what went wrong: bad input from the server, or a refused login. */
+export type ErrorReason = "bad_frame" | "unknown_command" | "login_refused";
+
+/**
+ * The event map: each name with the value its listeners get. Names and
+ * fields are the Go SDK's (im-sdk/go/whaleim), so both produce the same
+ * event log in the conformance suite (im-sdk/conformance/README.md).
+ */
 export interface Events {
-  state: { state: ConnectionState; reason?: string };
+  /** the connection state changed */
+  state: { state: ConnectionState };
+  /** a message, exactly once, in seq order per conversation; own sends of this instance are reported by message_state instead */
   message: Message;
-  message_state: { messageId: string; conversationId: string; state: SendState; seq?: number; code?: number; msg?: string };
-  error: { error: string; code?: number };
-  recalled: { conversationId: string; messageKey: number; seq?: number };
-  read: { conversationId: string; seq: number };
-  read_receipt: { conversationId: string; fromId: string; seq: number };
-  delivered: { conversationId: string; messageId: string; seq: number; serverSend: boolean };
+  /** outbox progress of one send */
+  message_state: { id: string; conversation: string; state: SendState; seq?: number; code?: number };
+  /** bad input from the server (the SDK reconnects) or a refused login (it renews the sign and retries) */
+  error: { reason: ErrorReason; code?: number; command?: number; detail: string };
+  /** 1107: the peer's device got our message */
+  delivered: { conversation: string; id: string; seq: number };
+  /** 1054 / 2054: reader read the conversation up to seq */
+  read_receipt: { conversation: string; reader: string; seq: number };
+  /** 1053 / 2053: this user read up to seq on another device */
+  read: { conversation: string; seq: number };
+  /** 1052: the message with messageKey key was withdrawn */
+  recalled: { conversation: string; key: number };
+  /** group, friendship, user and conversation events (commands 2000-5999) */
   notification: { command: number; data: unknown };
+  /** a conversation after any change (message, read mark, receipt) */
   conversation: Conversation;
 }
 

@@ -6,11 +6,11 @@ export {
   decodeText, encodeClient, encodeServer, encodeText, type ClientPacket, type FrameFault, type Limits, type ServerPacket,
 } from "./codec.js";
 export { backoff, realTimers, type Timers } from "./connection.js";
-export type { Conversation, ConnectionState, EventName, Events, Listener, Message, SendState } from "./events.js";
-export type { SeqStore } from "./inbox.js";
+export type { Conversation, ConnectionState, ErrorReason, EventName, Events, Listener, Message, SendState } from "./events.js";
+export type { PulledMessage, SeqStore } from "./inbox.js";
 export type { OutboxStore, Pending } from "./outbox.js";
 export {
-  ClientType, Code, Command, conversationPeer, groupConversation, newMessageId, p2pConversation, retryable,
+  ClientType, Code, Command, KNOWN, conversationPeer, groupConversation, newMessageId, p2pConversation, retryable,
   type Envelope, type Peer, type WireAck, type WireMessage, type WireRead, type WireReceiveAck, type WireRecall,
 } from "./protocol.js";
 export { RestError, type ConversationSeq, type Credentials, type FetchLike, type Gateway, type Page } from "./rest.js";

@@ -59,8 +59,13 @@ export class Outbox {
     this.store.savePending(p);
     const e: Entry = { p, timer: null, refusals: 0 };
     this.entries.set(p.messageId, e);
-    this.hooks.state({ messageId: p.messageId, conversationId: p.conversationId, state: "sending" });
+    this.hooks.state({ id: p.messageId, conversation: p.conversationId, state: "sending" });
     this.transmit(e);
+  }
+
+  /** has tells whether messageId is a pending send of this outbox. */
+  has(messageId: string): boolean {
+    return this.entries.has(messageId);
   }
 
   /** pending lists the unACKed sends in send order. */
@@ -79,7 +84,7 @@ export class Outbox {
     const e = this.entries.get(id);
     if (!e) return;
     this.cfg.timers.clearTimeout(e.timer);
-    const base = { messageId: id, conversationId: e.p.conversationId };
+    const base = { id, conversation: e.p.conversationId };
     if (a.code === 200) {
       this.settle(e);
       const seq = a.data?.messageSequence ?? 0;
@@ -93,7 +98,7 @@ export class Outbox {
       return;
     }
     this.settle(e);
-    this.hooks.state({ ...base, state: "failed", code: a.code, msg: a.msg });
+    this.hooks.state({ ...base, state: "failed", code: a.code });
   }
 
   /** stop clears every timer (the entries stay for a later resendAll). */

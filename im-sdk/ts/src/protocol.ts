@@ -29,17 +29,29 @@ export const Command = {
 /** Client types (header field `clientType`). */
 export const ClientType = { WebAPI: 0, Web: 1, IOS: 2, Android: 3, Windows: 4, Mac: 5 } as const;
 
-/** Codes of the errcode table the SDK acts on. */
+/** Codes of the errcode table (im-common/errcode) the SDK acts on. */
 export const Code = {
   OK: 200,
   RateLimited: 1009,
-  CallbackVeto: 9003,
+  Internal: 9000,
+  Unavailable: 9001,
+  Timeout: 9002,
 } as const;
 
-/** retryable tells a refusal worth resending later (1009 and the 9xxx platform faults) from a final one. */
+/** retryable codes mean "not now": the same message is sent again later. Any other refusal is final. */
 export function retryable(code: number): boolean {
-  return code === Code.RateLimited || (code >= 9000 && code < 10000 && code !== Code.CallbackVeto);
+  return code === Code.RateLimited || code === Code.Internal || code === Code.Unavailable || code === Code.Timeout;
 }
+
+/** KNOWN is every command of the protocol (im-common/command); anything else from the server is bad input. */
+export const KNOWN: ReadonlySet<number> = new Set([
+  9000, 9001, 9002, 9003, 9004, 9005, 9999,
+  1046, 1050, 1051, 1052, 1053, 1054, 1103, 1106, 1107,
+  2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010, 2047, 2053, 2054, 2104, 2106,
+  3000, 3001, 3002, 3003, 3004, 3005, 3010, 3011, 3012, 3013, 3014, 3015, 3016,
+  4000, 4001, 4004, 4005,
+  5000, 5001,
+]);
 
 /** Envelope is every downlink body: `{command, appId, userId, toId, clientType, imei, messageId, data}`. */
 export interface Envelope {

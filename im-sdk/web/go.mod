@@ -1,0 +1,3 @@
+module github.com/whaleim/whaleim/im-sdk/web
+
+go 1.26
