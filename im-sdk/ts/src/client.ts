@@ -1,7 +1,7 @@
 // Client ties the connection, outbox, inbox and conversation list together
 // and turns downlink packets into typed events.
 
-import { DEFAULT_LIMITS, type ServerPacket } from "./codec.js";
+import { DOWNLINK_LIMITS, type ServerPacket } from "./codec.js";
 import { Connection, backoff, realTimers, type Timers } from "./connection.js";
 import { Conversations } from "./conversations.js";
 import { Emitter, type ConnectionState, type Conversation, type EventName, type Listener, type Message } from "./events.js";
@@ -11,7 +11,7 @@ import {
   ClientType, Command, KNOWN, conversationPeer, groupConversation, newMessageId, p2pConversation,
   type Envelope, type WireAck, type WireMessage, type WireRead, type WireReceiveAck, type WireRecall,
 } from "./protocol.js";
-import { Rest, type Credentials, type FetchLike } from "./rest.js";
+import { Rest, type Credentials, type FetchLike, type Gateway } from "./rest.js";
 import { MemoryStore, type Store } from "./store.js";
 import { webSocketDialer, type Dialer, type WebSocketConstructor } from "./transport.js";
 
@@ -30,7 +30,8 @@ export interface ClientOptions {
   store?: Store;
   webSocket?: WebSocketConstructor;
   fetch?: FetchLike;
-  dial?: Dialer;
+  /** transport replaces the WebSocket transport (tcpTransport() of "@whaleim/sdk/node" for TCP on Node). */
+  transport?: { dial: Dialer; address: (g: Gateway) => string };
   timers?: Timers;
   heartbeatMs?: number;
   loginTimeoutMs?: number;
@@ -73,7 +74,9 @@ export class Client {
     this.conn = new Connection({
       appId: opts.appId, userId: opts.userId, clientType, imei: opts.imei ?? `web-${newMessageId().slice(0, 8)}`,
       signProvider: opts.signProvider, locate: (c) => this.rest.login(c, clientType),
-      fallbackGateways: opts.gateways ?? [], dial: opts.dial ?? webSocketDialer({ ...DEFAULT_LIMITS, maxBody: 16 << 20 }, opts.webSocket),
+      fallbackGateways: opts.gateways ?? [],
+      dial: opts.transport?.dial ?? webSocketDialer(DOWNLINK_LIMITS, opts.webSocket),
+      address: opts.transport?.address ?? ((g) => g.wsAddress),
       heartbeatMs: opts.heartbeatMs || 20_000, loginTimeoutMs: opts.loginTimeoutMs ?? 10_000,
       backoffMinMs: opts.backoffMinMs ?? 200, backoffMaxMs: opts.backoffMaxMs ?? 10_000, timers,
     }, {
@@ -290,23 +293,24 @@ export class Client {
       case Command.GroupReadNotify: {
         const r = data as unknown as WireRead;
         const conversation = r.groupId ? groupConversation(r.groupId) : p2pConversation(me, r.toId ?? "");
-        this.events.emit("read", { conversation, seq: r.messageSequence });
         this.convs.read(conversation, r.messageSequence);
+        this.events.emit("read", { conversation, seq: r.messageSequence });
         return;
       }
       case Command.MessageReadReceipt:
       case Command.GroupReadReceipt: {
         const r = data as unknown as WireRead;
         const conversation = r.groupId ? groupConversation(r.groupId) : p2pConversation(me, r.fromId ?? "");
-        this.events.emit("read_receipt", { conversation, reader: r.fromId ?? "", seq: r.messageSequence });
+        // the list first, so a listener of the event sees the new marks
         if (!r.groupId) this.convs.peerRead(conversation, r.messageSequence);
+        this.events.emit("read_receipt", { conversation, reader: r.fromId ?? "", seq: r.messageSequence });
         return;
       }
       case Command.MessageRecallNotify: {
         const r = data as unknown as WireRecall;
         const conversation = r.groupId ? groupConversation(r.groupId) : p2pConversation(r.fromId ?? "", r.toId ?? "");
-        this.events.emit("recalled", { conversation, key: r.messageKey });
         this.convs.recalled(conversation, r.messageKey);
+        this.events.emit("recalled", { conversation, key: r.messageKey });
         return;
       }
     }

@@ -34,6 +34,9 @@ export interface Limits {
 /** The protocol's defaults: 128-byte IMEI, 64 KiB body. */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({ maxImei: 128, maxBody: 64 << 10 });
 
+/** DOWNLINK_LIMITS bound what a client takes from the server: bodies up to 16 MiB (as the Go SDK). */
+export const DOWNLINK_LIMITS: Readonly<Limits> = Object.freeze({ maxImei: 128, maxBody: 16 << 20 });
+
 /** Why a frame was refused; the names follow the Go codec's sentinel errors. */
 export type FrameFault = "short header" | "truncated frame" | "negative length" | "imei too long" |
   "body too large" | "trailing bytes after packet";
@@ -172,22 +175,36 @@ export class StreamDecoder<P> {
       (f) => decodeServer(f, lim));
   }
 
-  /** push appends chunk and returns every frame now complete; it throws FrameError on a bad header. */
+  /**
+   * push appends chunk and returns every frame now complete. A bad header
+   * throws FrameError, unless good frames came before it in the stream: those
+   * are returned first and the error is kept in failed (and thrown by the
+   * next push), so a login ACK that shares a read with garbage still counts.
+   */
   push(chunk: Uint8Array): P[] {
+    if (this.failed) throw this.failed;
     const joined = new Uint8Array(this.buf.length + chunk.length);
     joined.set(this.buf);
     joined.set(chunk, this.buf.length);
     const out: P[] = [];
     let off = 0;
-    while (joined.length - off >= this.headerSize) {
-      const size = this.frameSize(joined.subarray(off, off + this.headerSize));
-      if (joined.length - off < size) break;
-      out.push(this.decode(joined.subarray(off, off + size)));
-      off += size;
+    try {
+      while (joined.length - off >= this.headerSize) {
+        const size = this.frameSize(joined.subarray(off, off + this.headerSize));
+        if (joined.length - off < size) break;
+        out.push(this.decode(joined.subarray(off, off + size)));
+        off += size;
+      }
+    } catch (err) {
+      if (out.length === 0) throw err;
+      this.failed = err as FrameError;
     }
     this.buf = joined.slice(off);
     return out;
   }
+
+  /** failed is the error met after the frames the last push returned, if any. */
+  failed: FrameError | null = null;
 
   /** pending is how many bytes of an incomplete frame are buffered. */
   get pending(): number {

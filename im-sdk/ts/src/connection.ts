@@ -33,6 +33,8 @@ export interface ConnectionConfig {
   signProvider: () => Promise<string> | string;
   /** locate asks the login route for a gateway. */
   locate: (c: Credentials) => Promise<Gateway>;
+  /** address picks the transport's address out of the login route's answer. */
+  address: (g: Gateway) => string;
   /** fallbackGateways are WebSocket URLs tried in turn when the login route fails. */
   fallbackGateways: string[];
   dial: Dialer;
@@ -151,7 +153,9 @@ export class Connection {
   /** gateway asks the login route, else the next fallback gateway. */
   private async gateway(c: Credentials): Promise<string> {
     try {
-      return (await this.cfg.locate(c)).wsAddress;
+      const address = this.cfg.address(await this.cfg.locate(c));
+      if (!address) throw new Error("the login route named no address for this transport");
+      return address;
     } catch (err) {
       const fb = this.cfg.fallbackGateways;
       if (fb.length === 0) throw err;

@@ -2,7 +2,7 @@
 
 export { Client, type ClientOptions, type Outgoing } from "./client.js";
 export {
-  CLIENT_HEADER_SIZE, DEFAULT_LIMITS, FrameError, SERVER_HEADER_SIZE, StreamDecoder, decodeClient, decodeServer,
+  CLIENT_HEADER_SIZE, DEFAULT_LIMITS, DOWNLINK_LIMITS, FrameError, SERVER_HEADER_SIZE, StreamDecoder, decodeClient, decodeServer,
   decodeText, encodeClient, encodeServer, encodeText, type ClientPacket, type FrameFault, type Limits, type ServerPacket,
 } from "./codec.js";
 export { backoff, realTimers, type Timers } from "./connection.js";

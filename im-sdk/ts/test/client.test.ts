@@ -209,6 +209,8 @@ describe("conversations and receipts", () => {
     fake.last.push(1103, p2p(1));
     fake.last.push(1103, p2p(2));
     await wait(() => expect(t.c.conversations()[0]?.unread).toBe(2));
+    const seen: number[] = [];
+    t.c.on("read_receipt", (e) => seen.push(t.c.conversations().find((c) => c.id === e.conversation)!.peerReadSeq));
     t.c.markRead("p2p:alice:bob");
     expect(fake.last.of(1106)).toEqual([{ toId: "bob", messageSequence: 2, conversationType: 0 }]);
     expect(t.c.conversations()[0]).toMatchObject({ unread: 0, readSeq: 2 });
@@ -225,6 +227,7 @@ describe("conversations and receipts", () => {
     expect(t.events("recalled")).toEqual([{ conversation: "p2p:alice:bob", key: 1002 }]);
     expect(t.events("error")).toEqual([]); // a refused frame (9005) is logged, not an event
     expect(t.c.conversations()[0]).toMatchObject({ peerReadSeq: 5, last: { seq: 2, recalled: true } });
+    expect(seen).toEqual([5]); // listeners see the list already updated
     expect(fake.conns.length).toBe(1);
   });
 });

@@ -52,6 +52,14 @@ describe("StreamDecoder", () => {
     expect(d.push(header(1103, 0x7fffffff).subarray(0, 4))).toEqual([]);
     expect(() => d.push(header(1103, 0x7fffffff).subarray(4))).toThrowError(/body too large/);
   });
+  it("returns the good frames before a bad header, then reports it", () => {
+    const d = StreamDecoder.server();
+    const ack = encodeServer({ command: 9001, body: encodeText("{}") });
+    const got = d.push(new Uint8Array([...ack, ...header(1103, 0x7fffffff)]));
+    expect(got.map((p) => p.command)).toEqual([9001]);
+    expect(d.failed?.fault).toBe("body too large");
+    expect(() => d.push(new Uint8Array(1))).toThrowError(/body too large/);
+  });
   it("returns several frames from one chunk", () => {
     const a = encodeServer({ command: 9999, body: encodeText("{}") });
     const b = encodeServer({ command: 1046, body: encodeText("{\"x\":1}") });

@@ -184,7 +184,9 @@ async function main(): Promise<void> {
     const userId = String(f.get("userId")).trim();
     const userSign = String(f.get("userSign")).trim();
     // a demo wants a quick reconnect after an outage more than a gentle one
-    const client = new Client({ appId: cfg.appId, userId, apiUrl: cfg.apiUrl, signProvider: () => userSign, backoffMaxMs: 3000 });
+    const client = new Client({ appId: cfg.appId, userId, apiUrl: cfg.apiUrl, signProvider: () => userSign, backoffMaxMs: 3000,
+      logger: (msg) => console.warn(`whaleim: ${msg}`) });
+    client.on("error", (e) => console.warn(`whaleim error: ${e.reason} ${e.detail}`));
     const chat = new Chat(client, userId);
     login.hidden = true;
     $("#chat").hidden = false;

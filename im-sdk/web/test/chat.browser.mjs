@@ -39,7 +39,7 @@ function step(name) {
 async function login(browser, user, sign) {
   const ctx = await browser.newContext({ viewport: { width: 900, height: 600 } });
   const page = await ctx.newPage();
-  page.on("console", (m) => m.type() === "error" && console.log(`[${user} console] ${m.text()}`));
+  page.on("console", (m) => ["error", "warning"].includes(m.type()) && console.log(`[${user} console] ${m.text()}`));
   page.on("pageerror", (e) => console.log(`[${user} pageerror] ${e.message}`));
   await page.goto(url);
   await page.fill("#login input[name=userId]", user);
