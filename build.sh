@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|bench-platform|run|up|services]
+# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|bench-platform|run|up|services|web|sdk-ts|conformance]
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -74,12 +74,22 @@ web() {
 }
 
 # sdk_ts: the TypeScript SDK: type checks (SDK and demo), the Vitest unit
-# tests (golden vectors included) and the ESM build with declarations.
+# tests (golden vectors included), the shared conformance scenarios (over
+# WebSocket and TCP against the Go scripted gateway) and the ESM build.
 sdk_ts() {
   web_deps
-  log "TypeScript SDK: tsc, vitest, build"
-  (cd im-sdk/ts && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run --silent build)
+  log "TypeScript SDK: tsc, vitest, conformance, build"
+  (cd im-sdk/ts && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run --silent conformance && npm run --silent build)
   (cd im-sdk/web && npx tsc -p tsconfig.json --noEmit)
+}
+
+# conformance: the shared SDK scenarios (im-sdk/conformance) for both SDKs.
+conformance() {
+  log "conformance: Go SDK"
+  go test -race -count=1 -run TestConformance ./im-sdk/go/whaleim
+  web_deps
+  log "conformance: TypeScript SDK"
+  (cd im-sdk/ts && npm run --silent conformance)
 }
 
 # test: everything CI runs: lint, unit and integration tests on real services.
@@ -148,7 +158,8 @@ case "$cmd" in
   services) scripts/services.sh ;;
   web) web ;;
   sdk-ts) sdk_ts ;;
+  conformance) conformance ;;
   run) exec scripts/run.sh ;;
   up) shift; up "$@" ;;
-  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up|web|sdk-ts]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up|web|sdk-ts|conformance]" >&2; exit 2 ;;
 esac
