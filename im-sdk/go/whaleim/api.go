@@ -124,3 +124,14 @@ func (c *Client) recallAcked(envID string, a payload.MessageAck) {
 	default: // a duplicate answer
 	}
 }
+
+// GroupReadCount answers "read by N of M" for the group message at seq.
+func (c *Client) GroupReadCount(ctx context.Context, group string, seq int64) (read, members int, err error) {
+	var out struct {
+		Read    int `json:"readCount"`
+		Members int `json:"memberCount"`
+	}
+	err = c.rest(ctx, "/v1/message/groupReadCount", map[string]any{"appId": c.cfg.AppID, "groupId": group,
+		"messageSequence": seq}, &out)
+	return out.Read, out.Members, err
+}

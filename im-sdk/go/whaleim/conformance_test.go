@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
@@ -56,9 +57,17 @@ func runScenario(t *testing.T, sc *scriptgw.Scenario, tr whaleim.Transport) {
 	defer g.Close()
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	r := &runner{t: t, sc: sc, refs: map[string]string{}}
+	var store whaleim.Store = whaleim.NewMemoryStore()
+	if tr == whaleim.TCP { // the file store under every scenario too, restarts included
+		fs, err := whaleim.OpenFileStore(filepath.Join(t.TempDir(), "store.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store = fs
+	}
 	r.cfg = whaleim.Config{RESTURLs: []string{g.RESTURL()}, AppID: scriptgw.AppID, UserID: sc.User, Transport: tr,
 		Sign:  func(context.Context, string) (string, error) { return "conformance-sign", nil },
-		Store: whaleim.NewMemoryStore(), AckTimeout: ms(sc.Client.AckTimeoutMS), Heartbeat: ms(sc.Client.HeartbeatMS),
+		Store: store, AckTimeout: ms(sc.Client.AckTimeoutMS), Heartbeat: ms(sc.Client.HeartbeatMS),
 		BackoffMin: ms(sc.Client.BackoffMinMS), BackoffMax: ms(sc.Client.BackoffMaxMS),
 		SendRetryMin: ms(sc.Client.SendRetryMinMS), PullLimit: sc.Client.PullLimit, HoleRetries: sc.Client.HoleRetries}
 	r.open()
