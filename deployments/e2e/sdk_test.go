@@ -21,6 +21,7 @@ type sdkUser struct {
 	recv   []whaleim.Message
 	states map[string]whaleim.MessageStateChanged // messageId -> final or latest state
 	conn   []whaleim.State
+	reads  []whaleim.ReadReceipt
 }
 
 // startSDK logs user in through the REST login route with the whaleim SDK.
@@ -59,6 +60,8 @@ func (u *sdkUser) record(ev whaleim.Event) {
 		u.states[e.MessageID] = e
 	case whaleim.StateChanged:
 		u.conn = append(u.conn, e.State)
+	case whaleim.ReadReceipt:
+		u.reads = append(u.reads, e)
 	}
 }
 
@@ -133,6 +136,37 @@ func TestSDKExactlyOnceAcrossGatewayRestarts(t *testing.T) {
 		return nil
 	})
 	checkExactlyOnce(t, sender, receiver, ids)
+	checkGroupRead(t, sender, receiver, group)
+}
+
+// checkGroupRead: the receiver marks the group read; the sender gets the
+// group read receipt and counts "read by 1 of 2" at that seq (the members
+// other than the sender).
+func checkGroupRead(t *testing.T, sender, receiver *sdkUser, group string) {
+	conv := whaleim.GroupConversation(group)
+	var last int64
+	for _, cv := range receiver.Conversations() {
+		if cv.ID == conv {
+			last = cv.Last.Seq
+		}
+	}
+	if err := receiver.Read(conv, last); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, 10*time.Second, "the group read receipt", func() bool {
+		sender.mu.Lock()
+		defer sender.mu.Unlock()
+		for _, r := range sender.reads {
+			if r.Conversation == conv && r.Seq == last {
+				return true
+			}
+		}
+		return false
+	})
+	read, members, err := sender.GroupReadCount(context.Background(), group, last)
+	if err != nil || read != 1 || members != 2 {
+		t.Errorf("group read count at #%d: %d of %d, %v; want 1 of 2", last, read, members, err)
+	}
 }
 
 // checkExactlyOnce compares the receiver's log with the sender's outcomes.
