@@ -111,10 +111,13 @@ func connectTo(t *testing.T, user string, g *gatewayAddr, name string, ws bool, 
 	d := imclient.Device{AppID: cl.appID, Type: typ, IMEI: "imei-" + randHex(4)}
 	var c *imclient.Client
 	var err error
-	if ws {
+	switch {
+	case ws && g.tls != nil:
+		c, err = imclient.DialWebSocket(ctx, "wss://"+g.ws+"/ws", d, imclient.WithTLS(g.tls))
+	case ws:
 		c, err = imclient.DialWebSocket(ctx, "ws://"+g.ws+"/ws", d)
-	} else {
-		c, err = imclient.DialTCP(ctx, g.tcp, d)
+	default:
+		c, err = imclient.DialTCP(ctx, g.tcp, d, imclient.WithTLS(g.tls))
 	}
 	if err != nil {
 		t.Fatal(err)

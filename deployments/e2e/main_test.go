@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -43,7 +44,10 @@ type cluster struct {
 	defaultsOnce sync.Once
 }
 
-type gatewayAddr struct{ tcp, ws, http string }
+type gatewayAddr struct {
+	tcp, ws, http string
+	tls           *tls.Config // the client side when the gateway speaks TLS
+}
 
 func TestMain(m *testing.M) {
 	code := 1

@@ -20,6 +20,7 @@ type Config struct {
 	ZooKeeper config.ZooKeeper
 	Log       config.Log
 	Auth      config.Auth // sign lifetime bound and auth failure throttle (shared with the gateway)
+	TLS       config.TLS  // IM_TLS_CERT, IM_TLS_KEY: the REST listener speaks only HTTPS when set
 
 	// The app bootstrapped at start-up (created if missing; its secret and
 	// admins follow the configuration).
@@ -55,6 +56,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ZooKeeper:       config.LoadZooKeeper(e),
 		Log:             config.LoadLog(e),
 		Auth:            config.LoadAuth(e),
+		TLS:             config.LoadTLS(e),
 		AppID:           uint32(e.Int("IM_APP_ID", 10000)),
 		AppSecret:       e.String("IM_APP_SECRET", ""),
 		AppAdmins:       e.List("IM_APP_ADMIN", []string{"admin"}),

@@ -96,6 +96,7 @@ func (n *Node) Run(ctx context.Context) error {
 			return fmt.Errorf("domain: listen: %w", err)
 		}
 	}
+	ln = n.cfg.TLS.Listener(ln)
 	srv := apiServer(n.handler)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, run := range n.runners {

@@ -72,6 +72,9 @@ type Config struct {
 	// default the number of CPUs) is how many goroutines decode them.
 	DownlinkBatch   int
 	DownlinkWorkers int
+	// TLS (IM_TLS_CERT, IM_TLS_KEY): the TCP and WebSocket listeners speak
+	// only TLS (wss://) when set; the ops listener stays plain.
+	TLS config.TLS
 }
 
 // DefaultConfig returns the defaults for brokerID.
@@ -119,7 +122,7 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		WSOrigins:                e.List("IM_WS_ORIGINS", nil),
 		Limits:                   packet.Limits{MaxIMEI: e.Int("IM_MAX_IMEI", packet.DefaultMaxIMEI), MaxBody: e.Int("IM_MAX_BODY", packet.DefaultMaxBody)},
 		UplinkShards:             rabbit.UplinkShards, PublishTimeout: rabbit.PublishTimeout,
-		Auth: config.LoadAuth(e),
+		Auth: config.LoadAuth(e), TLS: config.LoadTLS(e),
 	}
 	c.SessionTTL = e.Duration("IM_SESSION_TTL", 3*c.HeartbeatTimeout)
 	c.LoginCheckTimeout = e.Duration("IM_LOGIN_CHECK_TIMEOUT", d.LoginCheckTimeout)

@@ -93,7 +93,11 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 // first to learn the bound addresses (Addr) of ":0" listeners.
 func (g *Gateway) Listen(ctx context.Context) error {
 	var lc net.ListenConfig
-	bind := func(addr string, dst *net.Listener) error {
+	// the TCP listener speaks TLS when it is configured; the WebSocket one
+	// is wrapped by its HTTP server (httpServers), so net/http sees TLS
+	// connections and answers plain HTTP with a 400; the ops listener never
+	// does (loopback metrics and probes).
+	bind := func(addr string, dst *net.Listener, secure bool) error {
 		if addr == "" || *dst != nil {
 			return nil
 		}
@@ -101,10 +105,13 @@ func (g *Gateway) Listen(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("gateway listen %s: %w", addr, err)
 		}
+		if secure {
+			ln = g.cfg.TLS.Listener(ln)
+		}
 		*dst = ln
 		return nil
 	}
-	return errors.Join(bind(g.cfg.TCPAddr, &g.tcpLn), bind(g.cfg.WSAddr, &g.wsLn), bind(g.cfg.HTTPAddr, &g.httpLn))
+	return errors.Join(bind(g.cfg.TCPAddr, &g.tcpLn, true), bind(g.cfg.WSAddr, &g.wsLn, false), bind(g.cfg.HTTPAddr, &g.httpLn, false))
 }
 
 // Addrs returns the bound TCP, WebSocket and ops addresses ("" when
@@ -127,7 +134,11 @@ func (g *Gateway) node() Node {
 		n.TCP = advertised(tcp, os.Hostname)
 	}
 	if n.WS == "" && ws != "" {
-		n.WS = "ws://" + advertised(ws, os.Hostname) + g.cfg.WSPath
+		scheme := "ws://"
+		if g.cfg.TLS.Config != nil {
+			scheme = "wss://"
+		}
+		n.WS = scheme + advertised(ws, os.Hostname) + g.cfg.WSPath
 	}
 	return n
 }

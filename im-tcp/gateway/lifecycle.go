@@ -78,7 +78,7 @@ func (g *Gateway) httpServers(connCtx context.Context) map[net.Listener]*http.Se
 		ws.ln = newWSListener(g.wsLn, g)
 		mux := http.NewServeMux()
 		mux.Handle(g.cfg.WSPath, ws)
-		out[ws.ln] = &http.Server{Handler: mux, ReadHeaderTimeout: min(5*time.Second, g.cfg.LoginTimeout),
+		out[g.cfg.TLS.Listener(ws.ln)] = &http.Server{Handler: mux, ReadHeaderTimeout: min(5*time.Second, g.cfg.LoginTimeout),
 			ReadTimeout: g.cfg.LoginTimeout, WriteTimeout: g.cfg.WriteTimeout, IdleTimeout: g.cfg.LoginTimeout,
 			MaxHeaderBytes: 16 << 10}
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"time"
@@ -63,7 +64,11 @@ func (g *Gateway) serveTCP(ctx context.Context, ln net.Listener) error {
 			time.Sleep(50 * time.Millisecond) // EMFILE and friends: do not spin
 			continue
 		}
-		if tc, ok := nc.(*net.TCPConn); ok {
+		raw := nc
+		if tc, ok := nc.(*tls.Conn); ok {
+			raw = tc.NetConn() // the handshake runs on the first read, under the login deadline
+		}
+		if tc, ok := raw.(*net.TCPConn); ok {
 			_ = tc.SetNoDelay(true)
 			_ = tc.SetKeepAlive(true)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -173,7 +174,11 @@ func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// net/http clears its read and write deadlines on hijack (the server's
 	// ReadTimeout and WriteTimeout must not reach a long-lived socket:
 	// TestWSLongLivedSurvivesServerDeadlines); writes set their own.
-	if hc, ok := nc.(*httpConn); ok {
+	raw := nc
+	if tc, ok := nc.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	if hc, ok := raw.(*httpConn); ok {
 		hc.upgraded()
 	}
 	h.nc = &waitConn{Conn: nc}

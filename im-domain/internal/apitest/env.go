@@ -3,6 +3,8 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -34,7 +36,10 @@ type Env struct {
 	Pushes   *Pushes
 	Gateways *Gateways
 	Redis    *redis.Client
-	log      *syncWriter
+	// Client calls URL: http.DefaultClient, or one trusting the node's
+	// certificate when the node serves HTTPS (domain.Config.TLS).
+	Client *http.Client
+	log    *syncWriter
 }
 
 // Logs returns everything the node logged so far (to assert on redaction).
@@ -82,7 +87,10 @@ func StartWith(t *testing.T, node func(*domain.Config), opts ...Option) *Env {
 		ln.Close()
 		t.Fatalf("apitest: start domain: %v", err)
 	}
-	e.URL = "http://" + ln.Addr().String()
+	e.URL, e.Client = "http://"+ln.Addr().String(), http.DefaultClient
+	if cfg.TLS.Config != nil {
+		e.URL, e.Client = "https://"+ln.Addr().String(), trusting(t, cfg.TLS.Config)
+	}
 	// Settings are written before the first request: the node has not
 	// cached the app yet, so it reads them on first use.
 	e.configure(opts)
@@ -203,7 +211,7 @@ func (e *Env) Do(req Request) Response {
 
 func (e *Env) send(hr *http.Request) Response {
 	e.T.Helper()
-	resp, err := http.DefaultClient.Do(hr)
+	resp, err := e.Client.Do(hr)
 	if err != nil {
 		e.T.Fatalf("apitest: %s: %v", hr.URL.Path, err)
 	}
@@ -234,4 +242,19 @@ func (e *Env) ImportUsers(ids ...string) {
 		users = append(users, map[string]any{"userId": id, "nickName": id})
 	}
 	e.Call(e.Admin, "/v1/user/importUser", map[string]any{"userData": users}).WantCode(e.T, 200)
+}
+
+// trusting returns a client that trusts the server certificate of srv.
+func trusting(t *testing.T, srv *tls.Config) *http.Client {
+	pool := x509.NewCertPool()
+	for _, c := range srv.Certificates {
+		leaf, err := x509.ParseCertificate(c.Certificate[0])
+		if err != nil {
+			t.Fatalf("apitest: certificate: %v", err)
+		}
+		pool.AddCert(leaf)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}
 }

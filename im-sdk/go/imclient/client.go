@@ -3,6 +3,7 @@ package imclient
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,7 +82,25 @@ type Client struct {
 // Option adjusts a client when it is created.
 type Option func(*options)
 
-type options struct{ eventBuffer int }
+type options struct {
+	eventBuffer int
+	tls         *tls.Config
+}
+
+func collect(opts []Option) options {
+	o := options{eventBuffer: EventBuffer}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// WithTLS makes DialTCP speak TLS and DialWebSocket (with a wss:// URL)
+// verify the gateway with cfg (e.g. a RootCAs pool for a private CA); nil
+// keeps the system roots for wss:// and plain TCP.
+func WithTLS(cfg *tls.Config) Option {
+	return func(o *options) { o.tls = cfg }
+}
 
 // WithEventBuffer sets the capacity of Events (EventBuffer by default). The
 // buffer is allocated up front, so a load tool holding thousands of
@@ -94,11 +113,7 @@ func WithEventBuffer(n int) Option {
 	}
 }
 
-func newClient(t wire.Conn, d Device, opts ...Option) *Client {
-	o := options{eventBuffer: EventBuffer}
-	for _, f := range opts {
-		f(&o)
-	}
+func newClient(t wire.Conn, d Device, o options) *Client {
 	c := &Client{t: t, dev: d, events: make(chan payload.Envelope, o.eventBuffer),
 		done: make(chan struct{}), waiters: map[string][]chan Ack{}}
 	go c.readLoop()

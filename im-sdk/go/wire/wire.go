@@ -6,6 +6,7 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -92,19 +93,47 @@ func (w *ws) Read() (packet.Server, error) {
 
 func (w *ws) Close() error { return w.c.Close() }
 
-// DialTCP connects to a gateway's TCP listener (host:port).
-func DialTCP(ctx context.Context, addr string) (Conn, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+// Dialer connects to gateways; its zero value dials plain TCP and uses the
+// system roots for wss:// URLs.
+type Dialer struct {
+	// TLS makes TCP speak TLS and verifies wss:// gateways with it (e.g. a
+	// RootCAs pool for a private CA). Nil: plain TCP.
+	TLS *tls.Config
+}
+
+// DialTCP connects to a gateway's TCP listener (host:port) without TLS.
+func DialTCP(ctx context.Context, addr string) (Conn, error) { return Dialer{}.TCP(ctx, addr) }
+
+// DialWebSocket connects to a gateway's WebSocket endpoint (ws:// or
+// wss://host:port/ws) with the system roots.
+func DialWebSocket(ctx context.Context, url string) (Conn, error) {
+	return Dialer{}.WebSocket(ctx, url)
+}
+
+// TCP connects to a gateway's TCP listener (host:port).
+func (d Dialer) TCP(ctx context.Context, addr string) (Conn, error) {
+	var nd net.Dialer
+	nc, err := nd.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial tcp %s: %w", addr, err)
+	}
+	if d.TLS != nil {
+		tc := tls.Client(nc, d.TLS)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("tls handshake %s: %w", addr, err)
+		}
+		nc = tc
 	}
 	return Stream(nc), nil
 }
 
-// DialWebSocket connects to a gateway's WebSocket endpoint (ws://host:port/ws).
-func DialWebSocket(ctx context.Context, url string) (Conn, error) {
-	c, resp, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+// WebSocket connects to a gateway's WebSocket endpoint (ws:// or
+// wss://host:port/ws).
+func (d Dialer) WebSocket(ctx context.Context, url string) (Conn, error) {
+	wd := *websocket.DefaultDialer
+	wd.TLSClientConfig = d.TLS
+	c, resp, err := wd.DialContext(ctx, url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}

@@ -67,7 +67,7 @@ func (e *env) call(path string, body any, identifier string) (json.RawMessage, e
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.timeout)
 	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	resp, err := e.http.Do(req.WithContext(ctx))
 	if err != nil {
 		return nil, &unreachableError{url: e.url, err: errors.Unwrap(err)}
 	}

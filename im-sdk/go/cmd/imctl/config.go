@@ -3,10 +3,14 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +26,8 @@ type env struct {
 	name   string // the command, for usage messages
 
 	url, secret, admin string
+	ca                 string       // PEM file of a private CA to trust for https:// (IM_TLS_CA)
+	http               *http.Client // the REST client, trusting ca when set
 	appID              uint64
 	timeout            time.Duration
 }
@@ -49,6 +55,7 @@ func (e *env) flags(name string) *flag.FlagSet {
 	fs.StringVar(&e.admin, "admin", cmp.Or(strings.TrimSpace(admin), "admin"), "admin identifier")
 	fs.StringVar(new(string), "app", cmp.Or(e.getenv("IM_APP_ID"), "10000"), "app id")
 	fs.DurationVar(&e.timeout, "timeout", 10*time.Second, "per call")
+	fs.StringVar(&e.ca, "ca", e.getenv("IM_TLS_CA"), "PEM certificate of a private CA to trust for an https:// --url")
 	return fs
 }
 
@@ -87,5 +94,25 @@ func (e *env) check(fs *flag.FlagSet) error {
 	if !strings.HasPrefix(e.url, "http://") && !strings.HasPrefix(e.url, "https://") {
 		return usagef("--url / IM_REST_URL: %q must start with http:// or https://", e.url)
 	}
+	return e.client()
+}
+
+// client builds the REST client: the default one, or one trusting --ca.
+func (e *env) client() error {
+	e.http = http.DefaultClient
+	if e.ca == "" {
+		return nil
+	}
+	pem, err := os.ReadFile(e.ca)
+	if err != nil {
+		return usagef("--ca / IM_TLS_CA: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return usagef("--ca / IM_TLS_CA: %s holds no PEM certificate", e.ca)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	e.http = &http.Client{Transport: tr}
 	return nil
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -224,5 +227,26 @@ func TestSignVerifies(t *testing.T) {
 		if err != nil || c.Expire != tt.expire {
 			t.Errorf("%v: %v, expire %v", tt.args, err, c.Expire)
 		}
+	}
+}
+
+// TestCallOverTLS: --ca trusts a private CA for an https:// platform; an
+// untrusted certificate is an error, not a silent fallback.
+func TestCallOverTLS(t *testing.T) {
+	f := &fakeDomain{t: t, answer: `{"code":200,"msg":"ok","data":{"x":1}}`}
+	srv := httptest.NewTLSServer(f)
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := imctl(t, srv.URL, "app", "get", "--ca", ca); code != 0 || len(f.calls) != 1 {
+		t.Fatalf("with --ca: exit %d, %d calls, stderr %q", code, len(f.calls), errs)
+	}
+	if code, _, errs := imctl(t, srv.URL, "app", "get"); code == 0 || !strings.Contains(errs, "certificate") {
+		t.Fatalf("without --ca: exit %d, stderr %q, want a certificate error", code, errs)
+	}
+	if code, _, errs := imctl(t, srv.URL, "app", "get", "--ca", "/nonexistent.pem"); code != 2 || !strings.Contains(errs, "--ca / IM_TLS_CA") {
+		t.Fatalf("missing CA file: exit %d, stderr %q", code, errs)
 	}
 }
