@@ -99,13 +99,12 @@ func TestPushBatchWritesEveryPushInOrder(t *testing.T) {
 	c := dialWS(t, g.ws, app, device.Web, "w1")
 	c.login("ann", secret)
 	to := []device.ID{{AppID: app, UserID: "ann", Type: device.Web, IMEI: "w1"}}
-	var b mq.PushBatch
-	b.Version = mq.Version
+	var pushes []mq.Push
 	for i := range 5 {
-		b.Pushes = append(b.Pushes, mq.Push{Version: mq.Version, Command: command.MessageP2P, AppID: app,
+		pushes = append(pushes, mq.Push{Version: mq.Version, Command: command.MessageP2P, AppID: app,
 			ToID: "ann", MessageID: fmt.Sprint("p", i), To: to, Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
 	}
-	body, _ := json.Marshal(b)
+	body := mq.AppendPushes(nil, pushes)
 	if err := amqpChannel(t).PublishWithContext(t.Context(), mq.ExchangeDownlink, g.broker, true, false,
 		amqp.Publishing{Body: body}); err != nil {
 		t.Fatal(err)

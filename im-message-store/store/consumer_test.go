@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -175,11 +174,7 @@ func TestHandle_StoreBatchDeliveries(t *testing.T) {
 
 func encodeBatch(t testing.TB, recs ...mq.StoreRecord) []byte {
 	t.Helper()
-	b, err := json.Marshal(mq.StoreBatch{Version: mq.Version, Records: recs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return mq.AppendStoreRecords(nil, recs)
 }
 
 func TestHandle_OnlyBadRecordsSkipsTheWriter(t *testing.T) {

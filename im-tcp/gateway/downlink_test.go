@@ -20,11 +20,7 @@ import (
 // pushBody encodes pushes as one downlink queue message.
 func pushBody(tb testing.TB, pushes ...mq.Push) []byte {
 	tb.Helper()
-	b, err := json.Marshal(mq.PushBatch{Version: mq.Version, Pushes: pushes})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return mq.AppendPushes(nil, pushes)
 }
 
 // delivery is a push of a message id to the given devices.

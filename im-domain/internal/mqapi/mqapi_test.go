@@ -86,13 +86,13 @@ func TestHandleBatch_DispatchAndAckPolicy(t *testing.T) {
 	}
 }
 
-// A batch of deliveries, single uplinks and uplink batches mixed, becomes
-// one message batch in queue order; a poison delivery among them is set
-// aside alone.
+// A batch of deliveries, single JSON uplinks (from an older gateway) and
+// binary uplink batches mixed, becomes one message batch in queue order; a
+// poison delivery among them is set aside alone.
 func TestHandleBatch_OneBatchInQueueOrder(t *testing.T) {
-	multi, _ := json.Marshal(mq.UplinkBatch{Version: mq.Version, Uplinks: []mq.Uplink{
+	multi := mq.AppendUplinks(nil, []mq.Uplink{
 		uplink(command.MessageP2P, `{"messageId":"b"}`), uplink(command.MessageReceiveAck, `{}`),
-		uplink(command.MessageP2P, `{"messageId":"c"}`)}})
+		uplink(command.MessageP2P, `{"messageId":"c"}`)})
 	ds := []mq.Delivery{delivery(command.MessageP2P, `{"messageId":"a"}`), {Body: []byte("{")},
 		{Body: multi}, delivery(command.MessageP2P, `{"messageId":"d"}`)}
 	f := &fakeBatch{}
