@@ -103,7 +103,7 @@ func (c *Client) SessionID() int64 {
 // Connected reports whether the client has a live session and a connection
 // to a server right now; a readiness probe can use it.
 func (c *Client) Connected() bool {
-	return c.conn.State() == zk.StateHasSession
+	return !c.isClosed() && c.conn.State() == zk.StateHasSession // Close ends the session asynchronously
 }
 
 // ErrNoSession is Probe's answer while the client has no live session.
