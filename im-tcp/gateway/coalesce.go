@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
@@ -42,6 +44,8 @@ type coalescer struct {
 	pub     Publisher
 	lim     batchLimits
 	metrics *metrics
+	size    prometheus.Observer // batch sizes of this coalescer's kind
+	lingers prometheus.Observer // linger of this coalescer's kind
 	log     *slog.Logger
 	shards  []*shardQueue
 	wg      sync.WaitGroup // running flushers
@@ -60,8 +64,11 @@ type shardQueue struct {
 	room     chan struct{} // closed when items leave the queue; nil when nobody waits
 }
 
-func newCoalescer(pub Publisher, shards int, lim batchLimits, m *metrics, log *slog.Logger) *coalescer {
-	c := &coalescer{pub: pub, lim: lim, metrics: m, log: log}
+// newCoalescer returns a coalescer of the uplinks of one kind ("send" or
+// "control": the metrics label).
+func newCoalescer(pub Publisher, shards int, lim batchLimits, kind string, m *metrics, log *slog.Logger) *coalescer {
+	c := &coalescer{pub: pub, lim: lim, metrics: m, log: log,
+		size: m.batchSize.WithLabelValues(kind), lingers: m.linger.WithLabelValues(kind)}
 	for i := range shards {
 		c.shards = append(c.shards, &shardQueue{c: c, key: mq.UplinkKey(i), wake: make(chan struct{}, 1)})
 	}
@@ -196,9 +203,9 @@ func (s *shardQueue) take() []pendingUplink {
 // uplink of the batch is answered with a retryable refusal.
 func (s *shardQueue) publish(batch []pendingUplink) {
 	m := s.c.metrics
-	m.batchSize.Observe(float64(len(batch)))
+	s.c.size.Observe(float64(len(batch)))
 	start := time.Now()
-	m.linger.Observe(start.Sub(batch[0].at).Seconds())
+	s.c.lingers.Observe(start.Sub(batch[0].at).Seconds())
 	err := s.send(batch)
 	m.publish.Observe(time.Since(start).Seconds())
 	if err == nil {

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-codec/packet"
+	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
@@ -55,7 +58,7 @@ func newTestCoalescer(pub Publisher, lim batchLimits) *coalescer {
 	if lim.maxQueue != 0 {
 		def.maxQueue = lim.maxQueue
 	}
-	return newCoalescer(pub, 2, def, newMetrics(), slog.New(slog.DiscardHandler))
+	return newCoalescer(pub, 2, def, "send", newMetrics(), slog.New(slog.DiscardHandler))
 }
 
 // ids returns the messageIds of ups in order.
@@ -211,7 +214,7 @@ func TestCoalescerFullQueueWaits(t *testing.T) {
 func BenchmarkCoalescer(b *testing.B) {
 	pub := &countingPublisher{}
 	c := newCoalescer(pub, 64, batchLimits{linger: time.Millisecond, maxBatch: 256, maxBytes: 1 << 20,
-		maxQueue: 1024, timeout: 5 * time.Second}, newMetrics(), slog.New(slog.DiscardHandler))
+		maxQueue: 1024, timeout: 5 * time.Second}, "send", newMetrics(), slog.New(slog.DiscardHandler))
 	up := testUplink("0123456789abcdef")
 	up.Payload = []byte(`{"messageId":"0123456789abcdef","fromId":"user-1","toId":"user-2","messageBody":"hello, world"}`)
 	b.ReportAllocs()
@@ -228,4 +231,32 @@ func BenchmarkCoalescer(b *testing.B) {
 	})
 	c.close()
 	b.ReportMetric(float64(b.N)/float64(pub.n.Load()), "uplinks/batch")
+}
+
+// TestControlUplinksCoalescedApart: receive-ACKs and reads go through the
+// control coalescer, with its own linger; sends do not wait for them.
+func TestControlUplinksCoalescedApart(t *testing.T) {
+	g, pub, _ := testGateway(t, device.PolicyUnlimited)
+	g.controls = newCoalescer(pub, g.cfg.UplinkShards, uplinkLimits(g.cfg, time.Hour), "control", g.metrics, g.log)
+	c, _ := login(t, g, "alice", device.IOS, "i1")
+	frames := []packet.Client{
+		{Command: command.MessageReceiveAck, Body: []byte(`{"messageId":"r1","fromId":"alice","toId":"bob","messageSequence":1}`)},
+		{Command: command.MessageRead, Body: []byte(`{"fromId":"alice","toId":"bob","messageSequence":1}`)},
+		{Command: command.MessageP2P, Body: []byte(`{"messageId":"m1","fromId":"alice","toId":"bob"}`)},
+	}
+	for _, p := range frames {
+		p.AppID, p.Device, p.IMEI = 7, device.IOS, "i1"
+		if !c.handle(t.Context(), p) {
+			t.Fatal("connection ended")
+		}
+	}
+	testwait.Until(t, 5*time.Second, "send published", func() bool { return len(pub.all()) == 1 })
+	if ups := pub.uplinks(t); len(ups) != 1 || ups[0].Command != command.MessageP2P {
+		t.Fatalf("published first: %v", ups)
+	}
+	g.controls.close() // flushes without lingering
+	ups := pub.uplinks(t)
+	if len(pub.all()) != 2 || len(ups) != 3 || ups[1].Command != command.MessageReceiveAck || ups[2].Command != command.MessageRead {
+		t.Fatalf("%d publishes: %v", len(pub.all()), ups)
+	}
 }

@@ -63,10 +63,13 @@ type Config struct {
 	// checked, and the user must still exist and not be forbidden.
 	InsecureLoginWithoutSign bool
 
-	UplinkLinger     time.Duration // IM_UPLINK_LINGER 1ms: how long an uplink waits for others of its shard
-	UplinkBatch      int           // IM_UPLINK_BATCH 256: uplinks per broker message at most
-	UplinkBatchBytes int           // IM_UPLINK_BATCH_BYTES 1048576: payload bytes per broker message at most
-	Pprof            bool          // IM_PPROF false: serve net/http/pprof on the ops listener (keep it on loopback)
+	UplinkLinger time.Duration // IM_UPLINK_LINGER 1ms: how long an uplink waits for others of its shard
+	UplinkBatch  int           // IM_UPLINK_BATCH 256: uplinks per broker message at most
+	// UplinkControlLinger (IM_UPLINK_CONTROL_LINGER 20ms) is the linger of
+	// receive-ACKs and reads, which nobody waits for.
+	UplinkControlLinger time.Duration
+	UplinkBatchBytes    int  // IM_UPLINK_BATCH_BYTES 1048576: payload bytes per broker message at most
+	Pprof               bool // IM_PPROF false: serve net/http/pprof on the ops listener (keep it on loopback)
 	// DownlinkBatch (IM_DOWNLINK_BATCH 64) bounds the downlink messages
 	// handled and acked together; DownlinkWorkers (IM_DOWNLINK_WORKERS,
 	// default the number of CPUs) is how many goroutines decode them.
@@ -87,7 +90,7 @@ func DefaultConfig(brokerID string) Config {
 		WriteTimeout: 10 * time.Second, WriteQueue: 256, ShutdownDrain: 5 * time.Second, LoginCheckTimeout: 3 * time.Second,
 		MaxConns: 100_000, MaxConnsPerIP: 1000, SendRate: 20, SendBurst: 40, ControlRate: 200, ControlBurst: 400,
 		Limits: packet.DefaultLimits(), UplinkShards: 64, PublishTimeout: 5 * time.Second,
-		Auth: config.DefaultAuth(), UplinkLinger: time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
+		Auth: config.DefaultAuth(), UplinkLinger: time.Millisecond, UplinkControlLinger: 20 * time.Millisecond, UplinkBatch: 256, UplinkBatchBytes: 1 << 20,
 		DownlinkBatch: 64, DownlinkWorkers: runtime.NumCPU(),
 	}
 }
@@ -114,6 +117,7 @@ func LoadConfig(e *config.Env, rabbit config.Rabbit, zk config.ZooKeeper) Config
 		ControlRate:              float64(e.Int("IM_CONTROL_RATE", int(d.ControlRate))),
 		UplinkLinger:             e.Duration("IM_UPLINK_LINGER", d.UplinkLinger),
 		UplinkBatch:              e.Int("IM_UPLINK_BATCH", d.UplinkBatch),
+		UplinkControlLinger:      e.Duration("IM_UPLINK_CONTROL_LINGER", d.UplinkControlLinger),
 		UplinkBatchBytes:         e.Int("IM_UPLINK_BATCH_BYTES", d.UplinkBatchBytes),
 		Pprof:                    e.Bool("IM_PPROF", false),
 		InsecureLoginWithoutSign: e.Bool("IM_INSECURE_LOGIN_WITHOUT_SIGN", false),
@@ -156,6 +160,7 @@ func (c Config) Validate() error {
 	check(c.WriteQueue >= 4, "write queue must hold at least 4 frames")
 	check(c.MaxConns > 0 && c.MaxConnsPerIP >= 0, "connection limits must be positive")
 	check(c.SendRate >= 0 && c.SendBurst >= 0 && c.ControlRate >= 0 && c.ControlBurst >= 0, "send and control rates and bursts must be >= 0")
+	check(c.UplinkControlLinger >= 0, "uplink control linger must be >= 0")
 	check(c.UplinkLinger >= 0 && c.UplinkBatch >= 1 && c.UplinkBatchBytes >= 1, "uplink linger must be >= 0, batch size and bytes >= 1")
 	check(c.UplinkShards >= 1, "uplink shards must be >= 1")
 	check(c.DownlinkBatch >= 1 && c.DownlinkWorkers >= 1, "downlink batch and workers must be >= 1")

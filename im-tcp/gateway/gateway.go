@@ -42,9 +42,10 @@ type Gateway struct {
 	log       *slog.Logger
 	metrics   *metrics
 	hub       *hub
-	limiter   *limiter // the send budget (message sends, recalls)
-	control   *limiter // receive-ACKs, reads and pings
-	uplinks   *coalescer
+	limiter   *limiter    // the send budget (message sends, recalls)
+	control   *limiter    // receive-ACKs, reads and pings
+	uplinks   *coalescer  // message sends and recalls
+	controls  *coalescer  // receive-ACKs and reads: order-insensitive, so they wait longer for company
 	readers   *readerPool // TCP frame readers
 	guard     *guard      // failed-login throttle, refusal log
 	lastLogin atomic.Int64
@@ -82,11 +83,16 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		pub: deps.Publisher, sub: deps.Subscriber, registry: deps.Registry, checks: deps.Checks,
 		log: log, metrics: m, hub: newHub(),
 		limiter: newLimiter(cfg.SendRate, cfg.SendBurst), control: newLimiter(cfg.ControlRate, cfg.ControlBurst),
-		uplinks: newCoalescer(deps.Publisher, cfg.UplinkShards, batchLimits{linger: cfg.UplinkLinger,
-			maxBatch: cfg.UplinkBatch, maxBytes: cfg.UplinkBatchBytes, maxQueue: 4 * cfg.UplinkBatch,
-			timeout: cfg.PublishTimeout}, m, log),
-		readers: &readerPool{lim: cfg.Limits}, guard: newGuard(cfg, log),
+		uplinks:  newCoalescer(deps.Publisher, cfg.UplinkShards, uplinkLimits(cfg, cfg.UplinkLinger), "send", m, log),
+		controls: newCoalescer(deps.Publisher, cfg.UplinkShards, uplinkLimits(cfg, cfg.UplinkControlLinger), "control", m, log),
+		readers:  &readerPool{lim: cfg.Limits}, guard: newGuard(cfg, log),
 	}, nil
+}
+
+// uplinkLimits bounds the batches of a coalescer lingering linger.
+func uplinkLimits(cfg Config, linger time.Duration) batchLimits {
+	return batchLimits{linger: linger, maxBatch: cfg.UplinkBatch, maxBytes: cfg.UplinkBatchBytes,
+		maxQueue: 4 * cfg.UplinkBatch, timeout: cfg.PublishTimeout}
 }
 
 // Listen binds the configured addresses. Run calls it when needed; call it
@@ -230,6 +236,7 @@ func (g *Gateway) shutdown(reg Registration, servers map[net.Listener]*http.Serv
 	g.closeListeners()
 	g.drain(ctx)
 	g.uplinks.close() // the read loops are gone: publish what they queued
+	g.controls.close()
 	for _, srv := range servers {
 		_ = srv.Shutdown(ctx) // hijacked WebSocket connections are not tracked by it
 	}

@@ -19,8 +19,10 @@ type metrics struct {
 	refused   *prometheus.CounterVec
 	publish   prometheus.Histogram
 	// batchSize, linger and batchFailures describe the uplink coalescer.
-	batchSize     prometheus.Histogram
-	linger        prometheus.Histogram
+	// batchSize and linger are labelled by kind: send (message sends,
+	// recalls) or control (receive-ACKs, reads), coalesced apart.
+	batchSize     *prometheus.HistogramVec
+	linger        *prometheus.HistogramVec
 	batchFailures prometheus.Counter
 	// waits counts the times a read loop paused, by reason (send or control
 	// budget, write queue, uplink queue).
@@ -46,10 +48,11 @@ func newMetrics() *metrics {
 			Help: "Uplink frames answered with an error, by error code."}, []string{"code"}),
 		publish: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_publish_seconds",
 			Help: "Latency of one uplink batch publish, broker confirm included.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 17)}),
-		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_uplink_batch_size",
-			Help: "Uplinks per published batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
-		linger: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "im_gateway_uplink_linger_seconds",
-			Help: "Time the oldest uplink of a batch waited before its publish began.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 17)}),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "im_gateway_uplink_batch_size",
+			Help: "Uplinks per published batch, by kind (send, control).", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}, []string{"kind"}),
+		linger: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "im_gateway_uplink_linger_seconds",
+			Help:    "Time the oldest uplink of a batch waited before its publish began, by kind (send, control).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 17)}, []string{"kind"}),
 		batchFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_uplink_batch_failures_total",
 			Help: "Uplink batches not confirmed; every uplink in them was refused as retryable."}),
 		waits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_read_waits_total",

@@ -13,7 +13,11 @@ import (
 )
 
 // uplink checks a routed command and queues it for its conversation's
-// shard. The read loop never waits for the broker: the coalescer publishes
+// shard: message sends and recalls in one coalescer, receive-ACKs and reads
+// in another that lingers longer (IM_UPLINK_CONTROL_LINGER). The domain
+// applies those as forward-only cursors, so their order relative to sends
+// does not matter, and a longer linger puts more of them in one broker
+// message. The read loop never waits for the broker: the coalescer publishes
 // the shard's uplinks in batches, in the order they were queued, and
 // answers every uplink of a batch that failed with a retryable refusal.
 func (c *conn) uplink(ctx context.Context, p packet.Client) {
@@ -29,7 +33,11 @@ func (c *conn) uplink(ctx context.Context, p packet.Client) {
 	up := mq.Uplink{Version: mq.Version, Command: p.Command, From: c.id, Broker: c.g.cfg.BrokerID,
 		Time: time.Now().UnixMilli(), Payload: p.Body}
 	fail := func(err error) { c.refuse(p, retryable(err), false) } // the coalescer logs the batch
-	if err := c.g.uplinks.add(ctx, mq.Shard(c.id.AppID, conv, c.g.cfg.UplinkShards), up, fail); err != nil {
+	to := c.g.uplinks
+	if controlCommand(p.Command) {
+		to = c.g.controls
+	}
+	if err := to.add(ctx, mq.Shard(c.id.AppID, conv, c.g.cfg.UplinkShards), up, fail); err != nil {
 		c.g.log.Warn("uplink not queued", "command", p.Command, "user", c.id.UserID, "err", err)
 		fail(err)
 	}
