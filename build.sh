@@ -75,11 +75,12 @@ web() {
 
 # sdk_ts: the TypeScript SDK: type checks (SDK and demo), the Vitest unit
 # tests (golden vectors included), the shared conformance scenarios (over
-# WebSocket and TCP against the Go scripted gateway) and the ESM build.
+# WebSocket and TCP against the Go scripted gateway) and the ESM build (first:
+# the quick start, examples/quickstart.mjs, is checked against its types).
 sdk_ts() {
   web_deps
   log "TypeScript SDK: tsc, vitest, conformance, build"
-  (cd im-sdk/ts && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run --silent conformance && npm run --silent build)
+  (cd im-sdk/ts && npm run --silent build && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run --silent conformance)
   (cd im-sdk/web && npx tsc -p tsconfig.json --noEmit)
 }
 

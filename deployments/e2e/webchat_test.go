@@ -59,6 +59,25 @@ func TestWebChatInChromium(t *testing.T) {
 	t.Logf("screenshots in %s", shots)
 }
 
+// TestTypeScriptQuickStart runs the TypeScript SDK's quick start
+// (im-sdk/ts/examples/quickstart.mjs, the published ESM build under Node)
+// against the platform: alice's message reaches bob, bob's read mark
+// reaches alice.
+func TestTypeScriptQuickStart(t *testing.T) {
+	webPrereqs(t)
+	u := newUsers(t, "tsqs", 2)
+	cmd := exec.Command("node", filepath.Join(cl.root, "im-sdk", "ts", "examples", "quickstart.mjs"))
+	cmd.Env = append(os.Environ(), "API_URL="+cl.domainURL, fmt.Sprintf("APP_ID=%d", cl.appID),
+		"USER_A="+u[0], "SIGN_A="+sign(t, u[0]), "USER_B="+u[1], "SIGN_B="+sign(t, u[1]))
+	timer := time.AfterFunc(time.Minute, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "quick start: OK") {
+		t.Fatalf("quick start: %v", err)
+	}
+}
+
 // driveGateways relays the script's output to the test log and answers
 // its requests to stop and start the gateways.
 func driveGateways(t *testing.T, out io.Reader, in io.WriteCloser) {
@@ -90,8 +109,8 @@ func driveGateways(t *testing.T, out io.Reader, in io.WriteCloser) {
 	}
 }
 
-// webPrereqs returns im-sdk/web after checking what `./build.sh web`
-// provides.
+// webPrereqs returns im-sdk/web after checking what `./build.sh web` and
+// `./build.sh sdk-ts` provide.
 func webPrereqs(t *testing.T) string {
 	t.Helper()
 	web := filepath.Join(cl.root, "im-sdk", "web")
@@ -104,6 +123,7 @@ func webPrereqs(t *testing.T) string {
 		{"node", ""},
 		{"playwright-core (npm ci in im-sdk)", filepath.Join(cl.root, "im-sdk", "node_modules", "playwright-core", "package.json")},
 		{"the built demo", filepath.Join(web, "webdemo", "dist", "index.html")},
+		{"the SDK's ESM build (./build.sh sdk-ts)", filepath.Join(cl.root, "im-sdk", "ts", "dist", "index.js")},
 		{"chromium", chromium},
 	} {
 		if need.path == "" {
@@ -117,7 +137,7 @@ func webPrereqs(t *testing.T) string {
 		}
 	}
 	if len(missing) > 0 {
-		t.Fatalf("missing %s: run ./build.sh web first", strings.Join(missing, ", "))
+		t.Fatalf("missing %s: run ./build.sh web and ./build.sh sdk-ts first", strings.Join(missing, ", "))
 	}
 	return web
 }
