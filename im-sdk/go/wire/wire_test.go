@@ -12,15 +12,17 @@ import (
 // A header announcing 2 GiB is refused before any allocation and counts
 // as a bad frame; a connection that just ends does not.
 func TestBadFrameTellsServerBytesFromEndedConnections(t *testing.T) {
-	for _, tc := range []struct {
+	type ending struct {
 		name  string
 		bytes []byte
 		bad   bool
-	}{
+	}
+	endings := []ending{
 		{"2 GiB length", []byte{0, 0, 0x04, 0x4f, 0x7f, 0xff, 0xff, 0xff, '{', '}'}, true},
 		{"ends mid-header", []byte{0, 0, 0x04}, false},
 		{"ends cleanly", nil, false},
-	} {
+	}
+	for _, tc := range endings {
 		t.Run(tc.name, func(t *testing.T) {
 			client, server := net.Pipe()
 			go func() { _, _ = server.Write(tc.bytes); server.Close() }()
