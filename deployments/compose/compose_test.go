@@ -177,3 +177,31 @@ func TestDockerfileBuildsEveryBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileCopiesEveryModule: `go mod download` runs before the
+// sources are copied, with go.work naming every module, so each module's
+// go.mod must be copied first or the image does not build.
+func TestDockerfileCopiesEveryModule(t *testing.T) {
+	work, err := os.ReadFile("../../go.work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := 0
+	for _, line := range strings.Split(string(work), "\n") {
+		dir, ok := strings.CutPrefix(strings.TrimSpace(line), "./")
+		if !ok {
+			continue
+		}
+		mods++
+		if want := "COPY " + dir + "/go.mod "; !strings.Contains(string(df), want) {
+			t.Errorf("Dockerfile lacks %q (module %s of go.work)", want, dir)
+		}
+	}
+	if mods == 0 {
+		t.Fatal("no module found in go.work")
+	}
+}
