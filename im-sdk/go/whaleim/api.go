@@ -28,13 +28,13 @@ func (c *Client) Send(ctx context.Context, m Outgoing) (string, error) {
 		return "", errors.New("whaleim: exactly one of To and Group")
 	}
 	e := OutboxEntry{MessageID: NewMessageID(), To: m.To, Group: m.Group, Body: m.Body, Extra: m.Extra}
-	if err := c.cfg.Store.PutOutbox(ctx, e); err != nil {
-		return "", fmt.Errorf("whaleim: store: %w", err)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return "", ErrClosed
+	}
+	if err := c.cfg.Store.PutOutbox(ctx, e); err != nil {
+		return "", fmt.Errorf("whaleim: store: %w", err)
 	}
 	p := c.outbox.add(e)
 	c.emit(MessageStateChanged{MessageID: e.MessageID, Conversation: e.conversation(c.cfg.UserID), State: Sending})

@@ -22,7 +22,9 @@ type OutboxEntry struct {
 }
 
 // Store keeps what an app restart must not lose: the last seq emitted per
-// conversation and the unanswered outbox. Calls come one at a time.
+// conversation and the unanswered outbox. The Client calls it one call at
+// a time. A new, empty store starts every conversation at seq 0: the first
+// sync emits the whole history the server still has.
 type Store interface {
 	Load(ctx context.Context) (Snapshot, error)
 	SaveSeq(ctx context.Context, conversation string, seq int64) error
