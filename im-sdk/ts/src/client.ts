@@ -171,6 +171,15 @@ export class Client {
     });
   }
 
+  /**
+   * api calls a REST route of the platform as this user (the credentials of
+   * the current login) and returns the answer's data; a refusal throws
+   * RestError with its code. Groups, friends and profiles live there.
+   */
+  api<T = unknown>(route: string, body: object): Promise<T> {
+    return this.rest.call<T>(route, this.creds(), body);
+  }
+
   /** pending lists the sends still waiting for their up-ACK. */
   pending() {
     return this.outbox.pending();

@@ -104,7 +104,7 @@ class Chat {
   select(id: string): void {
     this.open = id;
     const p = this.peerOf(id);
-    $("#title").textContent = p.groupId ? `Group ${p.groupId}` : `Chat with ${p.toId}`;
+    $("#title").textContent = p.groupId ? `Group #${p.groupId}` : `Chat with ${p.toId}`;
     for (const el of [$<HTMLInputElement>("#composer input"), $<HTMLButtonElement>("#composer button")]) el.disabled = false;
     this.client.markRead(id);
     this.renderList();
@@ -203,6 +203,18 @@ async function main(): Promise<void> {
       if (!peer) return;
       input.value = "";
       chat.select(peer.startsWith("#") ? groupConversation(peer.slice(1)) : p2pConversation(userId, peer));
+    };
+    $<HTMLFormElement>("#new-group").onsubmit = (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target as HTMLFormElement);
+      const members = String(f.get("members")).split(",").map((m) => m.trim()).filter(Boolean);
+      const groupId = `g_${Math.random().toString(36).slice(2, 10)}`;
+      client.api("/v1/group/createGroup", { groupId, groupType: 2, groupName: String(f.get("name")), applyJoinType: 2,
+        member: members.map((memberId) => ({ memberId })) })
+        .then(() => {
+          (e.target as HTMLFormElement).reset();
+          chat.select(groupConversation(groupId));
+        }, (err: Error) => alert(`create group: ${err.message}`));
     };
     $<HTMLFormElement>("#composer").onsubmit = (e) => {
       e.preventDefault();

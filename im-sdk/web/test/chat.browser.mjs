@@ -1,5 +1,6 @@
 // Browser test of the web chat demo on a running platform: two Chromium
-// contexts log in as two users and chat; the gateways are stopped
+// contexts log in as two users and chat (1:1 and in a group they create);
+// the gateways are stopped
 // mid-conversation, a message is typed during the outage, and it must
 // arrive exactly once after the reconnect. Screenshots go to SCREENSHOTS.
 //
@@ -83,7 +84,8 @@ let b;
 try {
   const [userA, userB] = [env("USER_A"), env("USER_B")];
   const tag = Math.random().toString(36).slice(2, 8);
-  const msgs = { a1: `hello ${userB}, from ${userA} ${tag}`, b1: `hi ${userA}, ${userB} here ${tag}`, outage: `typed during the outage ${tag}` };
+  const msgs = { a1: `hello ${userB}, from ${userA} ${tag}`, b1: `hi ${userA}, ${userB} here ${tag}`, group: `hello group ${tag}`,
+    outage: `typed during the outage ${tag}` };
 
   step("log in both users");
   a = await login(browser, userA, env("SIGN_A"));
@@ -108,27 +110,42 @@ try {
   await exactlyOnce(a, msgs.b1, "A");
   await exactlyOnce(b, msgs.b1, "B");
 
+  step("A creates a group with B and writes in it; B sees it once, unread");
+  await a.fill("#new-group input[name=name]", `group ${tag}`);
+  await a.fill("#new-group input[name=members]", userB);
+  await a.click("#new-group button");
+  await a.locator("#title", { hasText: "Group #" }).waitFor({ timeout: TIMEOUT });
+  await send(a, msgs.group);
+  await bubble(a, msgs.group).locator(".mark[data-state=sent]").waitFor({ timeout: TIMEOUT });
+  const group = b.locator('#conversations li[data-conversation^="group:"]');
+  await group.locator(".unread[data-count='1']").waitFor({ timeout: TIMEOUT });
+  await group.click();
+  await exactlyOnce(b, msgs.group, "B");
+  await shot(b, "04-b-group");
+  await b.locator(`#conversations li[data-conversation*="${userA}"]`).click();
+  await openChat(a, userB);
+
   step("gateways stopped: A types a message while offline");
   await ask("stop-gateways");
   await a.waitForSelector("#status[data-state=reconnecting]", { timeout: TIMEOUT });
   await send(a, msgs.outage);
   await bubble(a, msgs.outage).locator(".mark[data-state=sending]").waitFor({ timeout: TIMEOUT });
-  await shot(a, "04-a-offline-sending");
+  await shot(a, "05-a-offline-sending");
 
   step("gateways back: the message arrives exactly once");
   await ask("start-gateways");
   await a.waitForSelector("#status[data-state=connected]", { timeout: 60_000 });
   await bubble(a, msgs.outage).locator(".mark[data-state=sent], .mark[data-state=read]").waitFor({ timeout: 60_000 });
   await exactlyOnce(b, msgs.outage, "B");
-  await shot(b, "05-b-after-reconnect");
+  await shot(b, "06-b-after-reconnect");
 
   // resends after the reconnect would show up as late duplicates: look again once the dust settles
   await new Promise((r) => setTimeout(r, 1500));
   for (const [page, who] of [[a, "A"], [b, "B"]]) {
-    for (const text of Object.values(msgs)) await exactlyOnce(page, text, who);
+    for (const text of [msgs.a1, msgs.b1, msgs.outage]) await exactlyOnce(page, text, who);
   }
-  await shot(a, "06-a-final");
-  await shot(b, "06-b-final");
+  await shot(a, "07-a-final");
+  await shot(b, "07-b-final");
   console.log("PASS");
 } catch (err) {
   for (const [page, who] of [[a, "a"], [b, "b"]]) if (page) await shot(page, `failure-${who}`).catch(() => {});
