@@ -175,6 +175,14 @@ func wait[T any](ctx context.Context, c *Client, ch <-chan T) (T, error) {
 	case <-ctx.Done():
 		return zero, ctx.Err()
 	case <-c.done:
-		return zero, ErrClosed
+		// A gateway that refuses a login answers and closes: the read loop
+		// hands the answer over before it closes done, but select picks
+		// among ready cases at random, so the answer is looked for first.
+		select {
+		case v := <-ch:
+			return v, nil
+		default:
+			return zero, ErrClosed
+		}
 	}
 }

@@ -3,6 +3,7 @@ package imclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -191,5 +192,26 @@ func TestEventBufferOption(t *testing.T) {
 				t.Fatalf("Events capacity %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// A refused login is answered and the connection closed at once: the
+// caller gets the refusal, never ErrClosed (the close raced the answer).
+func TestLogin_RefusalThenCloseIsTheRefusal(t *testing.T) {
+	for range 200 {
+		cli, srv := net.Pipe()
+		go func() {
+			r := packet.NewReader(srv, packet.DefaultLimits())
+			if _, err := r.ReadClient(); err == nil {
+				send(t, srv, command.LoginAck, "", payload.LoginAck{Code: errcode.SignInvalid.Code})
+			}
+			srv.Close()
+		}()
+		c := New(cli, Device{AppID: 42, Type: device.Android, IMEI: "phone"})
+		err := c.Login(ctx(t), "alice", "bad")
+		c.Close()
+		if !errors.Is(err, errcode.SignInvalid) {
+			t.Fatalf("Login = %v, want the refusal %v", err, errcode.SignInvalid)
+		}
 	}
 }
