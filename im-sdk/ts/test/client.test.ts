@@ -201,6 +201,29 @@ describe("inbox", () => {
   });
 });
 
+describe("recall", () => {
+  it("sends 1050 for the message's key and settles on the recall ACK", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    const m = { conversation: "p2p:alice:bob", seq: 3, id: "x", key: 77, from: "alice", body: "oops", time: 0 };
+    const ok = t.c.recall(m);
+    const refused = t.c.recall({ ...m, key: 78 });
+    const [r1, r2] = fake.last.of(1050);
+    expect(r1).toMatchObject({ messageKey: 77, toId: "bob", conversationType: 0 });
+    fake.last.push(1051, { code: 200, msg: "ok", data: { messageId: r1!.messageId } }, String(r1!.messageId));
+    fake.last.push(1051, { code: 6001, msg: "recall window expired", data: { messageId: r2!.messageId } }, String(r2!.messageId));
+    await expect(ok).resolves.toBeUndefined();
+    await expect(refused).rejects.toThrow(/recall window expired \(6001\)/);
+  });
+
+  it("refuses a recall while offline", async () => {
+    const t = newClient(new Fake());
+    await expect(t.c.recall({ conversation: "group:g", seq: 1, id: "x", key: 1, from: "alice", body: "", time: 0 }))
+      .rejects.toThrow(/not connected/);
+  });
+});
+
 describe("conversations and receipts", () => {
   it("counts unread, marks read and reports receipts, recalls and notifications", async () => {
     const fake = new Fake();
