@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,9 +15,12 @@ import (
 	"github.com/whaleim/whaleim/im-sdk/go/whaleim"
 )
 
-// sdkUser is one whaleim SDK instance whose events are recorded.
+// sdkUser is one user's whaleim SDK, across app restarts, whose events
+// are recorded.
 type sdkUser struct {
 	*whaleim.Client
+	cfg    whaleim.Config
+	done   chan struct{} // closed when the current client's events are drained
 	mu     sync.Mutex
 	recv   []whaleim.Message
 	states map[string]whaleim.MessageStateChanged // messageId -> final or latest state
@@ -24,20 +28,30 @@ type sdkUser struct {
 	reads  []whaleim.ReadReceipt
 }
 
-// startSDK logs user in through the REST login route with the whaleim SDK.
-func startSDK(t *testing.T, user string, tr whaleim.Transport) *sdkUser {
+// startSDK logs user in through the REST login route with the whaleim SDK,
+// keeping its state in store.
+func startSDK(t *testing.T, user string, tr whaleim.Transport, store whaleim.Store) *sdkUser {
 	t.Helper()
-	c, err := whaleim.New(whaleim.Config{RESTURLs: []string{cl.domainURL}, AppID: cl.appID, UserID: user,
-		Transport: tr, IMEI: "sdk-" + randHex(3),
+	u := &sdkUser{states: map[string]whaleim.MessageStateChanged{}, cfg: whaleim.Config{
+		RESTURLs: []string{cl.domainURL}, AppID: cl.appID, UserID: user, Transport: tr, IMEI: "sdk-" + randHex(3), Store: store,
 		Sign: func(_ context.Context, id string) (string, error) {
 			return usersign.Generate([]byte(cl.secret), cl.appID, id, time.Now(), time.Hour)
 		},
-		AckTimeout: 3 * time.Second, Heartbeat: 5 * time.Second, BackoffMin: 100 * time.Millisecond, BackoffMax: time.Second})
+		AckTimeout: 3 * time.Second, Heartbeat: 5 * time.Second, BackoffMin: 100 * time.Millisecond, BackoffMax: time.Second}}
+	u.open(t)
+	t.Cleanup(func() { u.Close(); <-u.done })
+	return u
+}
+
+// open starts a client on the user's config and waits until it is connected.
+func (u *sdkUser) open(t *testing.T) {
+	t.Helper()
+	c, err := whaleim.New(u.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &sdkUser{Client: c, states: map[string]whaleim.MessageStateChanged{}}
-	done := make(chan struct{})
+	u.Client, u.done = c, make(chan struct{})
+	done := u.done
 	go func() {
 		defer close(done)
 		for ev := range c.Events() {
@@ -45,9 +59,16 @@ func startSDK(t *testing.T, user string, tr whaleim.Transport) *sdkUser {
 		}
 	}()
 	c.Start()
-	t.Cleanup(func() { c.Close(); <-done })
-	testwait.Until(t, 15*time.Second, user+" connected", func() bool { return c.State() == whaleim.Connected })
-	return u
+	testwait.Until(t, 15*time.Second, u.cfg.UserID+" connected", func() bool { return c.State() == whaleim.Connected })
+}
+
+// restart closes the client and opens a new one on the same store, as an
+// app restart does.
+func (u *sdkUser) restart(t *testing.T) {
+	t.Helper()
+	u.Close()
+	<-u.done
+	u.open(t)
 }
 
 func (u *sdkUser) record(ev whaleim.Event) {
@@ -93,14 +114,18 @@ func restartGateways(t *testing.T) {
 }
 
 // TestSDKExactlyOnceAcrossGatewayRestarts: 1,000 messages (1:1 and group)
-// sent with the SDK while both gateways are killed and restarted twice
-// arrive exactly once and in order on the receiver's SDK, and every send
-// ends sent.
+// sent with the SDK while both gateways are killed and restarted twice,
+// and the receiver's app restarts once on its file store, arrive exactly
+// once and in order on the receiver's SDK, and every send ends sent.
 func TestSDKExactlyOnceAcrossGatewayRestarts(t *testing.T) {
 	u := newUsers(t, "sdk", 3)
 	group := createGroup(t, u[0], u[1:])
-	sender := startSDK(t, u[0], whaleim.TCP)
-	receiver := startSDK(t, u[1], whaleim.WebSocket)
+	store, err := whaleim.OpenFileStore(filepath.Join(t.TempDir(), "receiver.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := startSDK(t, u[0], whaleim.TCP, whaleim.NewMemoryStore())
+	receiver := startSDK(t, u[1], whaleim.WebSocket, store)
 	const n, window = 1000, 50
 	ids := make([]string, n)
 	go func() {
@@ -122,8 +147,13 @@ func TestSDKExactlyOnceAcrossGatewayRestarts(t *testing.T) {
 			sender.mu.Unlock()
 		}
 	}()
-	for _, at := range []int{300, 650} {
+	for _, at := range []int{300, 450, 650} {
 		testwait.Until(t, 60*time.Second, fmt.Sprint(at, " received"), func() bool { _, _, r := receiver.counts(); return r >= at })
+		if at == 450 {
+			receiver.restart(t)
+			t.Logf("the receiver's app restarted on its file store after %d messages received", at)
+			continue
+		}
 		restartGateways(t)
 		t.Logf("both gateways killed and restarted after %d messages received", at)
 	}
