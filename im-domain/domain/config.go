@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/config"
+	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
 )
 
 // DevSecret is the app secret used when IM_DEV=true and IM_APP_SECRET is
@@ -38,6 +39,12 @@ type Config struct {
 	// Redis, where it would re-create the keys of finished tests' apps).
 	AppRepublish    time.Duration
 	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
+	// UplinkWait is how long a shard consumer waits for more deliveries
+	// once one arrived (IM_UPLINK_CONSUME_WAIT, default 2ms); UplinkCycles how
+	// many uplink cycles run at once (IM_UPLINK_CYCLES, default 1); see
+	// mqapi.Options.
+	UplinkWait   time.Duration
+	UplinkCycles int
 	// Pprof serves the Go runtime profiles under /debug/pprof/ on the HTTP
 	// listener, to loopback clients only (IM_PPROF, default false).
 	Pprof bool
@@ -66,8 +73,12 @@ func Load(getenv func(string) string) (Config, error) {
 		AppCacheTTL:     e.Duration("IM_APP_CACHE_TTL", 10*time.Second),
 		BroadcastLimit:  e.Int("IM_BROADCAST_LIMIT", 10),
 		ShutdownTimeout: e.Duration("IM_SHUTDOWN_TIMEOUT", 10*time.Second),
+		UplinkWait:      e.Duration("IM_UPLINK_CONSUME_WAIT", mqapi.DefaultMaxWait),
+		UplinkCycles:    e.Int("IM_UPLINK_CYCLES", mqapi.DefaultCycles),
 		Pprof:           e.Bool("IM_PPROF", false),
 	}
+	e.Check(c.UplinkWait > 0 && c.UplinkWait <= time.Second, "IM_UPLINK_CONSUME_WAIT", "must be in (0, 1s]")
+	e.Check(c.UplinkCycles >= 1 && c.UplinkCycles <= 64, "IM_UPLINK_CYCLES", "must be 1..64, got %d", c.UplinkCycles)
 	e.CheckAddr("IM_HTTP_ADDR", c.HTTPAddr)
 	if c.AppSecret == "" && c.Dev {
 		c.AppSecret = DevSecret

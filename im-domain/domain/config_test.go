@@ -17,6 +17,8 @@ func TestLoad(t *testing.T) {
 		{"short secret", map[string]string{"IM_APP_SECRET": "short"}, "at least 16", ""},
 		{"explicit", map[string]string{"IM_APP_SECRET": "a-long-enough-secret"}, "", "a-long-enough-secret"},
 		{"bad addr", map[string]string{"IM_DEV": "true", "IM_HTTP_ADDR": "nope"}, "IM_HTTP_ADDR", ""},
+		{"no uplink cycle", map[string]string{"IM_DEV": "true", "IM_UPLINK_CYCLES": "0"}, "IM_UPLINK_CYCLES", ""},
+		{"no consume wait", map[string]string{"IM_DEV": "true", "IM_UPLINK_CONSUME_WAIT": "0s"}, "IM_UPLINK_CONSUME_WAIT", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

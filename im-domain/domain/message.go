@@ -34,7 +34,7 @@ type features struct {
 
 // messaging builds the message core and, when this node owns a RabbitMQ
 // connection, declares the uplink and store topology and runs one consumer
-// per uplink shard under Run. With an injected Publisher (the standalone
+// per uplink shard, feeding the node-wide uplink cycles, under Run. With an injected Publisher (the standalone
 // binary's in-process queue, tests) store records go through it too.
 func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features, obs message.Observer) (*message.Service, error) {
 	var storePub message.Publisher = pub
@@ -68,7 +68,8 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 	}
 	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(rp), n.log)
 	n.runners = append(n.runners, func(ctx context.Context) error {
-		return h.Run(ctx, n.rabbit, shards, mq.BatchOptions{})
+		return h.Run(ctx, n.rabbit, mqapi.Options{Shards: shards, Cycles: n.cfg.UplinkCycles,
+			Consume: mq.BatchOptions{MaxWait: n.cfg.UplinkWait}})
 	})
 	return svc, nil
 }

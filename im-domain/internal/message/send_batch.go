@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -150,22 +151,38 @@ func (s *Service) storedGuard(ctx context.Context, jobs []*job) error {
 
 // checkAll applies the send rules and the app's before-callback; refused
 // jobs are answered later and their claims released now, so a resend is
-// judged again.
+// judged again. The checks answer from caches; the few that miss (a
+// relation expired, a new user) wait on MySQL or a webhook, so up to
+// checkWorkers jobs are checked at once and those waits overlap.
 func (s *Service) checkAll(ctx context.Context, jobs []*job) error {
+	errs := make([]error, len(jobs))
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(len(jobs), checkWorkers) {
+		g.Go(func() error {
+			for i := int(next.Add(1)) - 1; i < len(jobs) && gctx.Err() == nil; i = int(next.Add(1)) - 1 {
+				j := jobs[i]
+				members, err := s.check(gctx, &j.in)
+				if err == nil {
+					err = s.vetoSend(gctx, &j.in)
+				}
+				if err != nil && !refusal(err) {
+					return err
+				}
+				j.members, errs[i] = members, err
+			}
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	var refused []*job
-	for _, j := range jobs {
-		members, err := s.check(ctx, &j.in)
-		if err == nil {
-			err = s.vetoSend(ctx, &j.in)
-		}
-		if err != nil && !refusal(err) {
-			return err
-		}
-		if err != nil {
-			j.step, j.err = stepRefused, err
+	for i, j := range jobs {
+		if errs[i] != nil {
+			j.step, j.err = stepRefused, errs[i]
 			refused = append(refused, j)
 		}
-		j.members = members
 	}
 	if len(refused) > 0 {
 		if err := s.d.Dedup.ReleaseAll(ctx, keysOf(refused)); err != nil {
@@ -174,6 +191,9 @@ func (s *Service) checkAll(ctx context.Context, jobs []*job) error {
 	}
 	return nil
 }
+
+// checkWorkers bounds the send checks of a batch that run at once.
+const checkWorkers = 16
 
 // assignAll gives every job its seq (one request per conversation, in
 // batch order) and key.

@@ -1,15 +1,16 @@
 // Package mqapi is the domain's MQ entry point: it consumes every uplink
 // shard queue (im.uplink.{k}) in batches, each shard with its own consumer,
-// and hands every mq.Uplink of a batch (a delivery holds one uplink or an
-// mq.UplinkBatch) to one message.Batch, in queue order. The shard queues
-// are single-active-consumer, so with several domain nodes one consumer per
+// and processes what all the shards of this node have as one cycle: every
+// mq.Uplink of every delivery (one uplink or an mq.UplinkBatch) goes into
+// one message.Batch, each shard's in queue order. The shard queues are
+// single-active-consumer, so with several domain nodes one consumer per
 // queue is active and the order of a conversation holds.
 //
-// Ack policy (an mq.BatchConsumer acks the batch on nil): once
-// the batch is processed, refusals (answered to the client with a code)
-// included, it is acked; a transient failure is returned, so the batch is
-// requeued and retried until the delivery limit dead-letters it; an
-// undecodable delivery is dead-lettered at once on its own.
+// Ack policy (an mq.BatchConsumer acks a shard's batch on nil):
+// once the cycle holding it is processed, refusals (answered to the client
+// with a code) included, it is acked; a transient failure is returned, so
+// the batch is requeued and retried until the delivery limit dead-letters
+// it; an undecodable delivery is dead-lettered at once on its own.
 package mqapi
 
 import (
@@ -17,9 +18,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
@@ -59,105 +57,103 @@ func New(newBatch func() Batch, dead DeadLetter, log *slog.Logger) *Handler {
 	return &Handler{newBatch: newBatch, dead: dead, log: log.With("component", "mqapi")}
 }
 
-// Batching defaults for the uplink shards: a consumer takes what its shard
-// has, up to MaxBatch deliveries, waiting at most MaxWait for more once
-// one arrived; the broker sends the next batch ahead while one is worked.
-const (
-	DefaultMaxBatch = 256
-	DefaultMaxWait  = 2 * time.Millisecond
-)
-
-// Run consumes the shards uplink queues, each with its own consumer, until
-// ctx is done.
-func (h *Handler) Run(ctx context.Context, c Consumer, shards int, opts mq.BatchOptions) error {
-	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = DefaultMaxBatch
+// HandleBatch processes the deliveries of one shard alone (a
+// mq.BatchHandler): every uplink of every delivery, in queue order, as
+// one message.Batch. An undecodable delivery is dead-lettered on its own; a
+// transient failure of the batch returns an error, so the whole batch is
+// requeued (the dedup layer makes the retry safe).
+func (h *Handler) HandleBatch(ctx context.Context, ds []mq.Delivery) error {
+	adds, err := h.parse(ctx, ds)
+	if err != nil || len(adds) == 0 {
+		return err
 	}
-	if opts.MaxWait <= 0 {
-		opts.MaxWait = DefaultMaxWait
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	for k := range shards {
-		g.Go(func() error { return c.ConsumeBatch(gctx, mq.UplinkQueue(k), opts, h.HandleBatch) })
-	}
-	return g.Wait()
+	return h.runAlone(ctx, &part{adds: adds, deliveries: len(ds), attempt: ds[0].Attempt})
 }
 
-// HandleBatch processes the deliveries of one shard (a mq.BatchHandler):
-// every uplink of every delivery, in queue order, as one message.Batch.
-// An undecodable delivery is dead-lettered on its own; a transient failure
-// of the batch returns an error, so the whole batch is requeued (the dedup
-// layer makes the retry safe).
-func (h *Handler) HandleBatch(ctx context.Context, ds []mq.Delivery) error {
+// runAlone processes one part as its own message.Batch.
+func (h *Handler) runAlone(ctx context.Context, p *part) error {
 	b := h.newBatch()
+	p.addTo(b)
+	err := b.Run(ctx)
+	if err != nil {
+		h.log.WarnContext(ctx, "uplink batch failed, requeued", "deliveries", p.deliveries, "attempt", p.attempt, "err", err)
+	}
+	return err
+}
+
+// parse decodes the deliveries into the additions to a batch, in queue
+// order. An undecodable delivery is dead-lettered and left out; an uplink
+// that cannot be processed is logged and left out (the rest of its
+// delivery goes on). An error means a dead letter could not be set aside.
+func (h *Handler) parse(ctx context.Context, ds []mq.Delivery) ([]func(Batch), error) {
+	var adds []func(Batch)
 	for _, d := range ds {
 		ups, err := mq.DecodeUplinks(d.Body)
 		if err != nil {
 			if err := h.dead(ctx, d.Body, err.Error()); err != nil {
-				return fmt.Errorf("mqapi: dead-letter undecodable uplink: %w", err)
+				return nil, fmt.Errorf("mqapi: dead-letter undecodable uplink: %w", err)
 			}
 			h.log.ErrorContext(ctx, "undecodable uplink dead-lettered", "err", err)
 			continue
 		}
 		for i := range ups {
-			h.add(ctx, b, &ups[i])
+			add, err := dispatch(&ups[i])
+			if err != nil {
+				h.refused(ctx, &ups[i], err)
+				continue
+			}
+			adds = append(adds, add)
 		}
 	}
-	err := b.Run(ctx)
-	if err != nil {
-		h.log.WarnContext(ctx, "uplink batch failed, requeued", "deliveries", len(ds), "attempt", ds[0].Attempt, "err", err)
-	}
-	return err
+	return adds, nil
 }
 
-// add puts one uplink into b; one that cannot be processed is logged and
-// dropped (the rest of its delivery goes on).
-func (h *Handler) add(ctx context.Context, b Batch, up *mq.Uplink) {
-	err := dispatch(b, up)
-	switch {
-	case err == nil:
-	case up.From.UserID == "":
-		h.log.ErrorContext(ctx, "uplink without a sender dropped", "command", up.Command)
-	default:
-		h.log.InfoContext(ctx, "uplink refused", "command", up.Command, "user", up.From.UserID, "err", err)
-	}
-}
-
-func dispatch(b Batch, up *mq.Uplink) error {
+func (h *Handler) refused(ctx context.Context, up *mq.Uplink, err error) {
 	if up.From.UserID == "" {
-		return errcode.MissingField.With("from")
+		h.log.ErrorContext(ctx, "uplink without a sender dropped", "command", up.Command)
+		return
 	}
+	h.log.InfoContext(ctx, "uplink refused", "command", up.Command, "user", up.From.UserID, "err", err)
+}
+
+// dispatch returns what up adds to a batch.
+func dispatch(up *mq.Uplink) (func(Batch), error) {
+	if up.From.UserID == "" {
+		return nil, errcode.MissingField.With("from")
+	}
+	from := up.From
 	switch up.Command {
 	case command.MessageP2P, command.GroupMessage:
 		var m payload.Message
 		if err := decode(up, &m); err != nil {
-			return err
+			return nil, err
 		}
-		from := up.From
-		b.Send(message.Send{AppID: from.AppID, FromID: from.UserID, Origin: &from,
-			Broker: up.Broker, Group: up.Command == command.GroupMessage, Msg: m})
+		in := message.Send{AppID: from.AppID, FromID: from.UserID, Origin: &from,
+			Broker: up.Broker, Group: up.Command == command.GroupMessage, Msg: m}
+		return func(b Batch) { b.Send(in) }, nil
 	case command.MessageReceiveAck:
 		var a payload.ReceiveAck
 		if err := decode(up, &a); err != nil {
-			return err
+			return nil, err
 		}
-		b.ReceiveAck(up.From, a)
+		return func(b Batch) { b.ReceiveAck(from, a) }, nil
 	case command.MessageRead, command.GroupRead:
 		var r payload.Read
 		if err := decode(up, &r); err != nil {
-			return err
+			return nil, err
 		}
-		b.Read(up.From, r, up.Command == command.GroupRead)
+		group := up.Command == command.GroupRead
+		return func(b Batch) { b.Read(from, r, group) }, nil
 	case command.MessageRecall:
 		var r payload.Recall
 		if err := decode(up, &r); err != nil {
-			return err
+			return nil, err
 		}
-		b.Recall(up.From, up.Broker, r)
+		broker := up.Broker
+		return func(b Batch) { b.Recall(from, broker, r) }, nil
 	default:
-		return errcode.UnknownCommand.With(up.Command.String())
+		return nil, errcode.UnknownCommand.With(up.Command.String())
 	}
-	return nil
 }
 
 // decode reads the client body; a body that does not decode is a refusal

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 )
@@ -35,10 +36,17 @@ type Sequencer struct {
 
 var _ message.Sequencer = (*Sequencer)(nil)
 
-// NewSequencer returns a Sequencer reserving block seqs at a time (<= 0: 100).
+// DefaultSeqBlock is the seqs reserved at a time: a reservation is a MySQL
+// write, so a busy conversation should need one rarely (at 100 a batch of
+// 1,500 1:1 messages/s over 200 conversations made 15 a second); the
+// price is a hole of at most one block when Redis loses its state.
+const DefaultSeqBlock = 1000
+
+// NewSequencer returns a Sequencer reserving block seqs at a time (<= 0:
+// DefaultSeqBlock).
 func (c *Client) NewSequencer(blocks SeqBlocks, block int64) *Sequencer {
 	if block <= 0 {
-		block = 100
+		block = DefaultSeqBlock
 	}
 	return &Sequencer{rdb: c.rdb, blocks: blocks, block: block}
 }
@@ -100,10 +108,10 @@ func (s *Sequencer) NextAll(ctx context.Context, reqs []message.SeqRequest) ([]i
 				out[i] = lasts[k] - reqs[i].N + 1
 				continue
 			}
-			if err := s.reserve(ctx, reqs[i]); err != nil {
-				return nil, err
-			}
 			short = append(short, i)
+		}
+		if err := s.reserveAll(ctx, reqs, short); err != nil {
+			return nil, err
 		}
 		pending = short
 	}
@@ -138,6 +146,19 @@ func (s *Sequencer) take(ctx context.Context, reqs []message.SeqRequest, pending
 		return lasts, nil
 	}
 }
+
+// reserveAll reserves a new block for each of the short requests, up to
+// reserveWorkers at once: each is a MySQL write, and their waits overlap.
+func (s *Sequencer) reserveAll(ctx context.Context, reqs []message.SeqRequest, short []int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(reserveWorkers)
+	for _, i := range short {
+		g.Go(func() error { return s.reserve(gctx, reqs[i]) })
+	}
+	return g.Wait()
+}
+
+const reserveWorkers = 8
 
 // reserve installs a new block of at least r.N seqs for r's conversation.
 func (s *Sequencer) reserve(ctx context.Context, r message.SeqRequest) error {
