@@ -34,8 +34,9 @@ type features struct {
 
 // messaging builds the message core and, when this node owns a RabbitMQ
 // connection, declares the uplink and store topology and runs one consumer
-// per uplink shard, feeding the node-wide uplink cycles, under Run. With an injected Publisher (the standalone
-// binary's in-process queue, tests) store records go through it too.
+// per uplink shard, feeding the node-wide uplink cycles, under Run. With an
+// injected Publisher (the standalone binary's in-process queue, tests)
+// store records go through it too.
 func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features, obs message.Observer) (*message.Service, error) {
 	var storePub message.Publisher = pub
 	var rp *rabbit.Publisher

@@ -29,7 +29,7 @@ type Options struct {
 const (
 	DefaultMaxBatch = 256
 	DefaultMaxWait  = 2 * time.Millisecond
-	DefaultCycles   = 1
+	DefaultCycles   = 4
 	DefaultMaxCycle = 4096
 )
 
