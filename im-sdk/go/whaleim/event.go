@@ -123,16 +123,36 @@ type Notification struct {
 // message, read mark, receipt).
 type ConversationUpdated struct{ Conversation Conversation }
 
-// Type names, shared with the TypeScript SDK.
-func (StateChanged) Type() string        { return "state" }
+// Type names are shared with the TypeScript SDK.
+
+// Type is "state".
+func (StateChanged) Type() string { return "state" }
+
+// Type is "message_state".
 func (MessageStateChanged) Type() string { return "message_state" }
-func (MessageReceived) Type() string     { return "message" }
-func (ErrorEvent) Type() string          { return "error" }
-func (Delivered) Type() string           { return "delivered" }
-func (ReadReceipt) Type() string         { return "read_receipt" }
-func (ReadSynced) Type() string          { return "read" }
-func (Recalled) Type() string            { return "recalled" }
-func (Notification) Type() string        { return "notification" }
+
+// Type is "message".
+func (MessageReceived) Type() string { return "message" }
+
+// Type is "error".
+func (ErrorEvent) Type() string { return "error" }
+
+// Type is "delivered".
+func (Delivered) Type() string { return "delivered" }
+
+// Type is "read_receipt".
+func (ReadReceipt) Type() string { return "read_receipt" }
+
+// Type is "read".
+func (ReadSynced) Type() string { return "read" }
+
+// Type is "recalled".
+func (Recalled) Type() string { return "recalled" }
+
+// Type is "notification".
+func (Notification) Type() string { return "notification" }
+
+// Type is "conversation".
 func (ConversationUpdated) Type() string { return "conversation" }
 
 // fields is an event's JSON object; zero values are left out.
