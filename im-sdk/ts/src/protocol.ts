@@ -45,7 +45,7 @@ export function retryable(code: number): boolean {
 
 /** KNOWN is every command of the protocol (im-common/command); anything else from the server is bad input. */
 export const KNOWN: ReadonlySet<number> = new Set([
-  9000, 9001, 9002, 9003, 9004, 9005, 9999,
+  9000, 9001, 9002, 9003, 9004, 9005, 9006, 9999,
   1046, 1050, 1051, 1052, 1053, 1054, 1103, 1106, 1107,
   2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010, 2047, 2053, 2054, 2104, 2106,
   3000, 3001, 3002, 3003, 3004, 3005, 3010, 3011, 3012, 3013, 3014, 3015, 3016,
@@ -115,9 +115,19 @@ export interface WireRecall {
   conversationType: number;
 }
 
-/** p2pConversation is the conversation id of a 1:1 chat, the same for both users. */
+/** p2pConversation is the conversation id of a 1:1 chat, the same for both users (ordered byte-wise, as the server). */
 export function p2pConversation(a: string, b: string): string {
-  return a < b ? `p2p:${a}:${b}` : `p2p:${b}:${a}`;
+  return byteLess(b, a) ? `p2p:${b}:${a}` : `p2p:${a}:${b}`;
+}
+
+const utf8 = new TextEncoder();
+
+/** byteLess orders strings by their UTF-8 bytes, as Go does (UTF-16 order differs above U+FFFF). */
+function byteLess(a: string, b: string): boolean {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]!;
+  return x.length < y.length;
 }
 
 /** groupConversation is the conversation id of a group. */
