@@ -36,16 +36,17 @@ type route struct {
 
 // decodeRoute decodes a routed uplink body into its payload type. Fields
 // that decoded are returned even on error (encoding/json keeps them on a
-// type mismatch), so a refused send can still echo its messageId.
+// type mismatch, and payload.Decode is encoding/json then), so a refused
+// send can still echo its messageId.
 func decodeRoute(cmd command.Code, body []byte) (route, error) {
 	switch cmd {
 	case command.MessageP2P, command.GroupMessage:
 		var b payload.Message
-		err := json.Unmarshal(body, &b)
+		err := payload.Decode(body, &b)
 		return route{b.MessageID, b.FromID, b.ToID, b.GroupID}, err
 	case command.MessageReceiveAck:
 		var b payload.ReceiveAck
-		err := json.Unmarshal(body, &b)
+		err := payload.Decode(body, &b)
 		return route{b.MessageID, b.FromID, b.ToID, ""}, err
 	case command.MessageRead, command.GroupRead:
 		var b payload.Read

@@ -15,7 +15,6 @@ package mqapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -159,7 +158,7 @@ func dispatch(up *mq.Uplink) (func(Batch), error) {
 // decode reads the client body; a body that does not decode is a refusal
 // (the gateway already checked it is a JSON object).
 func decode(up *mq.Uplink, v any) error {
-	if err := json.Unmarshal(up.Payload, v); err != nil {
+	if err := payload.Decode(up.Payload, v); err != nil {
 		return errcode.MalformedJSON.With(err.Error())
 	}
 	return nil
