@@ -199,6 +199,7 @@ export class Connection {
   }
 
   private loginAck(gen: number, ack: WireAck | undefined): void {
+    if (this.stateNow === "connected") return; // a repeated ACK: the login is done once
     this.cfg.timers.clearTimeout(this.loginTimer);
     const code = ack?.code ?? 0;
     if (code !== 200) {

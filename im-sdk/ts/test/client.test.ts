@@ -60,6 +60,17 @@ describe("connection", () => {
     expect(t.events("state").map((e) => e.state)).toContain("reconnecting");
   });
 
+  it("takes a repeated login ACK once (no second sync, resend or heartbeat)", async () => {
+    const fake = new Fake();
+    const t = started(fake, { ackTimeoutMs: 10_000 });
+    await wait(() => expect(t.c.state).toBe("connected"));
+    t.c.send({ toId: "bob", body: "once" });
+    fake.last.push(9001, { code: 200, msg: "ok" });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fake.last.of(1103).length).toBe(1);
+    expect(t.events("state").map((e) => e.state)).toEqual(["connecting", "connected"]);
+  });
+
   it("stops on a kick", async () => {
     const fake = new Fake();
     const t = started(fake);
