@@ -51,11 +51,16 @@ func AppendEnvelope(dst []byte, e Envelope) ([]byte, error) {
 		}
 		out = w.b[:len(w.b)-1] // Encode ends with a newline
 	}
+	return frame(out, start, e.Command)
+}
+
+// frame fills in the header of the frame that starts at out[start:].
+func frame(out []byte, start int, cmd command.Code) ([]byte, error) {
 	n := len(out) - start - packet.ServerHeaderSize
 	if n > math.MaxInt32 {
-		return dst[:start], ErrEnvelopeTooLarge
+		return out[:start], ErrEnvelopeTooLarge
 	}
-	binary.BigEndian.PutUint32(out[start:], uint32(e.Command))
+	binary.BigEndian.PutUint32(out[start:], uint32(cmd))
 	binary.BigEndian.PutUint32(out[start+4:], uint32(n))
 	return out, nil
 }
@@ -77,6 +82,12 @@ func appendPlain(b []byte, e *Envelope) ([]byte, bool) {
 	if !plain(e.UserID) || !plain(e.ToID) || !plain(e.IMEI) || !plain(e.MessageID) {
 		return b, false
 	}
+	return appendTail(appendHead(b, e), e)
+}
+
+// appendHead appends the fields of e up to the IMEI's value, which differ
+// between the devices an event is written to; the strings must be plain.
+func appendHead(b []byte, e *Envelope) []byte {
 	b = append(b, `{"command":`...)
 	b = strconv.AppendUint(b, uint64(e.Command), 10)
 	b = append(b, `,"appId":`...)
@@ -84,13 +95,18 @@ func appendPlain(b []byte, e *Envelope) ([]byte, bool) {
 	b = append(append(append(b, `,"userId":"`...), e.UserID...), `","toId":"`...)
 	b = append(append(b, e.ToID...), `","clientType":`...)
 	b = strconv.AppendUint(b, uint64(e.ClientType), 10)
-	b = append(append(append(b, `,"imei":"`...), e.IMEI...), `","messageId":"`...)
-	b = append(append(b, e.MessageID...), `","data":`...)
+	return append(append(b, `,"imei":"`...), e.IMEI...)
+}
+
+// appendTail appends the rest: the message id (plain) and the data,
+// validated and compacted in one pass; false when the data is invalid.
+func appendTail(b []byte, e *Envelope) ([]byte, bool) {
+	b = append(append(append(b, `","messageId":"`...), e.MessageID...), `","data":`...)
 	if e.Data == nil {
 		b = append(b, "null"...)
 	} else {
 		buf := bytes.NewBuffer(b)
-		if json.Compact(buf, e.Data) != nil { // validates as it compacts, in one pass
+		if json.Compact(buf, e.Data) != nil {
 			return b, false
 		}
 		b = buf.Bytes()

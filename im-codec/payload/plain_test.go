@@ -56,3 +56,40 @@ func TestAppendPlainMatchesEncoder(t *testing.T) {
 		})
 	}
 }
+
+// TestFanoutMatchesAppendEnvelope: a fanned-out frame is byte for byte the
+// frame AppendEnvelope writes for the same device, plain or not.
+func TestFanoutMatchesAppendEnvelope(t *testing.T) {
+	event := Envelope{Command: command.GroupMessage, ToID: "g1", MessageID: "m-1",
+		Data: json.RawMessage(` {"groupId": "g1", "messageBody": "hi <all>"} `)}
+	devices := []device.ID{
+		{AppID: 7, UserID: "alice", Type: device.IOS, IMEI: "i1"},
+		{AppID: 7, UserID: "b\"ob", Type: device.Web, IMEI: "w"},
+		{AppID: 8, UserID: "carol", Type: device.Android, IMEI: "é"},
+	}
+	tests := []struct {
+		name string
+		edit func(*Envelope)
+	}{
+		{"plain event", func(*Envelope) {}},
+		{"nil data", func(e *Envelope) { e.Data = nil }},
+		{"escaped message id", func(e *Envelope) { e.MessageID = "m\\1" }},
+		{"invalid data", func(e *Envelope) { e.Data = json.RawMessage("{oops") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := event
+			tt.edit(&e)
+			f := NewFanout(e)
+			for _, to := range devices {
+				one := e
+				one.AppID, one.UserID, one.ClientType, one.IMEI = to.AppID, to.UserID, to.Type, to.IMEI
+				want, wantErr := AppendEnvelope([]byte("x"), one)
+				got, err := f.Append([]byte("x"), to)
+				if !bytes.Equal(got, want) || (err == nil) != (wantErr == nil) {
+					t.Errorf("%s: got %q (%v)\nwant %q (%v)", to.UserID, got, err, want, wantErr)
+				}
+			}
+		})
+	}
+}

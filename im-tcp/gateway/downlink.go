@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
+	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
@@ -78,20 +79,18 @@ func (g *Gateway) frame(body []byte) []framedPush {
 		return nil
 	}
 	var out []framedPush
+	var conns []*conn
 	skipped := 0
 	for i := range pushes {
 		p := &pushes[i]
-		for _, to := range p.To {
-			if to.AppID == 0 {
-				to.AppID = p.AppID
-			}
-			c := g.hub.lookup(to)
+		conns = g.hub.lookupAll(p.AppID, p.To, conns[:0])
+		fan := newFanout(p)
+		for _, c := range conns {
 			if c == nil {
 				skipped++
 				continue
 			}
-			frame, err := payload.AppendEnvelope(nil, payload.Envelope{Command: p.Command, AppID: to.AppID,
-				UserID: to.UserID, ToID: p.ToID, ClientType: to.Type, IMEI: to.IMEI, MessageID: p.MessageID, Data: p.Data})
+			frame, err := fan.frame(c.id)
 			if err != nil {
 				g.log.Warn("unframable push dropped", "command", p.Command, "err", err)
 				break
@@ -102,4 +101,30 @@ func (g *Gateway) frame(body []byte) []framedPush {
 	g.metrics.pushesSkipped.Add(float64(skipped))
 	g.metrics.pushesDelivered.Add(float64(len(out)))
 	return out
+}
+
+// fanout frames one push for each of its targets: a push to one device is
+// framed directly, a push to many (a group message) through a
+// payload.Fanout, which encodes the shared part once.
+type fanout struct {
+	env  payload.Envelope
+	many *payload.Fanout
+}
+
+func newFanout(p *mq.Push) fanout {
+	env := payload.Envelope{Command: p.Command, ToID: p.ToID, MessageID: p.MessageID, Data: p.Data}
+	if len(p.To) > 1 {
+		return fanout{many: payload.NewFanout(env)}
+	}
+	return fanout{env: env}
+}
+
+// frame returns the frame for device to.
+func (f fanout) frame(to device.ID) ([]byte, error) {
+	if f.many != nil {
+		return f.many.Append(nil, to)
+	}
+	e := f.env
+	e.AppID, e.UserID, e.ClientType, e.IMEI = to.AppID, to.UserID, to.Type, to.IMEI
+	return payload.AppendEnvelope(nil, e)
 }

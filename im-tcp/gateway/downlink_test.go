@@ -102,39 +102,54 @@ func (discardTransport) close() error                    { return nil }
 func (discardTransport) kind() string                    { return "discard" }
 
 // BenchmarkDeliver measures the downlink stage: decoding a batch of 64
-// push batches (20 deliveries each, to 200 connected devices), framing
-// them and queueing them in order. One op is one delivered push.
+// push batches of 20 pushes each, framing them for 200 connected devices
+// and queueing them in order; 1:1 pushes have one target, group pushes all
+// 200. One op is one delivered frame.
 func BenchmarkDeliver(b *testing.B) {
-	for _, workers := range []int{1, 2, 4} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			g, _, _ := testGateway(b, device.PolicyUnlimited)
-			g.cfg.DownlinkWorkers = workers
-			ids := make([]device.ID, 200)
-			for i := range ids {
-				ids[i] = device.ID{AppID: 7, UserID: fmt.Sprintf("user-%04d", i), Type: device.Web, IMEI: "bench"}
-				c := newConn(g, discardTransport{}, "ip", time.Now())
-				c.id = ids[i]
-				c.state.Store(stateAuthed)
-				g.hub.bind(c)
-			}
-			bodies := make([][]byte, 64)
-			for i := range bodies {
-				var ps []mq.Push
-				for j := range 20 {
-					ps = append(ps, delivery(fmt.Sprintf("msg-%06d-%02d", i, j), ids[(i*20+j)%len(ids)]))
+	for _, targets := range []int{1, 200} {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("targets=%d/workers=%d", targets, workers), func(b *testing.B) {
+				g, ids := benchGateway(b, 200)
+				g.cfg.DownlinkWorkers = workers
+				g.cfg.WriteQueue = 1 << 20 // the discarding writer may lag: not a slow consumer
+				bodies := make([][]byte, 64)
+				for i := range bodies {
+					var ps []mq.Push
+					for j := range 20 {
+						to := ids[(i*20+j)%len(ids):][:1]
+						if targets > 1 {
+							to = ids
+						}
+						ps = append(ps, delivery(fmt.Sprintf("msg-%06d-%02d", i, j), to...))
+					}
+					bodies[i] = pushBody(b, ps...)
 				}
-				bodies[i] = pushBody(b, ps...)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			defer reportCPU(b)()
-			for n := 0; n < b.N; n += 64 * 20 {
-				if err := g.deliver(b.Context(), bodies); err != nil {
-					b.Fatal(err)
+				b.ReportAllocs()
+				b.ResetTimer()
+				defer reportCPU(b)()
+				for n := 0; n < b.N; n += 64 * 20 * targets {
+					if err := g.deliver(b.Context(), bodies); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// benchGateway returns a gateway with n logged-in devices on discarding
+// transports.
+func benchGateway(b *testing.B, n int) (*Gateway, []device.ID) {
+	g, _, _ := testGateway(b, device.PolicyUnlimited)
+	ids := make([]device.ID, n)
+	for i := range ids {
+		ids[i] = device.ID{AppID: 7, UserID: fmt.Sprintf("user-%04d", i), Type: device.Web, IMEI: "bench"}
+		c := newConn(g, discardTransport{}, "ip", time.Now())
+		c.id = ids[i]
+		c.state.Store(stateAuthed)
+		g.hub.bind(c)
+	}
+	return g, ids
 }
 
 // reportCPU adds the process CPU time per op to a benchmark's results:

@@ -73,6 +73,20 @@ func (h *hub) lookup(id device.ID) *conn {
 	return h.devices[id]
 }
 
+// lookupAll appends to dst the logged-in connection of each device of to,
+// or nil, under one lock; a device without an app id is of appID.
+func (h *hub) lookupAll(appID uint32, to []device.ID, dst []*conn) []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range to {
+		if id.AppID == 0 {
+			id.AppID = appID
+		}
+		dst = append(dst, h.devices[id])
+	}
+	return dst
+}
+
 // snapshot returns every connection.
 func (h *hub) snapshot() []*conn {
 	h.mu.Lock()
