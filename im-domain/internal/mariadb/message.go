@@ -110,12 +110,12 @@ func (d *DB) StoredAll(ctx context.Context, keys []message.SenderKey) (map[messa
 	for len(keys) > 0 {
 		chunk := keys[:min(len(keys), storedChunk)]
 		keys = keys[len(chunk):]
-		where := "(app_id, from_id, message_id) IN (" + strings.Repeat("(?, ?, ?), ", len(chunk))
-		args := make([]any, 0, 3*len(chunk))
-		for _, k := range chunk {
-			args = append(args, k.AppID, k.FromID, k.MessageID)
+		tuples := make([][]any, len(chunk))
+		for i, k := range chunk {
+			tuples[i] = []any{k.AppID, k.FromID, k.MessageID}
 		}
-		ms, err := d.messages(ctx, strings.TrimSuffix(where, ", ")+")", args...)
+		where, args := d.sql.tupleIn("app_id, from_id, message_id", tuples)
+		ms, err := d.messages(ctx, where, args...)
 		if err != nil {
 			return nil, err
 		}
