@@ -118,6 +118,7 @@ export class Client {
 
   /** start connects; the client then reconnects by itself until close or a kick. */
   start(): void {
+    this.inbox.resume();
     this.conn.start();
   }
 

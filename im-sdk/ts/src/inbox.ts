@@ -73,6 +73,11 @@ export class Inbox {
     this.stopped = true;
   }
 
+  /** resume allows pulls again (the client started again). */
+  resume(): void {
+    this.stopped = false;
+  }
+
   /** accept takes a pushed or pulled message. A gap behind it starts a pull. */
   accept(m: Message, pushed: boolean): void {
     if (!m.conversation || m.seq <= 0) return;

@@ -71,6 +71,17 @@ describe("connection", () => {
     expect(t.events("state").map((e) => e.state)).toEqual(["connecting", "connected"]);
   });
 
+  it("starts again after close and syncs what came meanwhile", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    t.c.close();
+    fake.store("p2p:alice:bob", p2p(1));
+    t.c.start();
+    await wait(() => expect(t.events("message").map((m) => m.seq)).toEqual([1]));
+    expect(t.events("state").map((e) => e.state)).toEqual(["connecting", "connected", "closed", "connecting", "connected"]);
+  });
+
   it("stops on a kick", async () => {
     const fake = new Fake();
     const t = started(fake);
