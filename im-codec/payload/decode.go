@@ -16,15 +16,19 @@ import (
 // case, invalid UTF-8, errors) to encoding/json. v is changed only by a
 // successful fast path or by encoding/json, never half by each.
 func Decode(body []byte, v any) error {
-	var ok bool
 	switch t := v.(type) {
 	case *Message:
-		ok = decodeFlat(body, t, (*Message).flatFields)
+		m := *t // fields point into the copy, on the stack like them
+		if fs, n := m.flatFields(); decodeFlat(body, fs[:n]) {
+			*t = m
+			return nil
+		}
 	case *ReceiveAck:
-		ok = decodeFlat(body, t, (*ReceiveAck).flatFields)
-	}
-	if ok {
-		return nil
+		a := *t
+		if fs, n := a.flatFields(); decodeFlat(body, fs[:n]) {
+			*t = a
+			return nil
+		}
 	}
 	return json.Unmarshal(body, v)
 }
@@ -39,21 +43,25 @@ type flatField struct {
 	flag *bool
 }
 
-func (m *Message) flatFields() []flatField {
-	return []flatField{
+// maxFlat bounds the fields of a fast-path type; flatFields return them
+// by value so that nothing is allocated.
+const maxFlat = 10
+
+func (m *Message) flatFields() ([maxFlat]flatField, int) {
+	return [maxFlat]flatField{
 		{name: "messageId", str: &m.MessageID}, {name: "fromId", str: &m.FromID}, {name: "toId", str: &m.ToID},
 		{name: "groupId", str: &m.GroupID}, {name: "messageBody", str: &m.MessageBody}, {name: "extra", str: &m.Extra},
 		{name: "messageKey", num: &m.MessageKey}, {name: "messageSequence", num: &m.MessageSequence},
 		{name: "messageTime", num: &m.MessageTime},
-	}
+	}, 9
 }
 
-func (a *ReceiveAck) flatFields() []flatField {
-	return []flatField{
+func (a *ReceiveAck) flatFields() ([maxFlat]flatField, int) {
+	return [maxFlat]flatField{
 		{name: "messageId", str: &a.MessageID}, {name: "messageKey", num: &a.MessageKey},
 		{name: "messageSequence", num: &a.MessageSequence}, {name: "fromId", str: &a.FromID},
 		{name: "toId", str: &a.ToID}, {name: "serverSend", flag: &a.ServerSend},
-	}
+	}, 6
 }
 
 // set stores v in the field named key. A key naming no field is skipped,
@@ -133,18 +141,15 @@ func (v flatValue) bool(dst *bool) bool {
 	return true
 }
 
-// decodeFlat decodes body, a flat JSON object, into a copy of *dst
-// through the copy's fields, and stores the copy only if every member was taken (json.Unmarshal
-// also keeps the fields a body does not name).
-func decodeFlat[T any](body []byte, dst *T, fieldsOf func(*T) []flatField) bool {
+// decodeFlat decodes body, a flat JSON object, into fields; the caller
+// keeps the result only if it reports true (json.Unmarshal also keeps the
+// fields a body does not name, so fields point into a copy of the value).
+func decodeFlat(body []byte, fields []flatField) bool {
 	s := flatScanner{b: body}
-	tmp := *dst
-	fields := fieldsOf(&tmp)
 	if !s.byte('{') {
 		return false
 	}
 	if s.byte('}') {
-		*dst = tmp
 		return s.end()
 	}
 	for {
@@ -163,11 +168,7 @@ func decodeFlat[T any](body []byte, dst *T, fieldsOf func(*T) []flatField) bool 
 			return false
 		}
 	}
-	if !s.end() {
-		return false
-	}
-	*dst = tmp
-	return true
+	return s.end()
 }
 
 // flatScanner reads the JSON subset of the fast path; every method
