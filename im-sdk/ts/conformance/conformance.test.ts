@@ -4,13 +4,13 @@
 // scenario's, exactly as the Go SDK's does (same comparison as
 // im-sdk/go/whaleim/conformance_test.go).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../src/client.js";
 import type { EventName, Events } from "../src/events.js";
 import { tcpTransport } from "../src/node.js";
@@ -44,15 +44,21 @@ interface Action {
 }
 
 let gateway = "";
+let built = ""; // the temporary directory of the gateway binary this run built
 
 beforeAll(() => {
   if (process.env.SCRIPTGW) {
     gateway = process.env.SCRIPTGW;
     return;
   }
-  gateway = join(mkdtempSync(join(tmpdir(), "whaleim-conformance-")), "scriptgw");
+  built = mkdtempSync(join(tmpdir(), "whaleim-conformance-"));
+  gateway = join(built, "scriptgw");
   execFileSync("go", ["build", "-o", gateway, "./im-sdk/go/cmd/scriptgw"], { cwd: root, stdio: "inherit" });
 }, 300_000);
+
+afterAll(() => {
+  if (built) rmSync(built, { recursive: true, force: true });
+});
 
 /** wireForm is an event as the Go SDK marshals it: empty fields left out (a message keeps its body). */
 function wireForm<K extends EventName>(type: K, e: Events[K]): Event {
