@@ -94,7 +94,7 @@ func connect(ctx context.Context, cfg gateway.Config, rc config.Rabbit, rd confi
 		return nil, err
 	}
 	n.gw, err = gateway.New(cfg, gateway.Deps{
-		Sessions: redisdb.NewSessions(rdb), Apps: redisdb.NewApps(rdb),
+		Sessions: redisdb.NewSessions(rdb, cfg.SessionTTL), Apps: redisdb.NewApps(rdb),
 		Users:     rabbitmq.Users{C: mqc.Caller(), Timeout: cfg.LoginCheckTimeout},
 		Publisher: rabbitmq.Publisher{P: mqc.Publisher(0)}, Subscriber: rabbitmq.Subscriber{C: mqc, Batch: cfg.DownlinkBatch},
 		Registry: zkregistry.Registry{C: n.zk}, Checks: n.checks(), Log: log,

@@ -37,7 +37,11 @@ type Config struct {
 	// AppRepublish: how often every app is rewritten to the gateways' Redis
 	// cache; 0 means every AppCacheTTL, negative never (tests sharing one
 	// Redis, where it would re-create the keys of finished tests' apps).
-	AppRepublish    time.Duration
+	AppRepublish time.Duration
+	// PresenceStream is the Redis stream of presence events the gateways
+	// append to (default session.PresenceStream); tests sharing one Redis
+	// set their own.
+	PresenceStream  string
 	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
 	// UplinkWait is how long a shard consumer waits for more deliveries
 	// once one arrived (IM_UPLINK_CONSUME_WAIT, default 2ms); UplinkCycles how

@@ -31,6 +31,7 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/online"
+	"github.com/whaleim/whaleim/im-domain/internal/presence"
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 	"github.com/whaleim/whaleim/im-domain/internal/routing"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
@@ -156,6 +157,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		AppSettings:   apps,
 		Nonces:        rdb,
 		Sessions:      online.NewService(rdb, members, f.notifier, online.Limits{Broadcasts: cfg.BroadcastLimit}),
+		Presence:      n.presence(rdb, f),
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
 	if pubReady != nil {
@@ -200,11 +202,11 @@ func (n *Node) database(ctx context.Context, deps Deps) (*mariadb.DB, error) {
 
 func (n *Node) redis(ctx context.Context, deps Deps) (*redisdb.Client, error) {
 	if deps.Redis != nil {
-		c := redisdb.Wrap(deps.Redis, n.cfg.SessionTTL)
+		c := redisdb.Wrap(deps.Redis, n.cfg.SessionTTL, redisdb.PresenceStream(n.cfg.PresenceStream))
 		return c, c.Ping(ctx)
 	}
 	r := n.cfg.Redis
-	c, err := redisdb.Open(ctx, r.Addr, r.Password, r.DB, n.cfg.SessionTTL)
+	c, err := redisdb.Open(ctx, r.Addr, r.Password, r.DB, n.cfg.SessionTTL, redisdb.PresenceStream(n.cfg.PresenceStream))
 	if err != nil {
 		return nil, fmt.Errorf("domain: %w", err)
 	}
@@ -229,4 +231,13 @@ func republishApps(ctx context.Context, apps *app.Service, every time.Duration, 
 			}
 		}
 	}
+}
+
+// presence starts the presence service and its reader of the presence
+// stream.
+func (n *Node) presence(rdb *redisdb.Client, f features) *presence.Service {
+	store := rdb.NewPresence(n.log)
+	svc := presence.NewService(store, f.friends, f.notifier, n.log)
+	n.runners = append(n.runners, func(ctx context.Context) error { return store.Run(ctx, svc.Handle) })
+	return svc
 }

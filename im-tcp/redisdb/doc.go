@@ -7,7 +7,7 @@
 // standalone all-in-one node) wire it exactly as im-tcp does:
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: addr})
-//	deps := gateway.Deps{Sessions: redisdb.NewSessions(rdb), Apps: redisdb.NewApps(rdb), ...}
+//	deps := gateway.Deps{Sessions: redisdb.NewSessions(rdb, cfg.SessionTTL), Apps: redisdb.NewApps(rdb), ...}
 //
 // Any redis.UniversalClient works, including one whose Options.Dialer
 // reaches an in-process server.

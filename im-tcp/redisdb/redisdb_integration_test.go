@@ -61,7 +61,7 @@ func fixture(t *testing.T, addr string) (*testing.T, *redis.Client, uint32) {
 // lifecycle: logins, heartbeats, a takeover and disconnects.
 func TestSessions(t *testing.T) {
 	eachRedis(t, func(t *testing.T, rdb *redis.Client, app uint32) {
-		ss := redisdb.NewSessions(rdb)
+		ss := redisdb.NewSessions(rdb, time.Minute)
 		ctx, ttl := t.Context(), time.Minute
 		web := device.ID{AppID: app, UserID: "u", Type: device.Web, IMEI: "w"}
 		ios := device.ID{AppID: app, UserID: "u", Type: device.IOS, IMEI: "i"}
@@ -173,7 +173,7 @@ func TestApps(t *testing.T) {
 // Purge deletes exactly the sessions the broker still owns.
 func TestPurge(t *testing.T) {
 	eachRedis(t, func(t *testing.T, rdb *redis.Client, app uint32) {
-		ss := redisdb.NewSessions(rdb)
+		ss := redisdb.NewSessions(rdb, time.Minute)
 		ctx, ttl := t.Context(), time.Minute
 		dead, live := "dead-"+strconv.Itoa(int(app)), "live-"+strconv.Itoa(int(app))
 		t.Cleanup(func() { rdb.Del(context.Background(), session.BrokerKey(dead), session.BrokerKey(live)) })

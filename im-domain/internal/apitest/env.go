@@ -73,6 +73,8 @@ func StartWith(t *testing.T, node func(*domain.Config), opts ...Option) *Env {
 	cfg.Auth.SignMaxLifetime = 30 * 24 * time.Hour
 	cfg.MySQL.DSN, cfg.MySQL.MaxConns = DSN(t), 5
 	cfg.Redis.Addr = RedisAddr()
+	// The app's own stream: a node of another test must not take its events.
+	cfg.PresenceStream = strconv.FormatUint(uint64(e.AppID), 10) + ":presenceStream"
 	if node != nil {
 		node(&cfg)
 	}
@@ -231,6 +233,37 @@ func (e *Env) SetOnline(userID, broker string, ct device.Type, imei string) {
 	id := device.ID{AppID: e.AppID, UserID: userID, Type: ct, IMEI: imei}
 	if err := e.Redis.HSet(e.T.Context(), session.Key(e.AppID, userID), id.Field(), s).Err(); err != nil {
 		e.T.Fatalf("apitest: set session: %v", err)
+	}
+}
+
+// presenceScript is a gateway's claim (ARGV[7] = the session) or remove
+// (no ARGV[7]) of one field, with its presence event.
+var presenceScript = redis.NewScript(session.PresenceLua + `
+local before = im_before()
+local field = ARGV[5] .. ':' .. ARGV[6]
+if ARGV[7] then redis.call('HSET', KEYS[1], field, ARGV[7]) else redis.call('HDEL', KEYS[1], field) end
+im_after(before)
+return 1`)
+
+// Connect writes a live session as a gateway's login does, with the
+// presence event when it is the user's first device.
+func (e *Env) Connect(userID, broker string, ct device.Type, imei string) {
+	now := time.Now().UnixMilli()
+	s, _ := json.Marshal(session.Session{Broker: broker, ClientType: ct, IMEI: imei, LoginTime: now, Seen: now})
+	e.presence(userID, ct, imei, string(s))
+}
+
+// Disconnect deletes a session as a gateway's logout does, with the
+// presence event when it was the user's last device.
+func (e *Env) Disconnect(userID string, ct device.Type, imei string) { e.presence(userID, ct, imei) }
+
+func (e *Env) presence(userID string, ct device.Type, imei string, value ...any) {
+	e.T.Helper()
+	id := device.ID{AppID: e.AppID, UserID: userID, Type: ct, IMEI: imei}
+	args := append(session.PresenceArgs(time.Now(), time.Minute, id), value...)
+	stream := strconv.FormatUint(uint64(e.AppID), 10) + ":presenceStream"
+	if err := presenceScript.Run(e.T.Context(), e.Redis, session.PresenceKeys(stream, e.AppID, userID), args...).Err(); err != nil {
+		e.T.Fatalf("apitest: presence: %v", err)
 	}
 }
 

@@ -49,6 +49,7 @@ type Services struct {
 	AppSettings   AppSettingsService // app admin: settings and secret rotation
 	Nonces        Nonces             // admin call randoms; needed when Config.AdminNonce
 	Sessions      SessionAdmin       // app admin: online users, gateways, logout, broadcast
+	Presence      PresenceService    // online status subscriptions, custom status, queries
 }
 
 // Check is a named readiness check (MySQL ping, Redis ping, MQ connected).
@@ -97,6 +98,7 @@ func (s *Server) register() {
 		s.messageRoutes,
 		s.appRoutes,
 		s.adminSessionRoutes,
+		s.presenceRoutes,
 	} {
 		feature()
 	}

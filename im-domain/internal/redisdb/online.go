@@ -78,13 +78,16 @@ func (c *Client) GatewayConnections(ctx context.Context, appID uint32, brokers [
 }
 
 // dropDeviceScript deletes session fields while the broker named with
-// each still owns them, and drops their broker index members. KEYS[1]: the
-// user's hash; KEYS[1+i]: the index of the i-th field's broker; ARGV:
-// (field, broker, member) per field. Returns the number of fields deleted.
-var dropDeviceScript = redis.NewScript(`
+// each still owns them, and drops their broker index members
+// (session.PresenceLua). KEYS[4..]: the index of each field's broker;
+// ARGV[7..]: (field, broker, member) per field. Returns the number of
+// fields deleted.
+var dropDeviceScript = redis.NewScript(session.PresenceLua + `
+local before = im_before()
 local n = 0
-for i = 1, #KEYS - 1 do
-  local field, broker, member = ARGV[3*i-2], ARGV[3*i-1], ARGV[3*i]
+for i = 4, #KEYS do
+  local a = 7 + 3 * (i - 4)
+  local field, broker, member = ARGV[a], ARGV[a+1], ARGV[a+2]
   local cur = redis.call('HGET', KEYS[1], field)
   if cur then
     local ok, s = pcall(cjson.decode, cur)
@@ -93,8 +96,9 @@ for i = 1, #KEYS - 1 do
       n = n + 1
     end
   end
-  redis.call('SREM', KEYS[1+i], member)
+  redis.call('SREM', KEYS[i], member)
 end
+im_after(before)
 return n`)
 
 // DropDevices deletes the given sessions of one user (as Online returned
@@ -104,8 +108,12 @@ func (c *Client) DropDevices(ctx context.Context, appID uint32, userID string, s
 	if len(ss) == 0 {
 		return 0, nil
 	}
-	keys := []string{session.Key(appID, userID)}
-	args := make([]any, 0, 3*len(ss))
+	keys := session.PresenceKeys(c.presence, appID, userID)
+	changing := device.ID{AppID: appID, UserID: userID} // the event's device: the one, if one
+	if len(ss) == 1 {
+		changing.Type, changing.IMEI = ss[0].ClientType, ss[0].IMEI
+	}
+	args := session.PresenceArgs(c.now(), c.sessionTTL, changing)
 	for _, s := range ss {
 		id := device.ID{AppID: appID, UserID: userID, Type: s.ClientType, IMEI: s.IMEI}
 		keys = append(keys, session.BrokerKey(s.Broker))

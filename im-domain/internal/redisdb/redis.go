@@ -25,13 +25,28 @@ type Client struct {
 	// sessionTTL: a device session not refreshed for this long is offline,
 	// even if its hash has not expired yet (the TTL covers all devices).
 	sessionTTL time.Duration
-	now        func() time.Time
+	// presence is the stream of presence events (session.PresenceStream).
+	presence string
+	now      func() time.Time
+}
+
+// Option changes a Client.
+type Option func(*Client)
+
+// PresenceStream makes the client read and write presence events on
+// stream instead of session.PresenceStream (tests sharing one Redis).
+func PresenceStream(stream string) Option {
+	return func(c *Client) {
+		if stream != "" {
+			c.presence = stream
+		}
+	}
 }
 
 // Open connects to addr and pings it.
-func Open(ctx context.Context, addr, password string, db int, sessionTTL time.Duration) (*Client, error) {
+func Open(ctx context.Context, addr, password string, db int, sessionTTL time.Duration, opts ...Option) (*Client, error) {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, Password: password, DB: db})
-	c := Wrap(rdb, sessionTTL)
+	c := Wrap(rdb, sessionTTL, opts...)
 	if err := c.Ping(ctx); err != nil {
 		rdb.Close()
 		return nil, err
@@ -40,8 +55,12 @@ func Open(ctx context.Context, addr, password string, db int, sessionTTL time.Du
 }
 
 // Wrap adopts an existing client (the standalone binary's in-process Redis).
-func Wrap(rdb redis.UniversalClient, sessionTTL time.Duration) *Client {
-	return &Client{rdb: rdb, sessionTTL: sessionTTL, now: time.Now}
+func Wrap(rdb redis.UniversalClient, sessionTTL time.Duration, opts ...Option) *Client {
+	c := &Client{rdb: rdb, sessionTTL: sessionTTL, presence: session.PresenceStream, now: time.Now}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Redis exposes the underlying client for feature adapters in this package.
@@ -78,17 +97,26 @@ func (c *Client) PublishApp(ctx context.Context, a *app.App) error {
 	return nil
 }
 
+// dropUserScript deletes a user's session hash (session.PresenceLua:
+// the user's going offline is a presence event).
+var dropUserScript = redis.NewScript(session.PresenceLua + `
+local before = im_before()
+redis.call('DEL', KEYS[1])
+im_after(before)
+return 1`)
+
 // DropSessions deletes every device session of the users, so they show
 // offline at once (their gateways close the connections on a kick).
 func (c *Client) DropSessions(ctx context.Context, appID uint32, userIDs []string) error {
-	keys := make([]string, len(userIDs))
-	for i, u := range userIDs {
-		keys[i] = session.Key(appID, u)
-	}
-	if len(keys) == 0 {
+	if len(userIDs) == 0 {
 		return nil
 	}
-	if err := c.rdb.Del(ctx, keys...).Err(); err != nil {
+	pipe := c.rdb.Pipeline()
+	for _, u := range userIDs {
+		dropUserScript.Eval(ctx, pipe, session.PresenceKeys(c.presence, appID, u),
+			session.PresenceArgs(c.now(), c.sessionTTL, device.ID{AppID: appID, UserID: u})...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("redis: drop sessions: %w", err)
 	}
 	return nil
