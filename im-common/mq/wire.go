@@ -23,7 +23,7 @@ import (
 // order the append functions below write them; integers are varints
 // (zig-zag for signed types). Keeping meta apart lets the decoder copy an
 // item's strings with one allocation and hand out the payload without a
-// copy. testdata/*.golden.bin pin the bytes.
+// copy. testdata/*.golden.hex pin the bytes.
 const (
 	wireMagic  = 0xF7
 	wireFormat = 1
