@@ -25,6 +25,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-tcp/gateway"
 )
 
 func testEnv(key, def string) string {
@@ -130,21 +131,25 @@ func startGateway(t *testing.T, root string, extra map[string]string) *gw {
 		cancel()
 		t.Fatalf("gateway: %v", err)
 	}
-	if err := n.gw.Listen(ctx); err != nil {
+	server, err := gateway.New(n.cfg, n.deps) // what gateway.Run does, with a handle on the node
+	if err == nil {
+		err = server.Listen(ctx)
+	}
+	if err != nil {
 		cancel()
 		n.close()
 		t.Fatal(err)
 	}
 	g := &gw{n: n, broker: broker, stop: cancel, done: make(chan error, 1)}
-	g.tcp, g.ws, g.ops = n.gw.Addrs()
-	go func() { g.done <- n.serve(ctx); n.close() }()
+	g.tcp, g.ws, g.ops = server.Addrs()
+	go func() { g.done <- server.Run(ctx); n.close() }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-g.done; err != nil {
 			t.Errorf("gateway %s: %v", broker, err)
 		}
 	})
-	testwait.Until(t, 10*time.Second, "gateway registered", n.gw.Ready)
+	testwait.Until(t, 10*time.Second, "gateway registered", server.Ready)
 	return g
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/zookeeper"
 	"github.com/whaleim/whaleim/im-tcp/gateway"
-	"github.com/whaleim/whaleim/im-tcp/internal/rabbitmq"
 	"github.com/whaleim/whaleim/im-tcp/internal/zkregistry"
 	"github.com/whaleim/whaleim/im-tcp/redisdb"
 )
@@ -44,7 +43,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	defer n.close()
-	return n.serve(ctx)
+	return gateway.Run(ctx, n.cfg, n.deps)
 }
 
 // build loads the configuration and connects a node.
@@ -59,13 +58,15 @@ func build(ctx context.Context, getenv func(string) string, logOut io.Writer) (*
 	return connect(ctx, cfg, rc, rd, zc, log)
 }
 
-// node is a gateway with its infrastructure connections.
+// node is a gateway's configuration and dependencies with the
+// infrastructure connections behind them.
 type node struct {
-	gw  *gateway.Gateway
-	rdb *redis.Client
-	mq  *rabbit.Conn
-	zk  *zookeeper.Client
-	log *slog.Logger
+	cfg  gateway.Config
+	deps gateway.Deps
+	rdb  *redis.Client
+	mq   *rabbit.Conn
+	zk   *zookeeper.Client
+	log  *slog.Logger
 	// stopMQ closes the broker connection and waits for its Run.
 	stopMQ func()
 }
@@ -93,15 +94,9 @@ func connect(ctx context.Context, cfg gateway.Config, rc config.Rabbit, rd confi
 		n.close()
 		return nil, err
 	}
-	n.gw, err = gateway.New(cfg, gateway.Deps{
-		Sessions: redisdb.NewSessions(rdb, cfg.SessionTTL), Apps: redisdb.NewApps(rdb),
-		Users:     rabbitmq.Users{C: mqc.Caller(), Timeout: cfg.LoginCheckTimeout},
-		Publisher: rabbitmq.Publisher{P: mqc.Publisher(0)}, Subscriber: rabbitmq.Subscriber{C: mqc, Batch: cfg.DownlinkBatch},
+	n.cfg, n.deps = cfg, gateway.Deps{
+		Sessions: redisdb.NewSessions(rdb, cfg.SessionTTL), Apps: redisdb.NewApps(rdb), Queue: mqc.Ports(0),
 		Registry: zkregistry.Registry{C: n.zk}, Checks: n.checks(), Log: log,
-	})
-	if err != nil {
-		n.close()
-		return nil, err
 	}
 	return n, nil
 }
@@ -117,12 +112,6 @@ func (n *node) checks() []gateway.Check {
 			return nil
 		}},
 	}
-}
-
-// serve runs the gateway; the broker connection outlives it so the drain
-// can still publish and clean up.
-func (n *node) serve(ctx context.Context) error {
-	return n.gw.Run(ctx)
 }
 
 // close releases the connections; the ZooKeeper close removes the node at

@@ -143,6 +143,9 @@ func testConfig(dsn, url, prefix string, qt mq.QueueType) Config {
 // startStore runs the store in process until the test ends.
 func startStore(t testing.TB, cfg Config, deps Deps) {
 	t.Helper()
+	if deps.Queue == nil {
+		deps.Queue = dialQueue(t, cfg) // as main wires it
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, cfg, deps) }()

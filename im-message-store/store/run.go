@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
@@ -13,11 +12,11 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 )
 
-// Queue is the broker side of the store: *rabbit.Conn plus a
-// *rabbit.Publisher, or the standalone binary's in-process queue.
+// Queue is the broker side of the store, in the words of the queue ports
+// (package mq): rabbit.Ports in im-message-store's main, the standalone
+// binary's inproc.Broker. Its store topology (Topology) must be declared.
 type Queue interface {
 	// ConsumeBatch blocks until ctx is done, handing batches of the named
 	// queue to h and acking a batch only when h returns nil.
@@ -37,8 +36,7 @@ type Deps struct {
 	// from mysqldb.Tune: without interpolated parameters every batch
 	// statement is prepared and closed on the server.
 	DB *gorm.DB
-	// Queue is a broker whose store topology (with Config.MQPrefix) is
-	// declared; nil makes Run dial Config.Rabbit.URL and declare it.
+	// Queue is the broker (required), with Topology(cfg) declared.
 	Queue Queue
 	// Metrics receives the store's series and is served on /metrics; nil
 	// means a private registry with Go and process metrics.
@@ -49,8 +47,8 @@ type Deps struct {
 // batches, acking each batch only after its commit. It returns nil after a
 // clean stop and an error when a part fails for good.
 func Run(ctx context.Context, cfg Config, deps Deps) error {
-	if deps.Log == nil {
-		return errors.New("store: Deps.Log is required")
+	if deps.Log == nil || deps.Queue == nil {
+		return errors.New("store: Deps.Log and Deps.Queue are required")
 	}
 	log := deps.Log.With("component", "store")
 	db, err := database(ctx, cfg, deps.DB, log)
@@ -67,14 +65,14 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	if reg == nil {
 		reg = newRegistry()
 	}
-	s := &service{cfg: cfg, names: newNames(cfg.MQPrefix, cfg.Rabbit.QueueType), db: db, m: newMetrics(reg), log: log}
+	s := &service{cfg: cfg, names: newNames(cfg.MQPrefix, cfg.Rabbit.QueueType), db: db, m: newMetrics(reg), log: log, queue: deps.Queue}
 	g, ctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
 		sqlDB, _ := db.DB() // cannot fail: database checked it
-		o := &ops{addr: cfg.HTTPAddr, ping: sqlDB.PingContext, mqReady: s.mqReady, gather: reg, pprof: cfg.Pprof, log: log}
+		o := &ops{addr: cfg.HTTPAddr, ping: sqlDB.PingContext, mqReady: deps.Queue.Ready, gather: reg, pprof: cfg.Pprof, log: log}
 		g.Go(func() error { return o.Run(ctx) })
 	}
-	g.Go(func() error { return s.consume(ctx, g, deps.Queue) })
+	g.Go(func() error { return s.consume(ctx) })
 	return g.Wait()
 }
 
@@ -85,27 +83,16 @@ type service struct {
 	db    *gorm.DB
 	m     *metrics
 	log   *slog.Logger
-	queue atomic.Pointer[Queue] // set once the broker is connected
+	queue Queue
 }
 
-// consume connects to the broker (unless a queue was injected) and hands
-// batches to a consumer until ctx is done.
-func (s *service) consume(ctx context.Context, g *errgroup.Group, injected Queue) error {
-	q, err := connect(ctx, g, s.cfg, s.names, injected, s.log)
-	if err != nil || q == nil {
-		return err
-	}
-	s.queue.Store(&q)
-	c := &consumer{w: newMySQLWriter(s.db), dead: q, names: s.names, budget: s.cfg.RetryBudget, log: s.log, m: s.m}
+// consume hands batches of the store queue to a consumer until ctx is done.
+func (s *service) consume(ctx context.Context) error {
+	c := &consumer{w: newMySQLWriter(s.db), dead: s.queue, names: s.names, budget: s.cfg.RetryBudget, log: s.log, m: s.m}
 	s.log.Info("store: consuming", "queue", s.names.queue, "batch", s.cfg.Batch, "batch_wait", s.cfg.BatchWait)
-	return q.ConsumeBatch(ctx, s.names.queue, mq.BatchOptions{
+	return s.queue.ConsumeBatch(ctx, s.names.queue, mq.BatchOptions{
 		MaxBatch: s.cfg.Batch, MaxWait: s.cfg.BatchWait, Prefetch: s.cfg.Prefetch,
 	}, c.handle)
-}
-
-func (s *service) mqReady() bool {
-	q := s.queue.Load()
-	return q != nil && (*q).Ready()
 }
 
 // database returns the injected database with the table ensured, or opens
@@ -136,39 +123,3 @@ func closeDB(db *gorm.DB, log *slog.Logger) {
 		log.Warn("store: close mysql", "err", err)
 	}
 }
-
-// connect returns the injected queue, or dials RabbitMQ, declares the store
-// topology and keeps the connection alive in g. It returns a nil queue when
-// ctx ends first.
-func connect(ctx context.Context, g *errgroup.Group, cfg Config, n names, injected Queue, log *slog.Logger) (Queue, error) {
-	if injected != nil {
-		return injected, nil
-	}
-	conn, err := rabbit.Dial(ctx, cfg.Rabbit.URL, n.topology, log,
-		rabbit.WithName("im-message-store"), rabbit.WithDeadLetterExchange(n.dead))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil
-		}
-		return nil, err
-	}
-	g.Go(func() error { return conn.Run(ctx) })
-	return rabbitQueue{conn: conn, pub: conn.Publisher(1)}, nil
-}
-
-// rabbitQueue is the real Queue: one connection, one confirm channel for
-// dead letters.
-type rabbitQueue struct {
-	conn *rabbit.Conn
-	pub  *rabbit.Publisher
-}
-
-func (q rabbitQueue) ConsumeBatch(ctx context.Context, queue string, opts mq.BatchOptions, h mq.BatchHandler) error {
-	return q.conn.ConsumeBatch(ctx, queue, opts, h)
-}
-
-func (q rabbitQueue) Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error {
-	return q.pub.Publish(ctx, exchange, key, msg)
-}
-
-func (q rabbitQueue) Ready() bool { return q.conn.Ready() }

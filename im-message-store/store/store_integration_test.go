@@ -53,7 +53,7 @@ func dialQueue(t testing.TB, cfg Config) Queue {
 	done := make(chan struct{})
 	go func() { _ = conn.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return rabbitQueue{conn: conn, pub: conn.Publisher(1)}
+	return conn.Ports(1)
 }
 
 func TestStore_ExactlyOneRowPerMessage(t *testing.T) {

@@ -35,3 +35,12 @@ func newNames(prefix string, qt mq.QueueType) names {
 		deadQueue: prefix + mq.QueueDeadLetters,
 	}
 }
+
+// Topology is what the store's queue must have declared: mq.StoreTopology
+// of cfg's queue type with every name prefixed by IM_MQ_PREFIX; deadLetter
+// is the (prefixed) exchange its queues dead-letter to, which a RabbitMQ
+// connection is given with rabbit.WithDeadLetterExchange.
+func Topology(cfg Config) (t mq.Topology, deadLetter string) {
+	n := newNames(cfg.MQPrefix, cfg.Rabbit.QueueType)
+	return n.topology, n.dead
+}

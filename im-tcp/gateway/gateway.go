@@ -23,6 +23,9 @@ type Deps struct {
 	Publisher  Publisher
 	Subscriber Subscriber
 	Registry   Registry
+	// Queue, when set, backs whichever of Users, Publisher and Subscriber
+	// are nil (see Queue).
+	Queue Queue
 	// Checks are extra readiness probes (Redis, RabbitMQ) for /readyz; the
 	// registry node is always checked.
 	Checks []Check
@@ -68,8 +71,9 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("gateway config: %w", err)
 	}
+	deps = deps.withQueue(cfg)
 	if deps.Sessions == nil || deps.Apps == nil || deps.Users == nil || deps.Publisher == nil || deps.Subscriber == nil || deps.Registry == nil {
-		return nil, errors.New("gateway: Sessions, Apps, Users, Publisher, Subscriber and Registry are required")
+		return nil, errors.New("gateway: Sessions, Apps, Registry and a Queue (or Users, Publisher and Subscriber) are required")
 	}
 	log := deps.Log
 	if log == nil {
