@@ -6,12 +6,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/whaleim/whaleim/im-common/logging"
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-domain/domain"
 )
 
@@ -33,9 +40,33 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := domain.Run(ctx, cfg, domain.Deps{Log: log}); err != nil {
+	if err := serve(ctx, cfg, log); err != nil {
 		return err
 	}
 	log.Info("im-domain stopped")
 	return nil
+}
+
+// dialTimeout bounds connecting to RabbitMQ at start-up, so a missing
+// broker fails the start instead of hanging it.
+const dialTimeout = 30 * time.Second
+
+// serve wires the node to RabbitMQ (the node declares the rest of its
+// topology on it) and runs it until ctx ends; the connection outlives the
+// node so its last publishes can still be confirmed.
+func serve(ctx context.Context, cfg domain.Config, log *slog.Logger) error {
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	conn, err := rabbit.Dial(dctx, cfg.Rabbit.URL, mq.DownlinkExchange(), log, rabbit.WithName("im-domain"))
+	if err != nil {
+		return fmt.Errorf("rabbitmq: %w", err)
+	}
+	q := conn.Ports(0)
+	defer q.Publisher.Close()
+	connCtx, stopConn := context.WithCancel(context.WithoutCancel(ctx))
+	g := errgroup.Group{}
+	g.Go(func() error { return conn.Run(connCtx) })
+	err = domain.Run(ctx, cfg, domain.Deps{Queue: q, Log: log})
+	stopConn()
+	return errors.Join(err, g.Wait())
 }

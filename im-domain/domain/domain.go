@@ -1,10 +1,13 @@
-// Package domain runs one im-domain node: the signed REST API over MySQL
-// (source of truth), Redis (sessions, caches) and RabbitMQ (pushes to
-// gateways), with login routing over the ZooKeeper gateway registry.
+// Package domain runs one im-domain node: the signed REST API and the
+// message core over MySQL (source of truth), Redis (sessions, caches) and
+// a message queue (uplinks in, pushes and store records out, login checks
+// answered), with login routing over the ZooKeeper gateway registry.
 //
-// main.go calls Run with real services. The standalone binary passes its
-// in-process stand-ins through Deps (a gorm handle, a go-redis client, a
-// Publisher, a Gateways list); anything left nil is dialled from Config.
+// Run is the one entry. main.go dials RabbitMQ and passes it as the Queue
+// (rabbit.Ports); the standalone binary passes its in-process stand-ins
+// through Deps (inproc.Broker as the Queue, a gorm handle, a go-redis
+// client, a Gateways list). The Queue is required; a nil DB, Redis or
+// Gateways is dialled from Config.
 package domain
 
 import (
@@ -22,7 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
-	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 	"github.com/whaleim/whaleim/im-domain/internal/conversation"
 	"github.com/whaleim/whaleim/im-domain/internal/friend"
@@ -38,9 +41,16 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
-// Publisher publishes one message to an exchange (pushes to gateways).
-type Publisher interface {
-	Publish(ctx context.Context, exchange, key string, body []byte) error
+// Queue is the message queue of a domain node, in the words of the queue
+// ports (package mq): it publishes pushes and store records, consumes the
+// uplink shards, answers the gateways' login checks, and declares the
+// topology of each. Ready backs /readyz.
+type Queue interface {
+	mq.Publisher
+	mq.BatchConsumer
+	mq.Server
+	mq.Declarer
+	Ready() bool
 }
 
 // Gateway is one live gateway as registered ({tcp, ws} addresses).
@@ -55,13 +65,13 @@ type Gateways interface {
 
 // Deps are optional injected dependencies; nil ones are created from Config.
 type Deps struct {
-	DB        *gorm.DB              // migrated by New
-	Redis     redis.UniversalClient // not closed by the node
-	Publisher Publisher             // nil: RabbitMQ at Config.Rabbit.URL
-	Gateways  Gateways              // nil: ZooKeeper at Config.ZooKeeper
-	Listener  net.Listener          // nil: listen on Config.HTTPAddr
-	Metrics   *prometheus.Registry  // nil: a new registry with Go and process collectors
-	Log       *slog.Logger          // required
+	DB       *gorm.DB              // migrated by New
+	Redis    redis.UniversalClient // not closed by the node
+	Queue    Queue                 // required
+	Gateways Gateways              // nil: ZooKeeper at Config.ZooKeeper
+	Listener net.Listener          // nil: listen on Config.HTTPAddr
+	Metrics  *prometheus.Registry  // nil: a new registry with Go and process collectors
+	Log      *slog.Logger          // required
 }
 
 // Node is a wired domain node.
@@ -71,7 +81,7 @@ type Node struct {
 	handler  http.Handler
 	listener net.Listener
 	runners  []func(context.Context) error
-	rabbit   *rabbit.Conn // nil with an injected Publisher
+	queue    Queue
 	// zkReady probes the ZooKeeper session; nil with injected Gateways.
 	zkReady func(context.Context) error
 	closers []func()
@@ -90,10 +100,10 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 // New connects (or adopts) every dependency, migrates the schema,
 // bootstraps the configured app and builds the HTTP API.
 func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
-	if deps.Log == nil {
-		return nil, errors.New("domain: Deps.Log is required")
+	if deps.Log == nil || deps.Queue == nil {
+		return nil, errors.New("domain: Deps.Log and Deps.Queue are required")
 	}
-	n := &Node{cfg: cfg, log: deps.Log}
+	n := &Node{cfg: cfg, log: deps.Log, queue: deps.Queue}
 	defer func() {
 		if err != nil {
 			n.Close() // n, not the nil result: release what was opened so far
@@ -107,10 +117,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, pubReady, err := n.publisher(ctx, deps)
-	if err != nil {
-		return nil, err
-	}
+	pub := pushPublisher{deps.Queue}
 	members, err := n.gateways(ctx, deps)
 	if err != nil {
 		return nil, err
@@ -160,9 +167,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		Presence:      n.presence(rdb, f),
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
-	if pubReady != nil {
-		checks = append(checks, httpapi.Check{Name: "rabbitmq", Check: pubReady})
-	}
+	checks = append(checks, httpapi.Check{Name: "queue", Check: n.queueReady})
 	if n.zkReady != nil {
 		checks = append(checks, httpapi.Check{Name: "zookeeper", Check: n.zkReady})
 	}

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/mq/mqtest"
+	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-domain/domain"
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
@@ -21,8 +24,8 @@ import (
 func TestMain(m *testing.M) { os.Exit(apitest.Main(m)) }
 
 // Run serves on the injected listener and returns nil after a graceful
-// shutdown when ctx ends. RabbitMQ and ZooKeeper are real here, so the
-// whole production wiring is exercised.
+// shutdown when ctx ends. RabbitMQ (wired as main wires it) and ZooKeeper
+// are real here, so the whole production wiring is exercised.
 func TestRunServesAndShutsDown(t *testing.T) {
 	cfg, err := domain.Load(func(k string) string {
 		return map[string]string{
@@ -38,10 +41,16 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	conn, err := rabbit.Dial(t.Context(), cfg.Rabbit.URL, mq.DownlinkExchange(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mqtest.Background(t, conn.Run)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- domain.Run(ctx, cfg, domain.Deps{Listener: ln, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		done <- domain.Run(ctx, cfg, domain.Deps{Queue: conn.Ports(0), Listener: ln, Log: log})
 	}()
 	url := "http://" + ln.Addr().String() + "/readyz"
 	status := map[string]string{}
@@ -53,7 +62,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		defer resp.Body.Close()
 		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&status) == nil
 	})
-	for _, dep := range []string{"mysql", "redis", "rabbitmq", "zookeeper"} {
+	for _, dep := range []string{"mysql", "redis", "queue", "zookeeper"} {
 		if status[dep] != "ok" {
 			t.Errorf("readyz %s = %q, want ok (all: %v)", dep, status[dep], status)
 		}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 	"github.com/whaleim/whaleim/im-domain/internal/conversation"
 	"github.com/whaleim/whaleim/im-domain/internal/friend"
@@ -32,19 +31,11 @@ type features struct {
 	notifier *notify.Notifier
 }
 
-// messaging builds the message core and, when this node owns a RabbitMQ
-// connection, declares the uplink and store topology and runs one consumer
-// per uplink shard, feeding the node-wide uplink cycles, under Run. With an
-// injected Publisher (the standalone binary's in-process queue, tests)
-// store records go through it too.
-func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub Publisher, f features, obs message.Observer) (*message.Service, error) {
-	var storePub message.Publisher = pub
-	var rp *rabbit.Publisher
-	if n.rabbit != nil {
-		rp = n.rabbit.Publisher(0)
-		n.closers = append(n.closers, func() { _ = rp.Close() })
-		storePub = rabbitStore{rp}
-	}
+// messaging builds the message core, declares the uplink and store
+// topology on the queue and runs one consumer per uplink shard, feeding the
+// node-wide uplink cycles, under Run.
+func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub message.Publisher, f features, obs message.Observer) (*message.Service, error) {
+	storePub := storePublisher{n.queue}
 	svc := message.NewService(message.Deps{
 		Apps: f.apps, Users: f.users, Friends: friendsPort{f.friends}, Groups: groupsPort{f.groups},
 		Dedup: rdb.NewDedup(0), Seqs: rdb.NewSequencer(db, 0), Keys: message.NewKeys(db, 0),
@@ -55,37 +46,34 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		Observer:      obs,
 		Log:           n.log,
 	})
-	if n.rabbit == nil {
-		return svc, nil
-	}
 	r := n.cfg.Rabbit
 	qt := r.QueueType
 	if !qt.Valid() {
 		qt = mq.Classic
 	}
 	shards := max(r.UplinkShards, 1)
-	if err := n.rabbit.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt))); err != nil {
+	if err := n.queue.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt))); err != nil {
 		return nil, fmt.Errorf("domain: declare message topology: %w", err)
 	}
-	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(rp), n.log)
+	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(n.queue), n.log)
 	n.runners = append(n.runners, func(ctx context.Context) error {
-		return h.Run(ctx, n.rabbit, mqapi.Options{Shards: shards, Cycles: n.cfg.UplinkCycles,
+		return h.Run(ctx, n.queue, mqapi.Options{Shards: shards, Cycles: n.cfg.UplinkCycles,
 			Consume: mq.BatchOptions{MaxWait: n.cfg.UplinkWait}})
 	})
 	return svc, nil
 }
 
-// rabbitStore publishes store records: persistent and confirmed, so a nil
-// error means the record is on disk in a durable queue.
-type rabbitStore struct{ p *rabbit.Publisher }
+// storePublisher publishes store records: persistent and confirmed, so a
+// nil error means the record is durable in its queue.
+type storePublisher struct{ q mq.Publisher }
 
-func (r rabbitStore) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return r.p.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Persistent: true})
+func (r storePublisher) Publish(ctx context.Context, exchange, key string, body []byte) error {
+	return r.q.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Persistent: true})
 }
 
 // deadLetter sets an undecodable uplink aside on the dead-letter exchange,
 // persistent and confirmed, with the reason in a header.
-func deadLetter(p *rabbit.Publisher) mqapi.DeadLetter {
+func deadLetter(p mq.Publisher) mqapi.DeadLetter {
 	return func(ctx context.Context, body []byte, reason string) error {
 		return p.Publish(ctx, mq.ExchangeDead, "", mq.Publishing{Body: body, Persistent: true,
 			Headers: map[string]any{"x-whaleim-reason": reason}})

@@ -11,50 +11,33 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/zookeeper"
 	"github.com/whaleim/whaleim/im-domain/internal/logincheck"
 	"github.com/whaleim/whaleim/im-domain/internal/routing"
 )
 
-// dialTimeout bounds connecting to RabbitMQ and ZooKeeper at start-up, so
-// a missing dependency fails the start instead of hanging it.
+// dialTimeout bounds connecting to ZooKeeper at start-up, so a missing
+// dependency fails the start instead of hanging it.
 const dialTimeout = 30 * time.Second
 
 // pushTTL drops a push nobody consumed: it is best-effort, and a device
 // that missed it catches up by sync.
 const pushTTL = 30 * time.Second
 
-// publisher returns the push publisher and, when this node owns the
-// connection, its readiness check.
-func (n *Node) publisher(ctx context.Context, deps Deps) (Publisher, func(context.Context) error, error) {
-	if deps.Publisher != nil {
-		return deps.Publisher, nil, nil
-	}
-	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	defer cancel()
-	conn, err := rabbit.Dial(dctx, n.cfg.Rabbit.URL, mq.DownlinkExchange(), n.log, rabbit.WithName("im-domain"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("domain: %w", err)
-	}
-	n.runners = append(n.runners, conn.Run)
-	n.rabbit = conn
-	p := conn.Publisher(0)
-	n.closers = append(n.closers, func() { _ = p.Close() })
-	ready := func(context.Context) error {
-		if !conn.Ready() {
-			return errors.New("rabbitmq disconnected")
-		}
-		return nil
-	}
-	return rabbitPush{p}, ready, nil
+// pushPublisher publishes downlink pushes: not persistent, expiring after
+// pushTTL.
+type pushPublisher struct{ q mq.Publisher }
+
+func (p pushPublisher) Publish(ctx context.Context, exchange, key string, body []byte) error {
+	return p.q.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Expiration: pushTTL})
 }
 
-// rabbitPush adapts rabbit.Publisher to Publisher for downlink pushes.
-type rabbitPush struct{ p *rabbit.Publisher }
-
-func (r rabbitPush) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return r.p.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Expiration: pushTTL})
+// queueReady is the queue's readiness check.
+func (n *Node) queueReady(context.Context) error {
+	if !n.queue.Ready() {
+		return errors.New("message queue not ready")
+	}
+	return nil
 }
 
 func (n *Node) gateways(ctx context.Context, deps Deps) (routing.Members, error) {
@@ -85,7 +68,7 @@ func (l gatewayList) Gateways(ctx context.Context) ([]routing.Gateway, error) {
 	return out, err
 }
 
-// Run serves HTTP (and keeps the MQ connection up) until ctx ends, then
+// Run serves HTTP (and consumes the queue) until ctx ends, then
 // stops accepting, lets in-flight requests finish within ShutdownTimeout,
 // and returns.
 func (n *Node) Run(ctx context.Context) error {
@@ -123,16 +106,13 @@ func (n *Node) Run(ctx context.Context) error {
 const loginCheckers = 4
 
 // serveLoginChecks declares mq.QueueAuth and answers the gateways' login
-// checks from users under Run, when this node owns a RabbitMQ connection.
+// checks from users under Run.
 func (n *Node) serveLoginChecks(ctx context.Context, users logincheck.Users) error {
-	if n.rabbit == nil {
-		return nil
-	}
-	if err := n.rabbit.Declare(ctx, mq.AuthTopology()); err != nil {
+	if err := n.queue.Declare(ctx, mq.AuthTopology()); err != nil {
 		return fmt.Errorf("domain: declare login check queue: %w", err)
 	}
 	c := logincheck.New(users, n.log)
-	n.runners = append(n.runners, func(ctx context.Context) error { return c.Run(ctx, n.rabbit, loginCheckers) })
+	n.runners = append(n.runners, func(ctx context.Context) error { return c.Run(ctx, n.queue, loginCheckers) })
 	return nil
 }
 

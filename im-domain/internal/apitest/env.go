@@ -84,7 +84,7 @@ func StartWith(t *testing.T, node func(*domain.Config), opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("apitest: listen: %v", err)
 	}
-	n, err := domain.New(t.Context(), cfg, domain.Deps{Publisher: e.Pushes, Gateways: e.Gateways, Listener: ln, Log: log})
+	n, err := domain.New(t.Context(), cfg, domain.Deps{Queue: e.Pushes, Gateways: e.Gateways, Listener: ln, Log: log})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("apitest: start domain: %v", err)

@@ -52,15 +52,37 @@ type Published struct {
 	Push          mq.Push
 }
 
-// Pushes records what the node publishes (it stands in for RabbitMQ).
+// Pushes records what the node publishes: it is the node's domain.Queue,
+// standing in for RabbitMQ (no uplinks or login checks ever arrive).
 type Pushes struct {
 	mu  sync.Mutex
 	all []Published
 }
 
-// Publish implements domain.Publisher: one Published per push of a push
-// batch, and per record of a store batch (with an empty Push).
-func (p *Pushes) Publish(_ context.Context, exchange, key string, body []byte) error {
+var _ domain.Queue = (*Pushes)(nil)
+
+// ConsumeBatch implements domain.Queue: no uplink ever arrives.
+func (p *Pushes) ConsumeBatch(ctx context.Context, _ string, _ mq.BatchOptions, _ mq.BatchHandler) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Serve implements domain.Queue: no login check ever arrives.
+func (p *Pushes) Serve(ctx context.Context, _ string, _ mq.Responder) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Declare implements domain.Queue.
+func (p *Pushes) Declare(context.Context, mq.Topology) error { return nil }
+
+// Ready implements domain.Queue.
+func (p *Pushes) Ready() bool { return true }
+
+// Publish implements domain.Queue: one Published per push of a push batch,
+// and per record of a store batch (with an empty Push).
+func (p *Pushes) Publish(_ context.Context, exchange, key string, msg mq.Publishing) error {
+	body := msg.Body
 	var got []Published
 	if exchange == mq.ExchangeStore {
 		recs, err := mq.DecodeStoreRecords(body)
