@@ -31,7 +31,7 @@ type features struct {
 	notifier *notify.Notifier
 }
 
-// messaging builds the message core, declares the uplink and store
+// messaging builds the message core, declares the uplink, store and push
 // topology on the queue and runs one consumer per uplink shard, feeding the
 // node-wide uplink cycles, under Run.
 func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub message.Publisher, f features, obs message.Observer) (*message.Service, error) {
@@ -52,7 +52,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		qt = mq.Classic
 	}
 	shards := max(r.UplinkShards, 1)
-	if err := n.queue.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt))); err != nil {
+	if err := n.queue.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt)).Merge(mq.DownlinkExchange())); err != nil {
 		return nil, fmt.Errorf("domain: declare message topology: %w", err)
 	}
 	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(n.queue), n.log)

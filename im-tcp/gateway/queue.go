@@ -16,7 +16,9 @@ import (
 // node's downlink queue is consumed, and every login asks the domain over
 // request/reply. rabbit.Ports in im-tcp's main, inproc.Broker in the
 // standalone binary. Deps.Queue fills the Publisher, Subscriber and Users
-// ports a Deps leaves nil.
+// ports a Deps leaves nil. Whoever builds it declares the gateway's
+// topology first: mq.UplinkTopology (same shard count as the domain) and
+// mq.DownlinkTopology(BrokerID).
 type Queue interface {
 	mq.Publisher
 	mq.BatchConsumer
