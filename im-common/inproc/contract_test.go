@@ -22,7 +22,7 @@ func openDir(dir, dead string) (mqtest.Queue, func() error, error) {
 	return b, b.Close, nil
 }
 
-func testLog(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
+func testLog(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
 
 func TestContract_Memory(t *testing.T) {
 	mqtest.Run(t, func(t *testing.T, dead string) mqtest.Queue {

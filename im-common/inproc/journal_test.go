@@ -15,7 +15,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
-func openFolder(t *testing.T, dir string, f mqtest.Fixture, opts ...inproc.Option) *inproc.Broker {
+func openFolder(t testing.TB, dir string, f mqtest.Fixture, opts ...inproc.Option) *inproc.Broker {
 	t.Helper()
 	b, err := inproc.Open(testLog(t), append([]inproc.Option{inproc.WithDataFolder(dir), inproc.WithDeadLetterExchange(f.Dead)}, opts...)...)
 	if err != nil {
