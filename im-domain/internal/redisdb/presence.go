@@ -53,16 +53,17 @@ func (p *Presence) Run(ctx context.Context, handle func(context.Context, presenc
 	}
 	lastClaim := time.Now()
 	for ctx.Err() == nil {
-		msgs, err := p.read(ctx, time.Since(lastClaim) > reclaimIdle/2)
+		claim := time.Since(lastClaim) > reclaimIdle/2
+		if claim {
+			lastClaim = time.Now() // a failed claim waits for the next round too
+		}
+		msgs, err := p.read(ctx, claim)
 		if err != nil {
 			if ctx.Err() == nil {
 				p.log.WarnContext(ctx, "presence stream read failed", "err", err)
 				sleep(ctx, time.Second)
 			}
 			continue
-		}
-		if time.Since(lastClaim) > reclaimIdle/2 {
-			lastClaim = time.Now()
 		}
 		for _, m := range msgs {
 			if ch, ok := decodeChange(m.Values); ok {
