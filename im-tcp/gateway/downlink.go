@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/whaleim/whaleim/im-codec/packet"
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
@@ -112,19 +113,26 @@ type fanout struct {
 }
 
 func newFanout(p *mq.Push) fanout {
-	env := payload.Envelope{Command: p.Command, ToID: p.ToID, MessageID: p.MessageID, Data: p.Data}
+	f := fanout{env: payload.Envelope{Command: p.Command, ToID: p.ToID, MessageID: p.MessageID, Data: p.Data}}
 	if len(p.To) > 1 {
-		return fanout{many: payload.NewFanout(env)}
+		f.many = payload.NewFanout(f.env)
 	}
-	return fanout{env: env}
+	return f
 }
 
-// frame returns the frame for device to.
+// envelopeFields is the size of an envelope's field names, punctuation and
+// numbers at most: with the strings and the data, a frame's size.
+const envelopeFields = 128
+
+// frame returns the frame for device to, in a buffer sized for it at
+// once: growing it field by field was a fifth of the gateway's CPU.
 func (f fanout) frame(to device.ID) ([]byte, error) {
-	if f.many != nil {
-		return f.many.Append(nil, to)
-	}
 	e := f.env
+	buf := make([]byte, 0, packet.ServerHeaderSize+envelopeFields+len(to.UserID)+len(to.IMEI)+
+		len(e.ToID)+len(e.MessageID)+len(e.Data))
+	if f.many != nil {
+		return f.many.Append(buf, to)
+	}
 	e.AppID, e.UserID, e.ClientType, e.IMEI = to.AppID, to.UserID, to.Type, to.IMEI
-	return payload.AppendEnvelope(nil, e)
+	return payload.AppendEnvelope(buf, e)
 }
