@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|bench-platform|run|up|services|web|sdk-ts|conformance]
+# The one build recipe. Usage: ./build.sh [build|test|unit|lint|fuzz|bench|bench-platform|run|run-distributed|up|services|web|sdk-ts|conformance]
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -161,6 +161,7 @@ case "$cmd" in
   sdk-ts) sdk_ts ;;
   conformance) conformance ;;
   run) exec scripts/run.sh ;;
+  run-distributed) exec scripts/run-distributed.sh ;;
   up) shift; up "$@" ;;
-  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|up|web|sdk-ts|conformance]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|run-distributed|up|web|sdk-ts|conformance]" >&2; exit 2 ;;
 esac

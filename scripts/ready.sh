@@ -1,4 +1,4 @@
-# Sourced by scripts that start the platform's processes (scripts/run.sh,
+# Sourced by scripts that start the platform's processes (scripts/run-distributed.sh,
 # deployments/imbench/run.sh).
 
 # port_open PORT: something listens on 127.0.0.1:PORT.

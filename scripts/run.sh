@@ -1,35 +1,26 @@
 #!/usr/bin/env bash
-# ./build.sh run: the platform on this machine in one command, until Ctrl-C.
-# Until the standalone binary with embedded stand-ins lands (issue 10), this
-# runs the three service binaries against the local MariaDB, Redis, RabbitMQ
-# and ZooKeeper (installed and started by scripts/services.sh when missing),
-# on the default ports, keeping data in the `im` database across runs. It
-# imports two demo users and prints the URLs, the admin identifier, userSigns
-# and a command that sends a message. Logs and the app secret live in .run/.
+# ./build.sh run: WhaleIM on this machine in one command, until Ctrl-C. It
+# builds and starts the standalone binary (gateway, domain and store in one
+# process, on embedded Redis, SQLite and an in-process durable queue: only
+# Go is needed) with its data in .run/data (kept across runs: users, groups,
+# messages) and the web chat demo next to it; creates the demo users alice
+# and bob and the group "demo"; and prints the URLs, the admin identifier,
+# userSigns and a curl that sends a message. IM_* variables given are passed
+# on (IM_REDIS_ADDR, IM_MYSQL_DSN, IM_RABBIT_URL switch a part to the real
+# service). ./build.sh run-distributed runs the three binaries on local
+# MariaDB, Redis, RabbitMQ and ZooKeeper instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.run
-mkdir -p "$state/logs"
+export IM_DATA_DIR=${IM_DATA_DIR:-$state/data}
+mkdir -p "$state/logs" "$IM_DATA_DIR"
 log() { printf '==> run: %s\n' "$*" >&2; }
-. scripts/ready.sh
 
-for p in 18000 18080 18100 19001 19002 19003; do
-  if port_open "$p"; then
-    log "port $p is in use (another ./build.sh run, or a service of yours): stop it first"
-    exit 1
-  fi
-done
-
-scripts/services.sh
 ./build.sh build
 
-secret=${IM_APP_SECRET:-}
-if [ -z "$secret" ]; then
-  [ -s "$state/app-secret" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$state/app-secret"
-  secret=$(cat "$state/app-secret")
-fi
-export IM_APP_SECRET=$secret IM_APP_ID=${IM_APP_ID:-10000}
-
+rest=http://127.0.0.1:18000
+export IM_APP_ID=${IM_APP_ID:-10000} IM_LOG_FORMAT=${IM_LOG_FORMAT:-text}
+export IM_WS_ORIGINS=${IM_WS_ORIGINS:-127.0.0.1:18080,localhost:18080}
 pids=()
 stop() {
   local p
@@ -38,36 +29,45 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 0' INT TERM
+setsid bin/standalone </dev/null >"$state/logs/standalone.log" 2>&1 &
+pid=$!
+pids+=("$pid")
+ready() { curl -fsS -o /dev/null "$rest/readyz" 2>/dev/null && curl -fsS -o /dev/null http://127.0.0.1:19003/readyz 2>/dev/null; }
+for ((i = 0; ; i++)); do
+  ready && break
+  if ! kill -0 "$pid" 2>/dev/null || ((i >= 240)); then # bad configuration says so in one line
+    grep -m1 '^standalone:' "$state/logs/standalone.log" >&2 || tail -n 30 "$state/logs/standalone.log" >&2
+    exit 1
+  fi
+  sleep 0.25
+done
+IM_WEB_ADDR=127.0.0.1:18080 IM_DOMAIN_URL=$rest setsid bin/webchat </dev/null >"$state/logs/webchat.log" 2>&1 &
+pids+=($!)
 
-start() { # name [VAR=value...]: a service in its own session, no inherited descriptors
-  local name=$1; shift
-  env "$@" setsid "bin/$name" </dev/null >"$state/logs/$name.log" 2>&1 &
-  pids+=($!)
-}
-
-start im-domain
-wait_ready http://127.0.0.1:18000 im-domain "$state/logs/im-domain.log" || exit 1
-start im-message-store
-wait_ready http://127.0.0.1:18100 im-message-store "$state/logs/im-message-store.log" || exit 1
-start im-tcp IM_BROKER_ID=gw-1 IM_WS_ORIGINS=127.0.0.1:18080,localhost:18080
-wait_ready http://127.0.0.1:19003 im-tcp "$state/logs/im-tcp.log" || exit 1
-start webchat IM_WEB_ADDR=127.0.0.1:18080
-
+# The secret is the one the binary keeps in the data folder (or IM_APP_SECRET).
+export IM_APP_SECRET=${IM_APP_SECRET:-$(cat "$IM_DATA_DIR/app-secret")} IM_REST_URL=$rest
 bin/imctl user import alice bob >/dev/null
+bin/imctl group create --id demo --name Demo --owner alice bob >/dev/null 2>&1 || true # exists after the first run
+admin=${IM_APP_ADMIN:-admin}; admin=${admin%%,*}
 cat <<INFO
 
-WhaleIM is running (Ctrl-C stops it; logs in $state/logs, data in the MariaDB database 'im').
-  web chat      http://127.0.0.1:18080           (log in with a user id and its userSign below)
-  REST API      http://127.0.0.1:18000/v1/...   OpenAPI http://127.0.0.1:18000/openapi.json
-  WebSocket     ws://127.0.0.1:19002/ws          TCP 127.0.0.1:19001
-  metrics       http://127.0.0.1:18000/metrics   http://127.0.0.1:18100/metrics   http://127.0.0.1:19003/metrics
-  app           id $IM_APP_ID, admin identifier 'admin', secret in $state/app-secret
+WhaleIM standalone is running (Ctrl-C stops it; log $state/logs/standalone.log, data in $IM_DATA_DIR).
+  web chat      http://127.0.0.1:18080      (log in with a user id and its userSign below)
+  REST API      $rest/v1/...      OpenAPI $rest/openapi.json
+  WebSocket     ws://127.0.0.1:19002/ws      TCP 127.0.0.1:19001
+  metrics       $rest/metrics   http://127.0.0.1:19003/metrics   http://127.0.0.1:18100/metrics
+  health        $rest/readyz    http://127.0.0.1:19003/readyz    http://127.0.0.1:18100/readyz
+  app           id $IM_APP_ID, admin identifier '$admin', secret in $IM_DATA_DIR/app-secret
+  demo          users alice and bob, group 'demo' (alice owner, bob member)
   userSign of alice (24h)  $(bin/imctl sign --expire 24h alice)
   userSign of bob (24h)    $(bin/imctl sign --expire 24h bob)
 
 Send a message from alice to bob (bob's devices get it live, or by sync later):
-  IM_APP_SECRET=\$(cat $state/app-secret) bin/imctl message send --from alice --to bob 'hello bob'
+  curl -s -H 'Content-Type: application/json' \\
+    "$rest/v1/message/send?appId=$IM_APP_ID&identifier=$admin&userSign=$(bin/imctl sign --expire 24h "$admin")" \\
+    -d '{"fromId":"alice","toId":"bob","messageBody":"hello bob"}'
+  or: IM_APP_SECRET=\$(cat $IM_DATA_DIR/app-secret) bin/imctl message send --from alice --to bob 'hello bob'
 INFO
 wait -n "${pids[@]}" || true
-log "a service stopped; see $state/logs"
+log "a process stopped; see $state/logs"
 exit 1

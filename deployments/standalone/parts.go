@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"github.com/whaleim/whaleim/im-common/inproc"
+	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/mysqldb"
+	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/sqlite"
+	"github.com/whaleim/whaleim/im-domain/domain"
+)
+
+// queue is what the three services need of the message queue together.
+type queue interface {
+	domain.Queue
+	mq.Caller
+}
+
+// parts are the infrastructure under the three services: embedded by
+// default, each the real service when its IM_* setting is given.
+type parts struct {
+	rdb     *redis.Client
+	db      *gorm.DB // nil with IM_MYSQL_DSN: the services open MariaDB themselves
+	queue   queue
+	closers []func()
+}
+
+// reachTimeout bounds reaching a real service at start: an unreachable
+// one stops the binary with a clear line instead of a hang.
+const reachTimeout = 10 * time.Second
+
+// connect builds every part; on error it releases what it built.
+func connect(ctx context.Context, getenv func(string) string, dir string, topo mq.Topology, dead string, log *slog.Logger) (_ *parts, err error) {
+	p := &parts{}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
+	if err := p.redis(ctx, getenv(envRedis), log); err != nil {
+		return nil, err
+	}
+	if err := p.database(ctx, getenv(envMySQL), dir, log); err != nil {
+		return nil, err
+	}
+	if err := p.broker(ctx, getenv(envRabbit), dir, topo, dead, log); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// close releases the parts in reverse order of their making.
+func (p *parts) close() {
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		p.closers[i]()
+	}
+	p.closers = nil
+}
+
+// redis starts miniredis on a loopback port (the services drive it
+// through their go-redis adapters, as a real Redis), or dials addr.
+func (p *parts) redis(ctx context.Context, addr string, log *slog.Logger) error {
+	if addr == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.Start(); err != nil {
+			return fmt.Errorf("embedded redis: %w", err)
+		}
+		p.closers = append(p.closers, m.Close)
+		addr = m.Addr()
+		log.Info("redis: embedded (miniredis)", "addr", addr)
+	} else {
+		log.Info("redis: "+envRedis, "addr", addr)
+	}
+	// IM_REDIS_PASSWORD and IM_REDIS_DB reach the services through their
+	// own configuration; this client is for the real one named by addr.
+	p.rdb = redis.NewClient(&redis.Options{Addr: addr})
+	p.closers = append(p.closers, func() { _ = p.rdb.Close() })
+	cctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	defer cancel()
+	if err := p.rdb.Ping(cctx).Err(); err != nil {
+		return fmt.Errorf("%s: redis at %s unreachable: %w", envRedis, addr, err)
+	}
+	return nil
+}
+
+// database opens the SQLite file of the data folder, or checks that the
+// MariaDB of dsn answers (the services then open it themselves).
+func (p *parts) database(ctx context.Context, dsn, dir string, log *slog.Logger) error {
+	if dsn != "" {
+		cctx, cancel := context.WithTimeout(ctx, reachTimeout)
+		defer cancel()
+		if err := mysqldb.EnsureDatabase(cctx, dsn); err != nil {
+			return fmt.Errorf("%s: MySQL unreachable: %w", envMySQL, err)
+		}
+		log.Info("database: " + envMySQL)
+		return nil
+	}
+	path := filepath.Join(dir, "whaleim.db")
+	db, err := sqlite.Open(ctx, path, 1)
+	if err != nil {
+		return fmt.Errorf("%s: %w", envDataDir, err)
+	}
+	p.db = db
+	p.closers = append(p.closers, func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	log.Info("database: embedded (SQLite)", "path", path)
+	return nil
+}
+
+// broker opens the in-process queue with its log in the data folder, or
+// dials RabbitMQ at url; either way topo is declared.
+func (p *parts) broker(ctx context.Context, url, dir string, topo mq.Topology, dead string, log *slog.Logger) error {
+	if url == "" {
+		b, err := inproc.Open(log, inproc.WithDataFolder(filepath.Join(dir, "queue")), inproc.WithDeadLetterExchange(dead))
+		if err != nil {
+			return fmt.Errorf("%s: %w", envDataDir, err)
+		}
+		p.closers = append(p.closers, func() {
+			if err := b.Close(); err != nil {
+				log.Error("queue close", "err", err)
+			}
+		})
+		p.queue = b
+		log.Info("queue: embedded (in-process, durable log)", "path", filepath.Join(dir, "queue"))
+		return p.queue.Declare(ctx, topo)
+	}
+	cctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	defer cancel()
+	conn, err := rabbit.Dial(cctx, url, topo, log, rabbit.WithName("whaleim-standalone"), rabbit.WithDeadLetterExchange(dead))
+	if err != nil {
+		return fmt.Errorf("%s: RabbitMQ unreachable: %w", envRabbit, err)
+	}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- conn.Run(runCtx) }()
+	ports := conn.Ports(0)
+	p.queue = ports
+	p.closers = append(p.closers, func() {
+		ports.Publisher.Close()
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("rabbitmq connection", "err", err)
+		}
+	})
+	log.Info("queue: " + envRabbit)
+	return nil
+}
