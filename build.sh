@@ -104,10 +104,13 @@ test_all() {
   e2e
 }
 
-# e2e: the three service binaries as real processes, driven by real clients.
+# e2e runs the suite against both targets with the same assertions: the
+# three service binaries (distributed) and the standalone binary.
 e2e() {
-  log "end-to-end suite"
+  log "end-to-end suite: distributed target"
   (cd deployments/e2e && go test -count=1 -tags e2e -timeout 20m -v ./...)
+  log "end-to-end suite: standalone target"
+  (cd deployments/e2e && IM_E2E_TARGET=standalone go test -count=1 -tags e2e -timeout 20m -v ./...)
 }
 
 fuzz() {

@@ -89,6 +89,7 @@ func (s *streamer) wait() ([]imclient.Ack, error) {
 // TestStoreKilledMidStream: kill -9 of the store while messages flow, then
 // a restart: every up-ACKed message ends up in MySQL exactly once.
 func TestStoreKilledMidStream(t *testing.T) {
+	distributedOnly(t, "kills the store process alone")
 	u := newUsers(t, "crash", 2)
 	a := connect(t, u[0], 0, false, device.Android)
 	const n = 300

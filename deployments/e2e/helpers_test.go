@@ -171,6 +171,9 @@ func send(t *testing.T, d *dev, m imclient.Message) imclient.Ack {
 // count runs a COUNT(*) query on the run's database.
 func count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
+	if standaloneTarget() {
+		return countSQLite(t, fmt.Sprintf(sql, args...))
+	}
 	rows, err := mysqlExec(cl.db, fmt.Sprintf(sql, args...))
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // requires that it reports deliveries and no lost, duplicate or
 // out-of-order message.
 func TestImbenchSmoke(t *testing.T) {
+	distributedOnly(t, "imbench drives RabbitMQ and samples the gateway and domain processes")
 	bin := filepath.Join(cl.bin, "imbench")
 	build := exec.Command("go", "build", "-o", bin, "github.com/whaleim/whaleim/deployments/imbench")
 	build.Dir = cl.root

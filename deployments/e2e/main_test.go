@@ -36,6 +36,7 @@ type cluster struct {
 	gateways       []*gatewayAddr
 	webAddr        string // where the web chat demo is served (webchat_test.go); the gateways accept its origin
 	storeEnv       []string
+	dataDir        string // the standalone binary's data folder (standalone target)
 	procs          map[string]*proc
 	redis          *proc
 	// defaults is a gateway with default settings, started on first use.
@@ -98,6 +99,9 @@ func start() (*cluster, error) {
 	c.secret = randHex(16)
 	c.db = "im_e2e_" + c.suffix
 	steps := []func() error{c.build, c.startRedis, c.createDB, c.createVhost, c.startServices}
+	if standaloneTarget() {
+		steps = []func() error{c.build, c.startStandalone}
+	}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return c, err
@@ -108,7 +112,11 @@ func start() (*cluster, error) {
 
 func (c *cluster) build() error {
 	t0 := time.Now()
-	for _, pkg := range []string{"im-tcp", "im-domain", "im-message-store", "im-sdk/go/cmd/imctl"} {
+	pkgs := []string{"im-tcp", "im-domain", "im-message-store", "im-sdk/go/cmd/imctl"}
+	if standaloneTarget() {
+		pkgs = []string{"deployments/standalone", "im-sdk/go/cmd/imctl"}
+	}
+	for _, pkg := range pkgs {
 		svc := filepath.Base(pkg)
 		cmd := exec.Command("go", "build", "-o", filepath.Join(c.bin, svc), "github.com/whaleim/whaleim/"+pkg)
 		cmd.Dir = c.root
@@ -272,10 +280,12 @@ func (c *cluster) stop() {
 	if c.redis != nil {
 		c.redis.kill()
 	}
-	_, _ = mysqlExec("", "DROP DATABASE IF EXISTS "+c.db)
-	_ = exec.Command("rabbitmqctl", "delete_vhost", "e2e_"+c.suffix).Run()
-	if err := deleteZKTree("/e2e_" + c.suffix); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: zookeeper cleanup:", err)
+	if !standaloneTarget() { // the standalone binary's data is in c.tmp
+		_, _ = mysqlExec("", "DROP DATABASE IF EXISTS "+c.db)
+		_ = exec.Command("rabbitmqctl", "delete_vhost", "e2e_"+c.suffix).Run()
+		if err := deleteZKTree("/e2e_" + c.suffix); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: zookeeper cleanup:", err)
+		}
 	}
 	if os.Getenv("E2E_KEEP") == "" {
 		_ = os.RemoveAll(c.tmp)

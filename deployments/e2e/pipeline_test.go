@@ -27,6 +27,7 @@ const pipelined = 1000
 // receiver exactly once (receivers answer with receive-ACKs, which must not
 // slow the senders down).
 func TestPipelinedSendAtDefaultRate(t *testing.T) {
+	distributedOnly(t, "starts a second gateway process with default settings")
 	g := cl.defaultGateway(t)
 	u := newUsers(t, "pipe", 4)
 	var wg sync.WaitGroup

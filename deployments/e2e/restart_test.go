@@ -17,6 +17,7 @@ import (
 // node, still held by the dead process's session), and the sessions of the
 // killed process are gone from Redis, so its users show offline at once.
 func TestGatewayKilledRestartsAtOnce(t *testing.T) {
+	distributedOnly(t, "kills one gateway process while the other serves")
 	u := newUsers(t, "gwkill", 3)
 	for i, user := range u[:2] {
 		connect(t, user, 1, i == 0, device.Android)

@@ -118,6 +118,7 @@ func restartGateways(t *testing.T) {
 // and the receiver's app restarts once on its file store, arrive exactly
 // once and in order on the receiver's SDK, and every send ends sent.
 func TestSDKExactlyOnceAcrossGatewayRestarts(t *testing.T) {
+	distributedOnly(t, "kills and restarts the gateway processes")
 	u := newUsers(t, "sdk", 3)
 	group := createGroup(t, u[0], u[1:])
 	store, err := whaleim.OpenFileStore(filepath.Join(t.TempDir(), "receiver.json"))

@@ -15,6 +15,7 @@ import (
 // TestChatOverTLS: a gateway with IM_TLS_CERT and IM_TLS_KEY serves TLS
 // clients on TCP and WSS, and they chat through the platform as usual.
 func TestChatOverTLS(t *testing.T) {
+	distributedOnly(t, "starts a TLS gateway process of its own")
 	files := tlstest.New(t)
 	g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort(), tls: files.ClientConfig("127.0.0.1")}
 	if err := cl.spawnGateway("gateway-tls", g, "IM_SEND_RATE=0", "IM_TLS_CERT="+files.CertFile, "IM_TLS_KEY="+files.KeyFile); err != nil {

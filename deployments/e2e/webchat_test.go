@@ -21,6 +21,7 @@ import (
 // (npm ci, the demo build, Debian's chromium); the screenshots are left in
 // test-results/webchat (or $WEBCHAT_SCREENSHOTS).
 func TestWebChatInChromium(t *testing.T) {
+	distributedOnly(t, "kills and restarts the gateway processes under the page")
 	web := webPrereqs(t)
 	bin := filepath.Join(cl.bin, "webchat")
 	build := exec.Command("go", "build", "-o", bin, "github.com/whaleim/whaleim/im-sdk/web/cmd/webchat")

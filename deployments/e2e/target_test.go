@@ -1,0 +1,76 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/whaleim/whaleim/im-common/sqlite"
+)
+
+// The suite runs against one of two targets, with the same assertions:
+//   - distributed (the default): the three service binaries, two gateways,
+//     on MariaDB, Redis, RabbitMQ and ZooKeeper;
+//   - standalone (IM_E2E_TARGET=standalone): the one-process binary on its
+//     embedded stand-ins, in a fresh data folder; both "gateways" of the
+//     suite are its one gateway.
+//
+// ./build.sh e2e runs both.
+func standaloneTarget() bool { return os.Getenv("IM_E2E_TARGET") == "standalone" }
+
+// distributedOnly ends a test that by nature needs several processes (it
+// kills or restarts one service, or starts another gateway) on the
+// standalone target, saying why.
+func distributedOnly(t *testing.T, reason string) {
+	t.Helper()
+	if standaloneTarget() {
+		t.Skip("distributed target only: " + reason)
+	}
+}
+
+// startStandalone starts the standalone binary in place of the services.
+func (c *cluster) startStandalone() error {
+	g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()}
+	domainAddr := freePort()
+	c.domainURL = "http://" + domainAddr
+	c.dataDir = filepath.Join(c.tmp, "data")
+	env := []string{"IM_DATA_DIR=" + c.dataDir, "IM_HTTP_ADDR=" + domainAddr, "IM_TCP_ADDR=" + g.tcp, "IM_WS_ADDR=" + g.ws,
+		"IM_GATEWAY_HTTP_ADDR=" + g.http, "IM_STORE_HTTP_ADDR=" + freePort(),
+		fmt.Sprintf("IM_APP_ID=%d", c.appID), "IM_APP_SECRET=" + c.secret,
+		"IM_SEND_RATE=0", "IM_WS_ORIGINS=" + c.webAddr, "IM_LOG_FORMAT=text", "IM_LOG_LEVEL=info"}
+	c.procs["standalone"] = c.mustEnv(c.spawn("standalone", filepath.Join(c.bin, "standalone"), env))
+	for _, base := range []string{c.domainURL, "http://" + g.http} {
+		if err := waitReady(base); err != nil {
+			return fmt.Errorf("standalone: %w", err)
+		}
+	}
+	c.gateways = []*gatewayAddr{g, g}
+	return nil
+}
+
+// standaloneDB is the standalone binary's SQLite file, opened beside it
+// (WAL: the reader does not block the binary), for count.
+var standaloneDB = sync.OnceValues(func() (*gorm.DB, error) {
+	return sqlite.Open(context.Background(), filepath.Join(cl.dataDir, "whaleim.db"), 1)
+})
+
+// countSQLite runs a COUNT(*) query on the standalone binary's database.
+func countSQLite(t *testing.T, query string) int {
+	t.Helper()
+	db, err := standaloneDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Raw(query).Scan(&n).Error; err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
