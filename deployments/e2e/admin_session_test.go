@@ -22,6 +22,7 @@ import (
 // rest and leaves no session; a segment broadcast reaches the online
 // device of its user.
 func TestAdminForceLogoutAcrossGateways(t *testing.T) {
+	distributedOnly(t, "counts connections per gateway process")
 	u := newUsers(t, "kick", 2)
 	first := connect(t, u[0], 0, false, device.IOS)
 	other := connect(t, u[0], 1, true, device.Web)

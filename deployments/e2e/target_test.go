@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"testing"
 
@@ -44,7 +45,9 @@ func (c *cluster) startStandalone() error {
 	env := []string{"IM_DATA_DIR=" + c.dataDir, "IM_HTTP_ADDR=" + domainAddr, "IM_TCP_ADDR=" + g.tcp, "IM_WS_ADDR=" + g.ws,
 		"IM_GATEWAY_HTTP_ADDR=" + g.http, "IM_STORE_HTTP_ADDR=" + freePort(),
 		fmt.Sprintf("IM_APP_ID=%d", c.appID), "IM_APP_SECRET=" + c.secret,
-		"IM_SEND_RATE=0", "IM_WS_ORIGINS=" + c.webAddr, "IM_LOG_FORMAT=text", "IM_LOG_LEVEL=info"}
+		"IM_SEND_RATE=0", "IM_WS_ORIGINS=" + c.webAddr, "IM_LOG_FORMAT=text", "IM_LOG_LEVEL=info",
+		// the distributed target's failed-sign budget: one per gateway process
+		"IM_AUTH_FAIL_LIMIT=40"}
 	c.procs["standalone"] = c.mustEnv(c.spawn("standalone", filepath.Join(c.bin, "standalone"), env))
 	for _, base := range []string{c.domainURL, "http://" + g.http} {
 		if err := waitReady(base); err != nil {
@@ -52,6 +55,21 @@ func (c *cluster) startStandalone() error {
 		}
 	}
 	c.gateways = []*gatewayAddr{g, g}
+	return c.embeddedRedis()
+}
+
+// embeddedRedis reads the address of the binary's in-process Redis from
+// its start-up log line, for the tests that look at sessions in Redis.
+func (c *cluster) embeddedRedis() error {
+	b, err := os.ReadFile(c.procs["standalone"].log)
+	if err != nil {
+		return err
+	}
+	m := regexp.MustCompile(`msg="redis: embedded \(miniredis\)" addr=(\S+)`).FindSubmatch(b)
+	if m == nil {
+		return fmt.Errorf("standalone: no embedded redis address in its log")
+	}
+	c.redisAddr = string(m[1])
 	return nil
 }
 

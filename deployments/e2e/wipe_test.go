@@ -17,7 +17,6 @@ import (
 // re-login for it; a fresh login afterwards must work again too. No seq may
 // be reused or go backwards, neither in the up-ACKs nor in MySQL.
 func TestRedisWipeMidStream(t *testing.T) {
-	distributedOnly(t, "flushes the real Redis the services share (the embedded one lives inside the binary)")
 	u := newUsers(t, "wipe", 2)
 	a := connect(t, u[0], 1, true, device.Web)
 	const n = 200
