@@ -16,3 +16,11 @@ wait_ready() {
   tail -n 30 "$3" >&2
   return 1
 }
+
+# stop_pids: stops the processes in the caller's pids array and waits for
+# them (the EXIT trap of the run scripts).
+stop_pids() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}

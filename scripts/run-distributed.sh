@@ -31,12 +31,7 @@ fi
 export IM_APP_SECRET=$secret IM_APP_ID=${IM_APP_ID:-10000}
 
 pids=()
-stop() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap stop EXIT
+trap stop_pids EXIT
 trap 'exit 0' INT TERM
 
 start() { # name [VAR=value...]: a service in its own session, no inherited descriptors

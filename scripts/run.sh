@@ -15,6 +15,7 @@ state=.run
 export IM_DATA_DIR=${IM_DATA_DIR:-$state/data}
 mkdir -p "$state/logs" "$IM_DATA_DIR"
 log() { printf '==> run: %s\n' "$*" >&2; }
+. scripts/ready.sh
 
 ./build.sh build
 
@@ -22,12 +23,7 @@ rest=http://127.0.0.1:18000
 export IM_APP_ID=${IM_APP_ID:-10000} IM_LOG_FORMAT=${IM_LOG_FORMAT:-text}
 export IM_WS_ORIGINS=${IM_WS_ORIGINS:-127.0.0.1:18080,localhost:18080}
 pids=()
-stop() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap stop EXIT
+trap stop_pids EXIT
 trap 'exit 0' INT TERM
 setsid bin/standalone </dev/null >"$state/logs/standalone.log" 2>&1 &
 pid=$!
