@@ -34,6 +34,7 @@ func TestRun_BadConfigurationNamesTheSetting(t *testing.T) {
 		{"store ops port in use", map[string]string{envStoreHTTP: busy.Addr().String()}, envStoreHTTP},
 		{"unreachable Redis", map[string]string{envRedis: closed}, envRedis},
 		{"unreachable MySQL", map[string]string{envMySQL: "root:@tcp(" + closed + ")/im"}, envMySQL},
+		{"unreachable RabbitMQ", map[string]string{envRabbit: "amqp://guest:guest@" + closed + "/"}, envRabbit},
 		{"a service's own bad setting", map[string]string{"IM_STORE_BATCH": "0"}, "IM_STORE_BATCH"},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"github.com/whaleim/whaleim/im-common/config"
 	"github.com/whaleim/whaleim/im-common/inproc"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/mysqldb"
@@ -40,14 +41,14 @@ type parts struct {
 const reachTimeout = 10 * time.Second
 
 // connect builds every part; on error it releases what it built.
-func connect(ctx context.Context, getenv func(string) string, dir string, topo mq.Topology, dead string, log *slog.Logger) (_ *parts, err error) {
+func connect(ctx context.Context, getenv func(string) string, dir string, redisCfg config.Redis, topo mq.Topology, dead string, log *slog.Logger) (_ *parts, err error) {
 	p := &parts{}
 	defer func() {
 		if err != nil {
 			p.close()
 		}
 	}()
-	if err := p.redis(ctx, getenv(envRedis), log); err != nil {
+	if err := p.redis(ctx, getenv(envRedis), redisCfg, log); err != nil {
 		return nil, err
 	}
 	if err := p.database(ctx, getenv(envMySQL), dir, log); err != nil {
@@ -69,7 +70,7 @@ func (p *parts) close() {
 
 // redis starts miniredis on a loopback port (the services drive it
 // through their go-redis adapters, as a real Redis), or dials addr.
-func (p *parts) redis(ctx context.Context, addr string, log *slog.Logger) error {
+func (p *parts) redis(ctx context.Context, addr string, cfg config.Redis, log *slog.Logger) error {
 	if addr == "" {
 		m := miniredis.NewMiniRedis()
 		if err := m.Start(); err != nil {
@@ -81,9 +82,11 @@ func (p *parts) redis(ctx context.Context, addr string, log *slog.Logger) error 
 	} else {
 		log.Info("redis: "+envRedis, "addr", addr)
 	}
-	// IM_REDIS_PASSWORD and IM_REDIS_DB reach the services through their
-	// own configuration; this client is for the real one named by addr.
-	p.rdb = redis.NewClient(&redis.Options{Addr: addr})
+	opts := &redis.Options{Addr: addr}
+	if addr == cfg.Addr { // the real one: IM_REDIS_PASSWORD and IM_REDIS_DB apply
+		opts.Password, opts.DB = cfg.Password, cfg.DB
+	}
+	p.rdb = redis.NewClient(opts)
 	p.closers = append(p.closers, func() { _ = p.rdb.Close() })
 	cctx, cancel := context.WithTimeout(ctx, reachTimeout)
 	defer cancel()

@@ -27,6 +27,7 @@ type standalone struct {
 	gateway gateway.Config
 	store   store.Config
 	rabbit  config.Rabbit // the queue's shards and type, whichever queue it is
+	redis   config.Redis
 	log     *slog.Logger
 }
 
@@ -48,6 +49,7 @@ func load(getenv func(string) string, logOut io.Writer) (*standalone, error) {
 	}
 	e := config.NewEnv(genv)
 	rc, zc, lc := config.LoadRabbit(e), config.LoadZooKeeper(e), config.LoadLog(e)
+	s.redis = config.LoadRedis(e)
 	s.gateway, s.rabbit = gateway.LoadConfig(e, rc, zc), rc
 	if err := e.Err(); err != nil {
 		return nil, oneLine(err)
@@ -70,7 +72,7 @@ func (s *standalone) serve(ctx context.Context) error {
 	storeTopo, dead := store.Topology(s.store)
 	topo := mq.UplinkTopology(s.rabbit.UplinkShards, s.rabbit.QueueType).
 		Merge(mq.DownlinkTopology(s.gateway.BrokerID)).Merge(storeTopo)
-	p, err := connect(ctx, s.getenv, s.dir, topo, dead, s.log)
+	p, err := connect(ctx, s.getenv, s.dir, s.redis, topo, dead, s.log)
 	if err != nil {
 		return err
 	}
