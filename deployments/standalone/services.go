@@ -96,7 +96,7 @@ func (s *standalone) serve(ctx context.Context) error {
 		return store.Run(ctx, s.store, store.Deps{DB: p.db, Queue: p.queue, Log: s.log.With("service", "im-message-store")})
 	})
 	service("gateway", func(ctx context.Context) error {
-		return gateway.Run(ctx, s.gateway, gateway.Deps{Sessions: redisdb.NewSessions(p.rdb), Apps: redisdb.NewApps(p.rdb),
+		return gateway.Run(ctx, s.gateway, gateway.Deps{Sessions: redisdb.NewSessions(p.rdb, s.gateway.SessionTTL), Apps: redisdb.NewApps(p.rdb),
 			Queue: p.queue, Registry: reg, Checks: s.checks(p), Log: s.log.With("service", "im-tcp")})
 	})
 	s.log.Info("standalone started", "data", s.dir, "rest", s.domain.HTTPAddr, "tcp", s.gateway.TCPAddr,
