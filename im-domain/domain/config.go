@@ -45,7 +45,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // IM_SHUTDOWN_TIMEOUT, default 10s
 	// UplinkWait is how long a shard consumer waits for more deliveries
 	// once one arrived (IM_UPLINK_CONSUME_WAIT, default 2ms); UplinkCycles how
-	// many uplink cycles run at once (IM_UPLINK_CYCLES, default 4); see
+	// many uplink cycles run at once (IM_UPLINK_CYCLES, default 16); see
 	// mqapi.Options.
 	UplinkWait   time.Duration
 	UplinkCycles int

@@ -19,7 +19,10 @@ type Options struct {
 	Consume mq.BatchOptions
 	// Cycles is how many cycles may run at once (different shards' batches;
 	// a shard has one batch in flight, so order holds). More overlap the
-	// waits on Redis and the broker; fewer fill each cycle more.
+	// waits on Redis, MySQL and the broker; fewer fill each cycle more.
+	// Measured with imbench (64 shards, 1:1 at 4,000/s, 200-member group at
+	// 250/s): 4 used the least CPU per message but saturated at both; 16
+	// sustained both with the lowest latency, at the CPU of 64.
 	Cycles int
 	// MaxCycle bounds the uplinks of one cycle.
 	MaxCycle int
@@ -29,7 +32,7 @@ type Options struct {
 const (
 	DefaultMaxBatch = 256
 	DefaultMaxWait  = 2 * time.Millisecond
-	DefaultCycles   = 4
+	DefaultCycles   = 16
 	DefaultMaxCycle = 4096
 )
 
