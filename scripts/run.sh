@@ -3,7 +3,7 @@
 # builds and starts the standalone binary (gateway, domain and store in one
 # process, on embedded Redis, SQLite and an in-process durable queue: only
 # Go is needed) with its data in .run/data (kept across runs: users, groups,
-# messages) and the web chat demo next to it; creates the demo users alice
+# messages), serving the web chat demo on :18080; creates the demo users alice
 # and bob and the group "demo"; and prints the URLs, the admin identifier,
 # userSigns and a curl that sends a message. IM_* variables given are passed
 # on (IM_REDIS_ADDR, IM_MYSQL_DSN, IM_RABBIT_URL switch a part to the real
@@ -21,7 +21,6 @@ log() { printf '==> run: %s\n' "$*" >&2; }
 
 rest=http://127.0.0.1:18000
 export IM_APP_ID=${IM_APP_ID:-10000} IM_LOG_FORMAT=${IM_LOG_FORMAT:-text}
-export IM_WS_ORIGINS=${IM_WS_ORIGINS:-127.0.0.1:18080,localhost:18080}
 pids=()
 trap stop_pids EXIT
 trap 'exit 0' INT TERM
@@ -37,8 +36,6 @@ for ((i = 0; ; i++)); do
   fi
   sleep 0.25
 done
-IM_WEB_ADDR=127.0.0.1:18080 IM_DOMAIN_URL=$rest setsid bin/webchat </dev/null >"$state/logs/webchat.log" 2>&1 &
-pids+=($!)
 
 # The secret is the one the binary keeps in the data folder (or IM_APP_SECRET).
 export IM_APP_SECRET=${IM_APP_SECRET:-$(cat "$IM_DATA_DIR/app-secret")} IM_REST_URL=$rest

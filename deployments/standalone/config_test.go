@@ -32,6 +32,7 @@ func TestRun_BadConfigurationNamesTheSetting(t *testing.T) {
 		{"REST port in use", map[string]string{"IM_HTTP_ADDR": busy.Addr().String()}, "IM_HTTP_ADDR"},
 		{"TCP port in use", map[string]string{"IM_TCP_ADDR": busy.Addr().String()}, "IM_TCP_ADDR"},
 		{"store ops port in use", map[string]string{envStoreHTTP: busy.Addr().String()}, envStoreHTTP},
+		{"web demo port in use", map[string]string{envWeb: busy.Addr().String()}, envWeb},
 		{"unreachable Redis", map[string]string{envRedis: closed}, envRedis},
 		{"unreachable MySQL", map[string]string{envMySQL: "root:@tcp(" + closed + ")/im"}, envMySQL},
 		{"unreachable RabbitMQ", map[string]string{envRabbit: "amqp://guest:guest@" + closed + "/"}, envRabbit},
@@ -40,7 +41,7 @@ func TestRun_BadConfigurationNamesTheSetting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{envDataDir: t.TempDir(), "IM_HTTP_ADDR": "127.0.0.1:0", "IM_TCP_ADDR": "127.0.0.1:0",
-				"IM_WS_ADDR": "127.0.0.1:0", envGatewayHTTP: "127.0.0.1:0", envStoreHTTP: "127.0.0.1:0"}
+				"IM_WS_ADDR": "127.0.0.1:0", envGatewayHTTP: "127.0.0.1:0", envStoreHTTP: "127.0.0.1:0", envWeb: "off"}
 			for k, v := range tt.env {
 				env[k] = v
 			}

@@ -8,6 +8,7 @@ require (
 	github.com/whaleim/whaleim/im-common v0.0.0
 	github.com/whaleim/whaleim/im-domain v0.0.0
 	github.com/whaleim/whaleim/im-message-store v0.0.0
+	github.com/whaleim/whaleim/im-sdk/web v0.0.0
 	github.com/whaleim/whaleim/im-tcp v0.0.0
 	golang.org/x/sync v0.24.0
 	gorm.io/gorm v1.31.2
@@ -52,5 +53,6 @@ replace (
 	github.com/whaleim/whaleim/im-common => ../../im-common
 	github.com/whaleim/whaleim/im-domain => ../../im-domain
 	github.com/whaleim/whaleim/im-message-store => ../../im-message-store
+	github.com/whaleim/whaleim/im-sdk/web => ../../im-sdk/web
 	github.com/whaleim/whaleim/im-tcp => ../../im-tcp
 )

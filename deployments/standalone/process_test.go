@@ -28,11 +28,11 @@ const testApp = 10000
 
 // instance is the standalone binary as a process on one data folder.
 type instance struct {
-	bin, dir           string
-	rest, tcp, ws, ops string
-	cmd                *exec.Cmd
-	logs               *bytes.Buffer
-	secret             string
+	bin, dir                string
+	rest, tcp, ws, ops, web string
+	cmd                     *exec.Cmd
+	logs                    *bytes.Buffer
+	secret                  string
 }
 
 // newInstance builds the binary once per test and picks its addresses.
@@ -43,7 +43,7 @@ func newInstance(t *testing.T) *instance {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	return &instance{bin: bin, dir: filepath.Join(t.TempDir(), "data"),
-		rest: freeAddr(t), tcp: freeAddr(t), ws: freeAddr(t), ops: freeAddr(t)}
+		rest: freeAddr(t), tcp: freeAddr(t), ws: freeAddr(t), ops: freeAddr(t), web: freeAddr(t)}
 }
 
 // start runs the binary and waits until the REST API and the gateway are
@@ -53,7 +53,7 @@ func (in *instance) start(t *testing.T) {
 	in.logs = &bytes.Buffer{}
 	in.cmd = exec.Command(in.bin)
 	in.cmd.Env = append(os.Environ(), envDataDir+"="+in.dir, "IM_HTTP_ADDR="+in.rest, "IM_TCP_ADDR="+in.tcp,
-		"IM_WS_ADDR="+in.ws, envGatewayHTTP+"="+in.ops, envStoreHTTP+"="+freeAddr(t), "IM_LOG_FORMAT=text")
+		"IM_WS_ADDR="+in.ws, envGatewayHTTP+"="+in.ops, envStoreHTTP+"="+freeAddr(t), envWeb+"="+in.web, "IM_LOG_FORMAT=text")
 	in.cmd.Stdout, in.cmd.Stderr = in.logs, in.logs
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ type standalone struct {
 	store   store.Config
 	rabbit  config.Rabbit // the queue's shards and type, whichever queue it is
 	redis   config.Redis
+	web     string // the web demo's address, "" when off
 	log     *slog.Logger
 }
 
@@ -43,7 +44,7 @@ func load(getenv func(string) string, logOut io.Writer) (*standalone, error) {
 		return nil, err
 	}
 	denv, genv, senv := views(getenv, secret)
-	s := &standalone{getenv: getenv, dir: dir}
+	s := &standalone{getenv: getenv, dir: dir, web: webAddr(getenv)}
 	if s.domain, err = domain.Load(denv); err != nil {
 		return nil, oneLine(err)
 	}
@@ -58,7 +59,7 @@ func load(getenv func(string) string, logOut io.Writer) (*standalone, error) {
 		return nil, oneLine(err)
 	}
 	err = checkFree([]listenAddr{{"IM_HTTP_ADDR", s.domain.HTTPAddr}, {"IM_TCP_ADDR", s.gateway.TCPAddr},
-		{"IM_WS_ADDR", s.gateway.WSAddr}, {envGatewayHTTP, s.gateway.HTTPAddr}, {envStoreHTTP, s.store.HTTPAddr}})
+		{"IM_WS_ADDR", s.gateway.WSAddr}, {envGatewayHTTP, s.gateway.HTTPAddr}, {envStoreHTTP, s.store.HTTPAddr}, {envWeb, s.web}})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,11 @@ func (s *standalone) serve(ctx context.Context) error {
 		return gateway.Run(ctx, s.gateway, gateway.Deps{Sessions: redisdb.NewSessions(p.rdb, s.gateway.SessionTTL), Apps: redisdb.NewApps(p.rdb),
 			Queue: p.queue, Registry: reg, Checks: s.checks(p), Log: s.log.With("service", "im-tcp")})
 	})
-	s.log.Info("standalone started", "data", s.dir, "rest", s.domain.HTTPAddr, "tcp", s.gateway.TCPAddr,
+	if s.web != "" {
+		site := webSite(s.domain.AppID, s.domain.HTTPAddr)
+		service("web", func(ctx context.Context) error { return serveWeb(ctx, s.web, site) })
+	}
+	s.log.Info("standalone started", "web", s.web, "data", s.dir, "rest", s.domain.HTTPAddr, "tcp", s.gateway.TCPAddr,
 		"ws", s.gateway.WSAddr+s.gateway.WSPath, "app", s.domain.AppID)
 	err = g.Wait()
 	s.log.Info("standalone stopped", "err", err)

@@ -30,8 +30,8 @@ const (
 
 // views gives each service its view of the environment: one IM_HTTP_ADDR
 // each (the domain keeps the name, the REST API being the one users call),
-// a broker id for the gateway, and the app secret kept in the data folder
-// when none is set.
+// a broker id for the gateway, the web demo's origin for its WebSocket
+// check, and the app secret kept in the data folder when none is set.
 func views(getenv func(string) string, secret string) (domainEnv, gatewayEnv, storeEnv func(string) string) {
 	with := func(over map[string]string) func(string) string {
 		return func(k string) string {
@@ -47,6 +47,7 @@ func views(getenv func(string) string, secret string) (domainEnv, gatewayEnv, st
 		"IM_HTTP_ADDR":  cmp.Or(getenv(envGatewayHTTP), "127.0.0.1:19003"),
 		"IM_BROKER_ID":  cmp.Or(getenv("IM_BROKER_ID"), "standalone"),
 		"IM_APP_SECRET": common["IM_APP_SECRET"],
+		"IM_WS_ORIGINS": cmp.Or(getenv("IM_WS_ORIGINS"), webOrigins(webAddr(getenv))),
 	})
 	storeEnv = with(map[string]string{"IM_HTTP_ADDR": cmp.Or(getenv(envStoreHTTP), "127.0.0.1:18100")})
 	return domainEnv, gatewayEnv, storeEnv

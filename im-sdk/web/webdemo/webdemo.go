@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 )
 
 // dist holds the built demo; in a checkout where `./build.sh web` never ran
@@ -50,5 +52,18 @@ func Handler(cfg Config) http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		static.ServeHTTP(w, r)
 	})
+	return mux
+}
+
+// Site is the demo at / with /v1/ forwarded to the REST API at api, so the
+// page and the API share one origin (the API sends no CORS headers). The
+// standalone binary and cmd/webchat serve it.
+func Site(cfg Config, api *url.URL) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(api)
+		r.SetXForwarded()
+	}})
+	mux.Handle("/", Handler(cfg))
 	return mux
 }

@@ -1,7 +1,7 @@
 // Command webchat serves the web chat demo and forwards /v1/ to the REST
 // API, so the page and the API share one origin (the domain API sends no
-// CORS headers). Until the standalone binary mounts webdemo.Handler itself,
-// `./build.sh run` and the browser test run this next to the services.
+// CORS headers), for the distributed platform (./build.sh run-distributed
+// and the browser test); the standalone binary serves the same site itself.
 //
 // Settings: IM_WEB_ADDR (listen, default 127.0.0.1:18080), IM_DOMAIN_URL
 // (REST API, default http://127.0.0.1:18000), IM_APP_ID (default 10000).
@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
@@ -72,13 +71,7 @@ func or(s, def string) string {
 
 // handler mounts the demo at / and the REST proxy at /v1/.
 func handler(cfg config) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(cfg.domain)
-		r.SetXForwarded()
-	}})
-	mux.Handle("/", webdemo.Handler(webdemo.Config{AppID: cfg.appID}))
-	return mux
+	return webdemo.Site(webdemo.Config{AppID: cfg.appID}, cfg.domain)
 }
 
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
