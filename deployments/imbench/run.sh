@@ -10,7 +10,8 @@
 # Usage: deployments/imbench/run.sh [imbench flags...]   (e.g. -pair-rates 500,1000 -step 5s)
 # IMBENCH_OUT: results folder (default bench-results/<UTC time>); IMBENCH_SVC_BIN: folder of the
 # three service binaries to measure (default ./bin, e.g. those of an older commit for a before/after);
-# IMBENCH_NO_BUILD=1 skips ./build.sh build.
+# IMBENCH_NO_BUILD=1 skips ./build.sh build; IMBENCH_PROFILE_AT=<seconds> (with IM_PPROF=true)
+# writes 10 s CPU profiles of the three services, taken that long after imbench starts, to $IMBENCH_OUT/profiles.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -84,6 +85,14 @@ wait_ready "http://$gw_http" im-tcp "$out/logs/im-tcp.log"
   echo "$(go version); RabbitMQ $(rabbitmqctl version 2>/dev/null); $(mysqld --version 2>/dev/null || mariadbd --version); $(redis-server --version | cut -d' ' -f1-3)"
 } | tee "$out/versions.txt"
 
+if [ "${IMBENCH_PROFILE_AT:-}" ]; then # needs IM_PPROF=true: 10 s CPU profiles of the services
+  mkdir -p "$out/profiles"
+  ( sleep "$IMBENCH_PROFILE_AT"
+    for s in im-domain=$domain_addr im-message-store=$store_addr im-tcp=$gw_http; do
+      curl -fsS -o "$out/profiles/${s%%=*}.cpu" "http://${s#*=}/debug/pprof/profile?seconds=10" &
+    done
+    wait ) </dev/null >/dev/null 2>&1 &
+fi
 log "running imbench $*"
 set +e
 ./bin/imbench -rest "http://$domain_addr" -tcp "$gw_tcp" -ws "ws://$gw_ws/ws" -app-id "$app_id" -secret "$secret" \
@@ -92,5 +101,9 @@ set +e
   "$@" 2>&1 | tee "$out/imbench.txt"
 rc=${PIPESTATUS[0]}
 set -e
+mkdir -p "$out/metrics" # the services' counters and histograms after the run, for batch sizes
+for s in im-domain=$domain_addr im-message-store=$store_addr im-tcp=$gw_http; do
+  curl -fsS -o "$out/metrics/${s%%=*}.prom" "http://${s#*=}/metrics" || true
+done
 log "imbench exit $rc; results in $out"
 exit "$rc"

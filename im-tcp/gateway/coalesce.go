@@ -51,10 +51,13 @@ type coalescer struct {
 	wg      sync.WaitGroup // running flushers
 }
 
-// shardQueue is the uplinks of one shard waiting to be published.
+// shardQueue is the uplinks of one lane waiting to be published: a lane
+// is one shard, or for a spread coalescer every shard in turn.
 type shardQueue struct {
 	c        *coalescer
-	key      string
+	key      string   // the routing key of a one-shard lane
+	keys     []string // a spread lane's routing keys, one batch to each in turn
+	next     int      // the next of keys; only the flusher touches it
 	mu       sync.Mutex
 	items    []pendingUplink
 	bytes    int
@@ -64,22 +67,44 @@ type shardQueue struct {
 	room     chan struct{} // closed when items leave the queue; nil when nobody waits
 }
 
-// newCoalescer returns a coalescer of the uplinks of one kind ("send" or
-// "control": the metrics label).
+// newCoalescer returns a coalescer of the uplinks of one kind ("send":
+// the metrics label) with one lane per shard, so a shard's uplinks keep
+// their order.
 func newCoalescer(pub Publisher, shards int, lim batchLimits, kind string, m *metrics, log *slog.Logger) *coalescer {
-	c := &coalescer{pub: pub, lim: lim, metrics: m, log: log,
-		size: m.batchSize.WithLabelValues(kind), lingers: m.linger.WithLabelValues(kind)}
+	c := newLanes(pub, lim, kind, m, log)
 	for i := range shards {
 		c.shards = append(c.shards, &shardQueue{c: c, key: mq.UplinkKey(i), wake: make(chan struct{}, 1)})
 	}
 	return c
 }
 
+// newSpreadCoalescer returns a coalescer of uplinks whose order does not
+// matter ("control": receive-ACKs and reads, applied as forward-only
+// cursors): one lane for the whole gateway, each batch published to the
+// next of the shards in turn. Per shard, a lane of its own would carry one
+// uplink per broker message below a few thousand per second; one lane fills
+// each batch with all of them, and the turns spread the domain's work over
+// every shard consumer (and domain node).
+func newSpreadCoalescer(pub Publisher, shards int, lim batchLimits, kind string, m *metrics, log *slog.Logger) *coalescer {
+	c := newLanes(pub, lim, kind, m, log)
+	s := &shardQueue{c: c, key: "every shard", wake: make(chan struct{}, 1)}
+	for i := range shards {
+		s.keys = append(s.keys, mq.UplinkKey(i))
+	}
+	c.shards = []*shardQueue{s}
+	return c
+}
+
+func newLanes(pub Publisher, lim batchLimits, kind string, m *metrics, log *slog.Logger) *coalescer {
+	return &coalescer{pub: pub, lim: lim, metrics: m, log: log,
+		size: m.batchSize.WithLabelValues(kind), lingers: m.linger.WithLabelValues(kind)}
+}
+
 // add queues up for shard. It waits while the shard's queue is full (the
 // broker is slower than the readers), until ctx ends or the publish timeout
 // passed; fail is called later if the batch of up cannot be published.
 func (c *coalescer) add(ctx context.Context, shard int, up mq.Uplink, fail func(error)) error {
-	s := c.shards[shard]
+	s := c.shards[shard%len(c.shards)]
 	var deadline *time.Timer // only a reader that has to wait pays for a timer
 	for {
 		room, err := s.push(pendingUplink{up: up, at: time.Now(), fail: fail})
@@ -212,7 +237,7 @@ func (s *shardQueue) publish(batch []pendingUplink) {
 		return
 	}
 	m.batchFailures.Inc()
-	s.c.log.Warn("uplink batch not published; its uplinks are refused as retryable", "key", s.key, "uplinks", len(batch), "err", err)
+	s.c.log.Warn("uplink batch not published; its uplinks are refused as retryable", "lane", s.key, "uplinks", len(batch), "err", err)
 	for _, p := range batch {
 		p.fail(err)
 	}
@@ -226,7 +251,12 @@ func (s *shardQueue) send(batch []pendingUplink) error {
 	body := mq.AppendUplinks(nil, ups)
 	ctx, cancel := context.WithTimeout(context.Background(), s.c.lim.timeout)
 	defer cancel()
-	return s.c.pub.Publish(ctx, mq.ExchangeUplink, s.key, body)
+	key := s.key
+	if len(s.keys) > 0 {
+		key = s.keys[s.next%len(s.keys)]
+		s.next++
+	}
+	return s.c.pub.Publish(ctx, mq.ExchangeUplink, key, body)
 }
 
 // close flushes what is queued, without lingering, and waits until every

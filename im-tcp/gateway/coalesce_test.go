@@ -260,3 +260,34 @@ func TestControlUplinksCoalescedApart(t *testing.T) {
 		t.Fatalf("%d publishes: %v", len(pub.all()), ups)
 	}
 }
+
+// TestSpreadCoalescerFillsOneLaneAndTakesTurns: control uplinks of every
+// shard share one batch, and the batches go to the shards in turn.
+func TestSpreadCoalescerFillsOneLaneAndTakesTurns(t *testing.T) {
+	pub := &fakePublisher{}
+	lim := batchLimits{linger: time.Hour, maxBatch: 4, maxBytes: 1 << 20, maxQueue: 64, timeout: 5 * time.Second}
+	c := newSpreadCoalescer(pub, 3, lim, "control", newMetrics(), slog.New(slog.DiscardHandler))
+	var f failures
+	for i := range 16 {
+		id := fmt.Sprint("m", i)
+		if err := c.add(t.Context(), i%3, testUplink(id), f.of(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testwait.Until(t, 5*time.Second, "published", func() bool { return len(pub.all()) == 4 })
+	if got := batchSizes(t, pub); fmt.Sprint(got) != "[4 4 4 4]" {
+		t.Errorf("batch sizes %v, want one lane of full batches", got)
+	}
+	var keys []string
+	for _, p := range pub.all() {
+		keys = append(keys, p.key)
+	}
+	want := []string{mq.UplinkKey(0), mq.UplinkKey(1), mq.UplinkKey(2), mq.UplinkKey(0)}
+	if fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("routing keys %v, want %v", keys, want)
+	}
+	c.close()
+	if f.len() != 0 {
+		t.Errorf("%d uplinks failed", f.len())
+	}
+}

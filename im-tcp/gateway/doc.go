@@ -31,10 +31,13 @@
 // # Uplink batches
 //
 // Routed uplinks are not published one by one: the coalescer collects each
-// shard's uplinks for a linger (1 ms) or up to a batch size and publishes
-// them as one mq.UplinkBatch, persistent, mandatory and confirmed. Each
-// shard publishes its batches one after the other, so order holds per
-// connection and per shard; the read loop never waits for a confirm. A
+// shard's sends and recalls for a linger (1 ms) or up to a batch size and
+// publishes them as one mq.UplinkBatch, transient (see queuePublisher),
+// mandatory and confirmed. Each shard publishes its batches one after the
+// other, so order holds per connection and per shard; the read loop never
+// waits for a confirm. Receive-ACKs and reads, whose order does not matter,
+// share one lane for the whole gateway that lingers longer
+// (IM_UPLINK_CONTROL_LINGER) and goes to the shards in turn. A
 // batch that is nacked, returned or not confirmed in time answers every
 // uplink in it with a retryable refusal (Unavailable or Timeout).
 //

@@ -88,7 +88,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log: log, metrics: m, hub: newHub(),
 		limiter: newLimiter(cfg.SendRate, cfg.SendBurst), control: newLimiter(cfg.ControlRate, cfg.ControlBurst),
 		uplinks:  newCoalescer(deps.Publisher, cfg.UplinkShards, uplinkLimits(cfg, cfg.UplinkLinger), "send", m, log),
-		controls: newCoalescer(deps.Publisher, cfg.UplinkShards, uplinkLimits(cfg, cfg.UplinkControlLinger), "control", m, log),
+		controls: newSpreadCoalescer(deps.Publisher, cfg.UplinkShards, uplinkLimits(cfg, cfg.UplinkControlLinger), "control", m, log),
 		readers:  &readerPool{lim: cfg.Limits}, guard: newGuard(cfg, log),
 	}, nil
 }

@@ -61,8 +61,9 @@ type Users interface {
 	CanLogin(ctx context.Context, appID uint32, userID string) error
 }
 
-// Publisher publishes one persistent message and returns once the broker
-// confirmed it. It must fail (not drop) when the message is unroutable.
+// Publisher publishes one message and returns once the broker confirmed it
+// (the message is queued; it need not survive a broker restart, see
+// queuePublisher). It must fail (not drop) when the message is unroutable.
 type Publisher interface {
 	Publish(ctx context.Context, exchange, key string, body []byte) error
 }

@@ -42,12 +42,19 @@ func (d Deps) withQueue(cfg Config) Deps {
 	return d
 }
 
-// queuePublisher publishes persistent JSON messages with confirms: nil
-// means the queue stored the message.
+// queuePublisher publishes transient messages with confirms: nil means the
+// queue holds the message. Nothing the gateway publishes has to outlive a
+// broker restart: an uplink lost with the broker was never up-ACKed (the
+// domain up-ACKs after the store record is durable), so the client sends it
+// again; a lost receive-ACK or read is covered by the next one (cursors
+// move forward only); a kick goes to a gateway's downlink queue, which is
+// not durable anyway. So the
+// uplink shard queues cost no disk write per batch (on classic queues;
+// quorum queues keep every message).
 type queuePublisher struct{ q mq.Publisher }
 
 func (p queuePublisher) Publish(ctx context.Context, exchange, key string, body []byte) error {
-	return p.q.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json", Persistent: true})
+	return p.q.Publish(ctx, exchange, key, mq.Publishing{Body: body, ContentType: "application/json"})
 }
 
 // queueSubscriber consumes one queue in batches of what is waiting, up to

@@ -68,11 +68,17 @@ func (b *Batch) Len() int { return len(b.sends) + len(b.others) }
 func (b *Batch) Run(ctx context.Context) error {
 	b.s.d.Observer.Batch(BatchUplinks, b.Len())
 	var o outbox
-	defer b.s.flush(ctx, &o)
+	settle := func() {}
+	defer func() {
+		b.s.flush(ctx, &o)
+		settle()
+	}()
 	if len(b.sends) > 0 {
-		if _, err := b.s.sendAll(ctx, &o, b.sends); err != nil {
+		_, done, err := b.s.sendAll(ctx, &o, b.sends)
+		if err != nil {
 			return err
 		}
+		settle = done
 	}
 	for _, op := range b.others {
 		err := op.run(ctx, &o)

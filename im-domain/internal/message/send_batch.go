@@ -73,27 +73,49 @@ func filter(jobs []*job, steps ...step) []*job {
 }
 
 // sendAll runs the send pipeline on a batch, every stage once for all its
-// messages: validate; claim (one Redis round trip); the MySQL guard (one
-// query); checks (caches); seqs (one round trip); assigned entries and
-// recent identities (one round trip each, concurrently); ONE confirmed
-// store publish; done entries (one round trip); then the answers and the
-// fan-out go to o in batch order. A transient failure returns an error:
-// nothing was answered, the claims are given up, the caller retries.
-func (s *Service) sendAll(ctx context.Context, o *outbox, ins []Send) ([]*job, error) {
+// messages: validate; claim (one Redis round trip) and, at the same time,
+// the MySQL guard (one query); checks (caches); seqs (one round trip);
+// assigned entries and recent identities (one round trip each,
+// concurrently); ONE confirmed store publish; then the answers and the
+// fan-out go to o in batch order, while the done entries are saved (one
+// round trip): the returned settle waits for that save. A transient failure
+// returns an error: nothing was answered, the claims are given up, the
+// caller retries.
+func (s *Service) sendAll(ctx context.Context, o *outbox, ins []Send) (jobs []*job, settle func(), err error) {
 	jobs, live := s.prepare(ins)
-	err := s.timed(StageDedup, func() error { return s.claimAll(ctx, live) })
+	stored, err := s.claimAndGuard(ctx, live)
 	if err == nil {
-		err = s.admitAll(ctx, filter(live, stepAdmit))
+		err = s.admitAll(ctx, filter(live, stepAdmit), stored)
 	}
 	if err == nil {
 		err = s.persistAll(ctx, live)
 	}
 	if err != nil {
 		s.abandon(ctx, live)
-		return nil, err
+		return nil, nil, err
 	}
+	settle = s.saveDone(ctx, live)
 	s.answer(ctx, o, jobs)
-	return jobs, nil
+	return jobs, settle, nil
+}
+
+// claimAndGuard claims the live jobs' keys and, concurrently, asks MySQL
+// which of them it already has (the final guard, for a Redis entry that
+// expired or was flushed): two round trips in the time of one.
+func (s *Service) claimAndGuard(ctx context.Context, live []*job) (map[SenderKey]mq.Message, error) {
+	if len(live) == 0 {
+		return nil, nil
+	}
+	var stored map[SenderKey]mq.Message
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.timed(StageDedup, func() error { return s.claimAll(gctx, live) }) })
+	g.Go(func() error {
+		return s.timed(StageGuard, func() (err error) {
+			stored, err = s.d.Store.StoredAll(gctx, keysOf(live))
+			return err
+		})
+	})
+	return stored, g.Wait()
 }
 
 // prepare validates every send and links duplicates within the batch to
@@ -118,15 +140,13 @@ func (s *Service) prepare(ins []Send) (jobs, live []*job) {
 	return jobs, live
 }
 
-// admitAll runs the final dedup guard and the checks, then assigns seqs
-// and keys to the admitted jobs.
-func (s *Service) admitAll(ctx context.Context, jobs []*job) error {
+// admitAll applies the final dedup guard's answer and the checks, then
+// assigns seqs and keys to the admitted jobs.
+func (s *Service) admitAll(ctx context.Context, jobs []*job, stored map[SenderKey]mq.Message) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if err := s.timed(StageGuard, func() error { return s.storedGuard(ctx, jobs) }); err != nil {
-		return err
-	}
+	s.storedGuard(jobs, stored)
 	if err := s.timed(StageChecks, func() error { return s.checkAll(ctx, filter(jobs, stepAdmit)) }); err != nil {
 		return err
 	}
@@ -135,18 +155,13 @@ func (s *Service) admitAll(ctx context.Context, jobs []*job) error {
 
 // storedGuard answers the jobs whose message MySQL already has (the Redis
 // entry expired or was flushed) with the stored seq, key and time.
-func (s *Service) storedGuard(ctx context.Context, jobs []*job) error {
-	stored, err := s.d.Store.StoredAll(ctx, keysOf(jobs))
-	if err != nil {
-		return err
-	}
+func (s *Service) storedGuard(jobs []*job, stored map[SenderKey]mq.Message) {
 	for _, j := range jobs {
 		if m, ok := stored[j.key]; ok {
 			j.e = Entry{State: Done, At: s.now().UnixMilli(), Seq: m.Seq, Key: m.MessageKey, Time: m.Time}
 			j.step = stepAnswer
 		}
 	}
-	return nil
 }
 
 // checkAll applies the send rules and the app's before-callback; refused
@@ -238,19 +253,29 @@ func (s *Service) assignAll(ctx context.Context, jobs []*job) error {
 }
 
 // persistAll makes the admitted and taken-over jobs durable: their
-// assigned entries and recent identities, then one confirmed store publish,
-// then their done entries (with those the MySQL guard found).
+// assigned entries and recent identities, then one confirmed store publish.
 func (s *Service) persistAll(ctx context.Context, live []*job) error {
 	ps := filter(live, stepAdmit, stepPersist)
-	if len(ps) > 0 {
-		if err := s.timed(StageRemember, func() error { return s.remember(ctx, ps) }); err != nil {
-			return err
-		}
-		if err := s.timed(StageStorePublish, func() error { return s.publishStore(ctx, ps) }); err != nil {
-			return err
-		}
-		s.d.Observer.Batch(BatchStoreRecords, len(ps))
+	if len(ps) == 0 {
+		return nil
 	}
+	if err := s.timed(StageRemember, func() error { return s.remember(ctx, ps) }); err != nil {
+		return err
+	}
+	if err := s.timed(StageStorePublish, func() error { return s.publishStore(ctx, ps) }); err != nil {
+		return err
+	}
+	s.d.Observer.Batch(BatchStoreRecords, len(ps))
+	return nil
+}
+
+// saveDone marks the claimed jobs done (with those the MySQL guard found)
+// in the background and returns the wait for it. It is off the path to the
+// up-ACK: the messages are durable already, and an entry left Assigned
+// (the save failed, or the node died first) only makes a late resend take
+// the message over after TakeOver, republishing the same seq and key,
+// which the store and the clients drop as duplicates.
+func (s *Service) saveDone(ctx context.Context, live []*job) (settle func()) {
 	var done []*job
 	for _, j := range live {
 		if j.claimed && j.step != stepRefused {
@@ -259,9 +284,18 @@ func (s *Service) persistAll(ctx context.Context, live []*job) error {
 		}
 	}
 	if len(done) == 0 {
-		return nil
+		return func() {}
 	}
-	return s.timed(StageDedupDone, func() error { return s.d.Dedup.SaveAll(ctx, keysOf(done), entriesOf(done)) })
+	keys, entries := keysOf(done), entriesOf(done)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		err := s.timed(StageDedupDone, func() error { return s.d.Dedup.SaveAll(ctx, keys, entries) })
+		if err != nil {
+			s.log.WarnContext(ctx, "dedup done entries not saved; a resend takes them over later", "messages", len(keys), "err", err)
+		}
+	}()
+	return func() { <-finished }
 }
 
 func entriesOf(jobs []*job) []Entry {

@@ -96,11 +96,12 @@ func (in *Send) ackCommand() command.Code {
 // failure (not answered: the caller retries).
 func (s *Service) Send(ctx context.Context, in Send) (payload.AckData, error) {
 	var o outbox
-	jobs, err := s.sendAll(ctx, &o, []Send{in})
+	jobs, settle, err := s.sendAll(ctx, &o, []Send{in})
 	s.flush(ctx, &o)
 	if err != nil {
 		return payload.AckData{}, err
 	}
+	settle()
 	return jobs[0].result()
 }
 
