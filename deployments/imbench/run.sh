@@ -10,7 +10,8 @@
 # Usage: deployments/imbench/run.sh [imbench flags...]   (e.g. -pair-rates 500,1000 -step 5s)
 # IMBENCH_OUT: results folder (default bench-results/<UTC time>); IMBENCH_SVC_BIN: folder of the
 # three service binaries to measure (default ./bin, e.g. those of an older commit for a before/after);
-# IMBENCH_NO_BUILD=1 skips ./build.sh build; IMBENCH_PROFILE_AT=<seconds> (with IM_PPROF=true)
+# IMBENCH_TARGET=standalone measures bin/standalone (one process, embedded Redis, SQLite and
+# queue) instead of the three services; IMBENCH_NO_BUILD=1 skips ./build.sh build; IMBENCH_PROFILE_AT=<seconds> (with IM_PPROF=true)
 # writes 10 s CPU profiles of the three services, taken that long after imbench starts, to $IMBENCH_OUT/profiles.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,24 +61,47 @@ rabbitmqctl add_vhost "$vhost" >/dev/null
 rabbitmqctl set_permissions -p "$vhost" guest '.*' '.*' '.*' >/dev/null
 rabbit_url=amqp://guest:guest@127.0.0.1:5672/$vhost
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
-  --dir "$out" >"$out/logs/redis.log" 2>&1 &
-pids+=($!) redis_pid=$!
+start_distributed() {
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+    --dir "$out" >"$out/logs/redis.log" 2>&1 &
+  pids+=($!) redis_pid=$!
 
-export IM_REDIS_ADDR=127.0.0.1:$redis_port IM_RABBIT_URL=$rabbit_url IM_ZK_ROOT=$zkroot
-export IM_MYSQL_DSN="root:@tcp(127.0.0.1:3306)/$db?parseTime=true&charset=utf8mb4&loc=UTC"
-export IM_ZK_SERVERS=127.0.0.1:2181 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info}
+  export IM_REDIS_ADDR=127.0.0.1:$redis_port IM_RABBIT_URL=$rabbit_url IM_ZK_ROOT=$zkroot
+  export IM_MYSQL_DSN="root:@tcp(127.0.0.1:3306)/$db?parseTime=true&charset=utf8mb4&loc=UTC"
+  export IM_ZK_SERVERS=127.0.0.1:2181 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info}
 
-IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret "$svc/im-domain" >"$out/logs/im-domain.log" 2>&1 &
-pids+=($!) domain_pid=$!
-wait_ready "http://$domain_addr" im-domain "$out/logs/im-domain.log"
-IM_HTTP_ADDR=$store_addr "$svc/im-message-store" >"$out/logs/im-message-store.log" 2>&1 &
-pids+=($!) store_pid=$!
-wait_ready "http://$store_addr" im-message-store "$out/logs/im-message-store.log"
-IM_BROKER_ID=bench-gw-$suffix IM_TCP_ADDR=$gw_tcp IM_WS_ADDR=$gw_ws IM_HTTP_ADDR=$gw_http \
-  IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 "$svc/im-tcp" >"$out/logs/im-tcp.log" 2>&1 &
-pids+=($!) gw_pid=$!
-wait_ready "http://$gw_http" im-tcp "$out/logs/im-tcp.log"
+  IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret "$svc/im-domain" >"$out/logs/im-domain.log" 2>&1 &
+  pids+=($!) domain_pid=$!
+  wait_ready "http://$domain_addr" im-domain "$out/logs/im-domain.log"
+  IM_HTTP_ADDR=$store_addr "$svc/im-message-store" >"$out/logs/im-message-store.log" 2>&1 &
+  pids+=($!) store_pid=$!
+  wait_ready "http://$store_addr" im-message-store "$out/logs/im-message-store.log"
+  IM_BROKER_ID=bench-gw-$suffix IM_TCP_ADDR=$gw_tcp IM_WS_ADDR=$gw_ws IM_HTTP_ADDR=$gw_http \
+    IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 "$svc/im-tcp" >"$out/logs/im-tcp.log" 2>&1 &
+  pids+=($!) gw_pid=$!
+  wait_ready "http://$gw_http" im-tcp "$out/logs/im-tcp.log"
+  procs="im-tcp=$gw_pid,im-domain=$domain_pid,im-message-store=$store_pid,redis-server=$redis_pid,beam.smp,mariadbd"
+}
+
+# start_standalone runs bin/standalone (gateway, domain and store in one
+# process on its embedded Redis, SQLite and in-process queue) with a fresh
+# data folder; the local RabbitMQ serves only the raw-broker figure.
+start_standalone() {
+  IM_DATA_DIR=$out/data IM_HTTP_ADDR=$domain_addr IM_APP_ID=$app_id IM_APP_SECRET=$secret \
+    IM_TCP_ADDR=$gw_tcp IM_WS_ADDR=$gw_ws IM_GATEWAY_HTTP_ADDR=$gw_http IM_STORE_HTTP_ADDR=$store_addr \
+    IM_WEB_ADDR=off IM_SEND_RATE=0 IM_MAX_CONNS_PER_IP=0 IM_LOG_LEVEL=${IM_LOG_LEVEL:-info} \
+    "$svc/standalone" </dev/null >"$out/logs/standalone.log" 2>&1 &
+  pids+=($!) standalone_pid=$!
+  wait_ready "http://$domain_addr" standalone "$out/logs/standalone.log"
+  wait_ready "http://$gw_http" standalone "$out/logs/standalone.log"
+  procs="standalone=$standalone_pid,beam.smp"
+}
+
+case ${IMBENCH_TARGET:-distributed} in
+  distributed) start_distributed ;;
+  standalone) start_standalone ;;
+  *) echo "IMBENCH_TARGET must be distributed or standalone" >&2; exit 2 ;;
+esac
 
 {
   echo "imbench from commit $(git rev-parse --short HEAD); services from $svc ${IMBENCH_SVC_LABEL:-}"
@@ -97,7 +121,7 @@ log "running imbench $*"
 set +e
 ./bin/imbench -rest "http://$domain_addr" -tcp "$gw_tcp" -ws "ws://$gw_ws/ws" -app-id "$app_id" -secret "$secret" \
   -rabbit "$rabbit_url" -json "$out/imbench.json" \
-  -procs "im-tcp=$gw_pid,im-domain=$domain_pid,im-message-store=$store_pid,redis-server=$redis_pid,beam.smp,mariadbd" \
+  -procs "$procs" \
   "$@" 2>&1 | tee "$out/imbench.txt"
 rc=${PIPESTATUS[0]}
 set -e

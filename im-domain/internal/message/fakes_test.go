@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,6 +44,9 @@ type world struct {
 	storeBatches int
 	pushBatches  []string
 	read         map[string]int64 // "owner|conversation" -> conversation read position
+	// asked lists every presence lookup; presenceFails fails that many first.
+	asked         [][]string
+	presenceFails int
 }
 
 func newWorld() *world {
@@ -212,6 +216,11 @@ type fakePresence world
 func (f *fakePresence) Online(_ context.Context, _ uint32, ids []string) (map[string][]session.Session, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.asked = append(f.asked, slices.Sorted(slices.Values(ids)))
+	if f.presenceFails > 0 {
+		f.presenceFails--
+		return nil, errors.New("presence down")
+	}
 	out := map[string][]session.Session{}
 	for _, u := range ids {
 		if ss, ok := f.online[u]; ok {

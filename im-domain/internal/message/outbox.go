@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 // per gateway, after one presence lookup for all their users.
 type outbox struct {
 	entries []outEntry
+	early   *prefetch // presence asked for ahead of the flush, or nil
 }
 
 // outEntry is one event: to the devices of ev.To that are online, or, with
@@ -65,38 +67,50 @@ func (s *Service) flush(ctx context.Context, o *outbox) {
 	s.publishPushes(ctx, byGateway)
 }
 
-// presence looks up every user the outbox needs, one pipelined call per app.
+// presence looks up every user the outbox needs, one pipelined call per
+// app; users a prefetch (o.early) already asked about are not asked again.
 func (s *Service) presence(ctx context.Context, o *outbox) (online, error) {
-	users := map[uint32]map[string]struct{}{}
-	add := func(app uint32, u string) {
-		if users[app] == nil {
-			users[app] = map[string]struct{}{}
-		}
-		users[app][u] = struct{}{}
-	}
+	users := userSet{}
 	for _, e := range o.entries {
 		if e.unlessOnline != "" {
-			add(e.ev.AppID, e.unlessOnline)
+			users.add(e.ev.AppID, e.unlessOnline)
 		}
 		if e.device == nil {
 			for _, u := range e.ev.To {
-				add(e.ev.AppID, u)
+				users.add(e.ev.AppID, u)
 			}
 		}
 	}
 	out := online{}
+	if o.early != nil {
+		if err := o.early.wait(ctx, out, users); err != nil {
+			s.log.WarnContext(ctx, "presence prefetch failed, looked up again", "err", err)
+		}
+	}
+	return out, s.lookup(ctx, users, out)
+}
+
+// lookup adds the sessions of users to out, one pipelined call per app.
+func (s *Service) lookup(ctx context.Context, users userSet, out online) error {
 	for app, set := range users {
+		if len(set) == 0 {
+			continue
+		}
 		ids := make([]string, 0, len(set))
 		for u := range set {
 			ids = append(ids, u)
 		}
 		m, err := s.d.Presence.Online(ctx, app, ids)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out[app] = m
+		if out[app] == nil {
+			out[app] = m
+			continue
+		}
+		maps.Copy(out[app], m)
 	}
-	return out, nil
+	return nil
 }
 
 // route appends e's pushes to the lists of their gateways. With on nil

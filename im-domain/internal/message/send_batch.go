@@ -76,7 +76,8 @@ func filter(jobs []*job, steps ...step) []*job {
 // messages: validate; claim (one Redis round trip) and, at the same time,
 // the MySQL guard (one query); checks (caches); seqs (one round trip);
 // assigned entries and recent identities (one round trip each,
-// concurrently); ONE confirmed store publish; then the answers and the
+// concurrently); ONE confirmed store publish, while the presence of the
+// parties is looked up (prefetchPresence); then the answers and the
 // fan-out go to o in batch order, while the done entries are saved (one
 // round trip): the returned settle waits for that save. A transient failure
 // returns an error: nothing was answered, the claims are given up, the
@@ -88,6 +89,9 @@ func (s *Service) sendAll(ctx context.Context, o *outbox, ins []Send) (jobs []*j
 		err = s.admitAll(ctx, filter(live, stepAdmit), stored)
 	}
 	if err == nil {
+		if ps := filter(live, stepAdmit, stepPersist); len(ps) > 0 {
+			o.early = s.prefetchPresence(ctx, ps)
+		}
 		err = s.persistAll(ctx, live)
 	}
 	if err != nil {
