@@ -1,6 +1,10 @@
 package domain
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/config"
@@ -49,6 +53,15 @@ type Config struct {
 	// mqapi.Options.
 	UplinkWait   time.Duration
 	UplinkCycles int
+	// NodeID names this node in the ZooKeeper registry of domain nodes
+	// ({IM_ZK_ROOT}/domains/{id}), which the uplink shards are spread over
+	// (IM_NODE_ID, default {hostname}-{random}: unique per start, so a
+	// restarted node never waits for its crashed predecessor's session).
+	NodeID string
+	// RebalanceGap is the least time between two changes of the shards
+	// this node owns (IM_SHARD_REBALANCE_GAP, default 2s), so a flapping
+	// member does not move shards at its pace.
+	RebalanceGap time.Duration
 	// Pprof serves the Go runtime profiles under /debug/pprof/ on the HTTP
 	// listener, to loopback clients only (IM_PPROF, default false).
 	Pprof bool
@@ -80,7 +93,11 @@ func Load(getenv func(string) string) (Config, error) {
 		UplinkWait:      e.Duration("IM_UPLINK_CONSUME_WAIT", mqapi.DefaultMaxWait),
 		UplinkCycles:    e.Int("IM_UPLINK_CYCLES", mqapi.DefaultCycles),
 		Pprof:           e.Bool("IM_PPROF", false),
+		NodeID:          e.String("IM_NODE_ID", defaultNodeID()),
+		RebalanceGap:    e.Duration("IM_SHARD_REBALANCE_GAP", 2*time.Second),
 	}
+	e.Check(validNodeID(c.NodeID), "IM_NODE_ID", "1..64 letters, digits, '.', '_' or '-', got %q", c.NodeID)
+	e.Check(c.RebalanceGap >= 0 && c.RebalanceGap <= time.Minute, "IM_SHARD_REBALANCE_GAP", "must be in [0, 1m]")
 	e.Check(c.UplinkWait > 0 && c.UplinkWait <= time.Second, "IM_UPLINK_CONSUME_WAIT", "must be in (0, 1s]")
 	e.Check(c.UplinkCycles >= 1 && c.UplinkCycles <= 64, "IM_UPLINK_CYCLES", "must be 1..64, got %d", c.UplinkCycles)
 	e.CheckAddr("IM_HTTP_ADDR", c.HTTPAddr)
@@ -94,4 +111,27 @@ func Load(getenv func(string) string) (Config, error) {
 	e.Check(c.SessionTTL >= time.Second, "IM_SESSION_TTL", "at least 1s")
 	e.Check(c.BroadcastLimit >= 1, "IM_BROADCAST_LIMIT", "at least 1")
 	return c, e.Err()
+}
+
+// validNodeID reports whether id can name this node: a ZooKeeper node
+// name that reads well in logs.
+func validNodeID(id string) bool {
+	return len(id) >= 1 && len(id) <= 64 && strings.IndexFunc(id, func(r rune) bool { return nodeIDRune(r) != r }) < 0
+}
+
+// nodeIDRune keeps the runes a node id may hold and turns the others into '-'.
+func nodeIDRune(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+		return r
+	}
+	return '-'
+}
+
+// defaultNodeID is the host name (cut to fit) and a random suffix.
+func defaultNodeID() string {
+	host, _ := os.Hostname()
+	host = strings.Map(nodeIDRune, host)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return host[:min(len(host), 50)] + "-" + hex.EncodeToString(b)
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -18,6 +19,9 @@ func TestLoad(t *testing.T) {
 		{"explicit", map[string]string{"IM_APP_SECRET": "a-long-enough-secret"}, "", "a-long-enough-secret"},
 		{"bad addr", map[string]string{"IM_DEV": "true", "IM_HTTP_ADDR": "nope"}, "IM_HTTP_ADDR", ""},
 		{"no uplink cycle", map[string]string{"IM_DEV": "true", "IM_UPLINK_CYCLES": "0"}, "IM_UPLINK_CYCLES", ""},
+		{"bad node id", map[string]string{"IM_DEV": "true", "IM_NODE_ID": "a/b"}, "IM_NODE_ID", ""},
+		{"long node id", map[string]string{"IM_DEV": "true", "IM_NODE_ID": strings.Repeat("n", 65)}, "IM_NODE_ID", ""},
+		{"negative rebalance gap", map[string]string{"IM_DEV": "true", "IM_SHARD_REBALANCE_GAP": "-1s"}, "IM_SHARD_REBALANCE_GAP", ""},
 		{"no consume wait", map[string]string{"IM_DEV": "true", "IM_UPLINK_CONSUME_WAIT": "0s"}, "IM_UPLINK_CONSUME_WAIT", ""},
 	}
 	for _, tt := range tests {
@@ -29,7 +33,8 @@ func TestLoad(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || cfg.AppSecret != tt.secret || cfg.AppID != 10000 || cfg.AppAdmins[0] != "admin" || cfg.HTTPAddr != ":18000" {
+			if err != nil || cfg.AppSecret != tt.secret || cfg.AppID != 10000 || cfg.AppAdmins[0] != "admin" || cfg.HTTPAddr != ":18000" ||
+				!validNodeID(cfg.NodeID) || cfg.RebalanceGap != 2*time.Second {
 				t.Fatalf("cfg = %+v, err = %v", cfg, err)
 			}
 		})

@@ -26,12 +26,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-common/zookeeper"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 	"github.com/whaleim/whaleim/im-domain/internal/conversation"
 	"github.com/whaleim/whaleim/im-domain/internal/friend"
 	"github.com/whaleim/whaleim/im-domain/internal/group"
 	"github.com/whaleim/whaleim/im-domain/internal/httpapi"
 	"github.com/whaleim/whaleim/im-domain/internal/mariadb"
+	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
 	"github.com/whaleim/whaleim/im-domain/internal/online"
 	"github.com/whaleim/whaleim/im-domain/internal/presence"
@@ -84,6 +86,10 @@ type Node struct {
 	queue    Queue
 	// zkReady probes the ZooKeeper session; nil with injected Gateways.
 	zkReady func(context.Context) error
+	// zk is the ZooKeeper session, nil with injected Gateways (then this
+	// node consumes every uplink shard).
+	zk      *zookeeper.Client
+	uplinks *mqapi.Handler
 	closers []func()
 }
 
@@ -150,6 +156,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	msgs, err := n.messaging(ctx, db, rdb, pub, f, newPipelineMetrics(reg))
+	if err == nil {
+		err = n.shardMetrics(reg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +180,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	if n.zkReady != nil {
 		checks = append(checks, httpapi.Check{Name: "zookeeper", Check: n.zkReady})
 	}
+	checks = append(checks, n.shardCheck())
 	api := httpapi.New(httpapi.Config{AdminSignMaxAge: cfg.AdminSignMaxAge, SignOptions: cfg.Auth.SignOptions(), Pprof: cfg.Pprof,
 		AdminNonce: cfg.AdminNonce, AuthFailLimit: cfg.Auth.FailLimit, AuthFailWindow: cfg.Auth.FailWindow}, svc, checks, reg, deps.Log)
 	n.handler = api.Handler()

@@ -32,8 +32,8 @@ type features struct {
 }
 
 // messaging builds the message core, declares the uplink, store and push
-// topology on the queue and runs one consumer per uplink shard, feeding the
-// node-wide uplink cycles, under Run.
+// topology on the queue and runs one consumer per owned uplink shard,
+// feeding the node-wide uplink cycles, under Run.
 func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Client, pub message.Publisher, f features, obs message.Observer) (*message.Service, error) {
 	storePub := storePublisher{n.queue}
 	svc := message.NewService(message.Deps{
@@ -56,9 +56,14 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		return nil, fmt.Errorf("domain: declare message topology: %w", err)
 	}
 	h := mqapi.New(func() mqapi.Batch { return svc.NewBatch() }, deadLetter(n.queue), n.log)
+	n.uplinks = h
+	assignment, err := n.shardAssignment(ctx, shards)
+	if err != nil {
+		return nil, err
+	}
 	n.runners = append(n.runners, func(ctx context.Context) error {
 		return h.Run(ctx, n.queue, mqapi.Options{Shards: shards, Cycles: n.cfg.UplinkCycles,
-			Consume: mq.BatchOptions{MaxWait: n.cfg.UplinkWait}})
+			Consume: mq.BatchOptions{MaxWait: n.cfg.UplinkWait}, Assignment: assignment})
 	})
 	return svc, nil
 }

@@ -53,6 +53,7 @@ func (n *Node) gateways(ctx context.Context, deps Deps) (routing.Members, error)
 	}
 	n.closers = append(n.closers, zc.Close)
 	n.zkReady = zc.Probe
+	n.zk = zc
 	return routing.NewRegistry(zc, z.Root+"/gateways"), nil
 }
 

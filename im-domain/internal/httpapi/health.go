@@ -14,7 +14,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // readyz runs every check (MySQL, Redis, MQ) with a short deadline and
-// answers 503 with the failing ones, so a load balancer stops routing to a
+// answers 503 with the failing ones (a passing check shows "ok" or its
+// Detail), so a load balancer stops routing to a
 // node that lost a dependency.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -28,6 +29,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		status[c.Name] = "ok"
+		if c.Detail != nil {
+			status[c.Name] = c.Detail()
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)

@@ -56,6 +56,9 @@ type Services struct {
 type Check struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Detail, when set, is shown instead of "ok" while the check passes
+	// (the uplink shards a node consumes: "32/64").
+	Detail func() string
 }
 
 // Server is the HTTP API.

@@ -26,6 +26,8 @@ type Options struct {
 	Cycles int
 	// MaxCycle bounds the uplinks of one cycle.
 	MaxCycle int
+	// Assignment picks the shards this node consumes; nil: all of them.
+	Assignment Assignment
 }
 
 // Defaults of Options.
@@ -68,8 +70,8 @@ func (p *part) addTo(b Batch) {
 	}
 }
 
-// Run consumes the uplink shard queues, each with its own consumer, until
-// ctx is done. The consumers decode their batches concurrently and hand
+// Run consumes the uplink shard queues this node owns (Options.Assignment),
+// each with its own consumer, until ctx is done. The consumers decode their batches concurrently and hand
 // them to the cycle loops: a cycle processes everything handed in since the
 // previous one as ONE message.Batch (one Redis pipeline per stage, one
 // store publish, one push batch per gateway), so the work per cycle does
@@ -85,9 +87,7 @@ func (h *Handler) Run(ctx context.Context, c Consumer, o Options) error {
 	for range o.Cycles {
 		g.Go(func() error { h.cycles(gctx, in, o.MaxCycle); return nil })
 	}
-	for k := range o.Shards {
-		g.Go(func() error { return c.ConsumeBatch(gctx, mq.UplinkQueue(k), o.Consume, h.handIn(in)) })
-	}
+	g.Go(func() error { return h.follow(gctx, c, o, in) })
 	return g.Wait()
 }
 

@@ -1,5 +1,6 @@
-// Package mqapi is the domain's MQ entry point: it consumes every uplink
-// shard queue (im.uplink.{k}) in batches, each shard with its own consumer,
+// Package mqapi is the domain's MQ entry point: it consumes the uplink
+// shard queues (im.uplink.{k}) this node owns (every one, or its part of
+// them by an Assignment) in batches, each shard with its own consumer,
 // and processes what all the shards of this node have as one cycle: every
 // mq.Uplink of every delivery (one uplink or an mq.UplinkBatch) goes into
 // one message.Batch, each shard's in queue order. The shard queues are
@@ -17,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/whaleim/whaleim/im-codec/payload"
 	"github.com/whaleim/whaleim/im-common/command"
@@ -49,7 +51,11 @@ type Handler struct {
 	newBatch func() Batch
 	dead     DeadLetter
 	log      *slog.Logger
+	owned    atomic.Int64 // shards consumed now (Run)
 }
+
+// Owned is how many uplink shards this node consumes now.
+func (h *Handler) Owned() int { return int(h.owned.Load()) }
 
 // New returns a Handler building one Batch per delivery batch.
 func New(newBatch func() Batch, dead DeadLetter, log *slog.Logger) *Handler {
