@@ -179,7 +179,7 @@ func (c *cluster) commonEnv() []string {
 func (c *cluster) startServices() error {
 	domainAddr, storeAddr := freePort(), freePort()
 	c.domainURL = "http://" + domainAddr
-	c.procs["domain"] = c.mustEnv(c.spawnSvc("domain", "im-domain", "IM_HTTP_ADDR="+domainAddr,
+	c.procs["domain"] = c.mustEnv(c.spawnSvc("domain", "im-domain", "IM_HTTP_ADDR="+domainAddr, "IM_NODE_ID=e2e-domain",
 		fmt.Sprintf("IM_APP_ID=%d", c.appID), "IM_APP_SECRET="+c.secret))
 	if err := waitReady(c.domainURL); err != nil {
 		return fmt.Errorf("domain: %w", err)
