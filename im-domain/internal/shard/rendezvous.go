@@ -15,8 +15,9 @@
 package shard
 
 import (
-	"hash/fnv"
-	"strconv"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 )
 
 // Owned returns the shards of 0..shards-1 that self wins among nodes, in
@@ -47,19 +48,10 @@ func Owner(self string, nodes []string, k int) string {
 	return best
 }
 
-// weight is node's pseudo-random weight for shard k: FNV-1a of the two,
-// finished with the SplitMix64 mixer so that names differing in one
-// character still get unrelated weights.
+// weight is node's pseudo-random weight for shard k: the first 8 bytes of
+// SHA-256 of the two, so names differing in one character still get
+// unrelated weights (the cost is nothing next to a rebalance).
 func weight(node string, k int) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(node))
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write(strconv.AppendInt(nil, int64(k), 10))
-	x := h.Sum64()
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", node, k))
+	return binary.BigEndian.Uint64(sum[:8])
 }
