@@ -49,7 +49,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 }
 
 // Wrap adopts an opened gorm handle (the standalone binary passes its own,
-// on SQLite from im-common/sqlite.Open), sizes its pool and pings it. It does not migrate. A handle whose DSN
+// on SQLite from im-common/sqlite.Open), sizes its pool and pings it. It does not migrate. A MySQL handle whose DSN
 // does not interpolate parameters (mysqldb.Tune) would PREPARE, EXECUTE and
 // CLOSE every statement on the server: Wrap gives it gorm's statement cache
 // (PrepareStmt) instead, so each statement is prepared once per connection.
@@ -60,7 +60,7 @@ func Wrap(ctx context.Context, g *gorm.DB, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !interpolates(g) {
+	if needsStmtCache(g) {
 		g.Config.PrepareStmtMaxSize = stmtCacheSize
 		g = g.Session(&gorm.Session{PrepareStmt: true})
 	}
@@ -108,11 +108,15 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // at most stmtCacheSize statements per connection.
 const stmtCacheSize = 200
 
-// interpolates reports whether g is a MySQL handle whose DSN interpolates
-// parameters client-side.
-func interpolates(g *gorm.DB) bool {
+// needsStmtCache reports a MySQL handle whose DSN does not interpolate
+// parameters. SQLite needs no cache (it runs in-process: a statement costs
+// no round trip), and must not have gorm's: on its one-connection pool a
+// transaction's prepare waits for the cache's lock, held by a statement
+// outside the transaction that waits for the connection (a deadlock
+// imbench found in the standalone binary).
+func needsStmtCache(g *gorm.DB) bool {
 	d, ok := g.Dialector.(*mysql.Dialector)
-	return ok && d.Config != nil && mysqldb.Interpolates(d.DSN)
+	return ok && d.Config != nil && !mysqldb.Interpolates(d.DSN)
 }
 
 // tuned returns dsn with client-side parameter interpolation (no
