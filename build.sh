@@ -29,6 +29,7 @@ lint() {
   if [ -n "$bad" ]; then echo "gofmt needed:"; echo "$bad"; return 1; fi
   log "go vet work"
   go vet -tags integration work
+  go vet -tags fault ./deployments/fault
   log "staticcheck $STATICCHECK_VERSION"
   local sc; sc="$(go env GOPATH)/bin/staticcheck"
   if ! "$sc" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
@@ -102,6 +103,23 @@ test_all() {
   log "go test -race -tags integration work"
   go test -race -count=1 -tags integration -timeout 20m work
   e2e
+  fault_ci
+}
+
+# FAULT_CI is the CI subset of the fault matrix (deployments/fault).
+FAULT_CI='TestFault/(gateway-kill|domain-kill|rabbitmq-kill)$'
+
+# fault_matrix runs the ledger-checked fault scenarios whose names match
+# the go test -run pattern $1 on private RabbitMQ, Redis, MariaDB and
+# ZooKeeper instances (one progress line per second, then the results table).
+fault_matrix() {
+  scripts/services.sh # installs the packages; the harness starts its own instances
+  (cd deployments/fault && go test -count=1 -tags fault -timeout 60m -v -run "$1" .)
+}
+
+fault_ci() {
+  log "fault suite, CI subset: gateway kill, domain kill, RabbitMQ kill"
+  fault_matrix "$FAULT_CI"
 }
 
 # e2e runs the suite against both targets with the same assertions: the
@@ -157,6 +175,7 @@ case "$cmd" in
   e2e) e2e ;;
   lint) lint ;;
   fuzz) fuzz ;;
+  fault) log "fault suite: the full matrix"; fault_matrix "${2:-TestFault}" ;;
   bench) bench ;;
   bench-platform) shift; deployments/imbench/run.sh "$@" ;;
   services) scripts/services.sh ;;
@@ -166,5 +185,5 @@ case "$cmd" in
   run) exec scripts/run.sh ;;
   run-distributed) exec scripts/run-distributed.sh ;;
   up) shift; up "$@" ;;
-  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|bench|bench-platform|services|run|run-distributed|up|web|sdk-ts|conformance]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|unit|e2e|lint|fuzz|fault [pattern]|bench|bench-platform|services|run|run-distributed|up|web|sdk-ts|conformance]" >&2; exit 2 ;;
 esac
