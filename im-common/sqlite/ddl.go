@@ -81,18 +81,42 @@ func translateCreate(m []string) ([]string, error) {
 }
 
 // TupleIn is the WHERE condition matching the columns cols (comma
-// separated) against tuples, with its arguments: SQLite's row-value IN
-// takes a subquery on its right, so the tuples become a VALUES list.
+// separated) against tuples, with its arguments: one "c1 = ? AND c2 = ?"
+// term per tuple, joined by OR. SQLite answers that with one index seek per
+// term (MULTI-INDEX OR), where a row-value IN over a VALUES list seeks on
+// the first column only and scans the rest: a scan of the app's whole
+// table per query. The ORs nest as a balanced tree, so the expression's
+// depth grows with the logarithm of the tuples (SQLite caps it at 1000).
 func TupleIn(cols string, tuples [][]any) (string, []any) {
 	if len(tuples) == 0 {
 		return "1 = 0", nil
 	}
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(tuples[0])), ", ") + ")"
-	args := make([]any, 0, len(tuples)*len(tuples[0]))
+	names := strings.Split(cols, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i]) + " = ?"
+	}
+	term := "(" + strings.Join(names, " AND ") + ")"
+	args := make([]any, 0, len(tuples)*len(names))
 	for _, t := range tuples {
 		args = append(args, t...)
 	}
-	return "(" + cols + ") IN (VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(tuples)), ", ") + ")", args
+	var b strings.Builder
+	orTree(&b, term, len(tuples))
+	return b.String(), args
+}
+
+// orTree writes n copies of term joined by OR, parenthesised as a balanced
+// tree in order.
+func orTree(b *strings.Builder, term string, n int) {
+	if n == 1 {
+		b.WriteString(term)
+		return
+	}
+	b.WriteByte('(')
+	orTree(b, term, n/2)
+	b.WriteString(" OR ")
+	orTree(b, term, n-n/2)
+	b.WriteByte(')')
 }
 
 // notNull is SQLITE_CONSTRAINT_NOTNULL, the one error SQLite raises for a

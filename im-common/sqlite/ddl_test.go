@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -39,11 +42,69 @@ func TestTranslate(t *testing.T) {
 }
 
 func TestTupleIn(t *testing.T) {
-	cond, args := TupleIn("a, b", [][]any{{1, "x"}, {2, "y"}})
-	if cond != "(a, b) IN (VALUES (?, ?), (?, ?))" || !slices.Equal(args, []any{1, "x", 2, "y"}) {
-		t.Errorf("TupleIn = %q %v", cond, args)
+	tests := []struct {
+		cols   string
+		tuples [][]any
+		want   string
+	}{
+		{"a", nil, "1 = 0"},
+		{"a, b", [][]any{{1, "x"}}, "(a = ? AND b = ?)"},
+		{"a, b", [][]any{{1, "x"}, {2, "y"}}, "((a = ? AND b = ?) OR (a = ? AND b = ?))"},
+		{"a", [][]any{{1}, {2}, {3}}, "((a = ?) OR ((a = ?) OR (a = ?)))"},
 	}
-	if cond, args := TupleIn("a", nil); cond != "1 = 0" || args != nil {
-		t.Errorf("empty TupleIn = %q %v", cond, args)
+	for _, tt := range tests {
+		cond, args := TupleIn(tt.cols, tt.tuples)
+		var want []any
+		for _, tu := range tt.tuples {
+			want = append(want, tu...)
+		}
+		if cond != tt.want || !slices.Equal(args, want) {
+			t.Errorf("TupleIn(%q, %v) = %q %v, want %q", tt.cols, tt.tuples, cond, args, tt.want)
+		}
+	}
+}
+
+// TestTupleInSeeksTheWholeKey: SQLite plans the condition as one seek on the
+// full unique key per tuple (a row-value IN seeked on the first column and
+// scanned the rest), and a long list stays within SQLite's depth limit.
+func TestTupleInSeeksTheWholeKey(t *testing.T) {
+	g, err := Open(t.Context(), filepath.Join(t.TempDir(), "plan.db"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CREATE TABLE m (id INTEGER PRIMARY KEY, app_id INT, from_id TEXT, message_id TEXT)",
+		"CREATE UNIQUE INDEX uk ON m (app_id, from_id, message_id)", "INSERT INTO m VALUES (1, 7, 'a', 'x')"} {
+		if err := g.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cond, args := TupleIn("app_id, from_id, message_id", [][]any{{7, "a", "x"}, {7, "b", "y"}})
+	rows, err := g.Raw("EXPLAIN QUERY PLAN SELECT id FROM m WHERE "+cond, args...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	_ = rows.Close()
+	seek := func(d string) bool { return strings.HasSuffix(d, "INDEX uk (app_id=? AND from_id=? AND message_id=?)") }
+	if !slices.ContainsFunc(plan, seek) || slices.ContainsFunc(plan, func(d string) bool { return strings.HasPrefix(d, "SCAN m") }) {
+		t.Errorf("plan %q: want a seek on the whole key per tuple", plan)
+	}
+	many := make([][]any, 1100) // a chain of 1,100 ORs would pass the depth limit
+	for i := range many {
+		many[i] = []any{7, "a", fmt.Sprint("m", i)}
+	}
+	many[1034][2] = "x"
+	cond, args = TupleIn("app_id, from_id, message_id", many)
+	var ids []int
+	if err := g.Raw("SELECT id FROM m WHERE "+cond, args...).Scan(&ids).Error; err != nil || !slices.Equal(ids, []int{1}) {
+		t.Errorf("1,100 tuples: ids %v, err %v", ids, err)
 	}
 }
