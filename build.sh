@@ -107,7 +107,7 @@ test_all() {
 }
 
 # FAULT_CI is the CI subset of the fault matrix (deployments/fault).
-FAULT_CI='TestFault/(gateway-kill|domain-kill|rabbitmq-kill)$'
+FAULT_CI='TestFault/(gateway-kill|domain-kill|rabbitmq-kill|redis-loss)$'
 
 # fault_matrix runs the ledger-checked fault scenarios whose names match
 # the go test -run pattern $1 on private RabbitMQ, Redis, MariaDB and
@@ -118,7 +118,7 @@ fault_matrix() {
 }
 
 fault_ci() {
-  log "fault suite, CI subset: gateway kill, domain kill, RabbitMQ kill"
+  log "fault suite, CI subset: gateway kill, domain kill, RabbitMQ kill, Redis loss"
   fault_matrix "$FAULT_CI"
 }
 

@@ -43,9 +43,9 @@ type conn struct {
 	state atomic.Uint32 // stateNew or stateAuthed
 	id    device.ID
 	sess  session.Session
-	// touched is the unix nanos of the last session write; the read loop
-	// alone uses it.
-	touched int64
+	// touched is the unix nanos of the last session write (the read loop
+	// sets it); 0 asks for a rewrite at the next ping (watchSessions).
+	touched atomic.Int64
 
 	mu      sync.Mutex
 	queue   []outFrame    // frames waiting for the writer

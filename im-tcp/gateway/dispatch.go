@@ -105,7 +105,7 @@ func (c *conn) ping(ctx context.Context, p packet.Client) {
 		return
 	}
 	now := time.Now()
-	if c.authed() && now.UnixNano()-c.touched >= int64(c.g.cfg.SessionTTL/3) && !c.refresh(ctx, now) {
+	if c.authed() && now.UnixNano()-c.touched.Load() >= int64(c.g.cfg.SessionTTL/3) && !c.refresh(ctx, now) {
 		return
 	}
 	c.reply(p, command.Ping, "", payload.Pong{Time: now.UnixMilli()}, false)
@@ -127,7 +127,7 @@ func (c *conn) refresh(ctx context.Context, now time.Time) bool {
 		c.shutdown()
 		return false
 	}
-	c.touched = now.UnixNano()
+	c.touched.Store(now.UnixNano())
 	return true
 }
 

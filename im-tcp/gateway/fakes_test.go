@@ -18,7 +18,8 @@ import (
 )
 
 // fakeSessions is an in-memory Sessions. Touch records its calls and
-// answers with touchErr, or false when taken is set.
+// answers with touchErr, or false when taken is set; else it writes the
+// session, as the Redis one does.
 type fakeSessions struct {
 	mu       sync.Mutex
 	m        map[string]map[string]session.Session
@@ -45,11 +46,22 @@ func (f *fakeSessions) Claim(_ context.Context, id device.ID, s session.Session,
 	return before, nil
 }
 
-func (f *fakeSessions) Touch(_ context.Context, _ device.ID, s session.Session, _ time.Duration) (bool, error) {
+func (f *fakeSessions) Touch(_ context.Context, id device.ID, s session.Session, _ time.Duration) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.touches = append(f.touches, s)
-	return !f.taken, f.touchErr
+	if f.taken || f.touchErr != nil {
+		return !f.taken, f.touchErr
+	}
+	k := session.Key(id.AppID, id.UserID)
+	if f.m == nil {
+		f.m = map[string]map[string]session.Session{}
+	}
+	if f.m[k] == nil {
+		f.m[k] = map[string]session.Session{}
+	}
+	f.m[k][id.Field()] = s // a missing field is re-created
+	return true, nil
 }
 
 // touched returns the sessions Touch was called with.
@@ -68,6 +80,26 @@ func (f *fakeSessions) Remove(_ context.Context, id device.ID, s session.Session
 		return true, nil
 	}
 	return false, nil
+}
+
+func (f *fakeSessions) Indexed(_ context.Context, broker string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fields := range f.m {
+		for _, s := range fields {
+			if s.Broker == broker {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// flush drops every session, as a Redis restarted empty does.
+func (f *fakeSessions) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m = nil
 }
 
 func (f *fakeSessions) Purge(_ context.Context, broker string) (int, error) {

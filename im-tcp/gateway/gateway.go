@@ -212,6 +212,7 @@ func (g *Gateway) serve(ctx context.Context, reg Registration) error {
 	eg.Go(func() error { return reg.Run(egCtx) })
 	eg.Go(func() error { return g.consume(egCtx) })
 	eg.Go(func() error { g.sweep(egCtx); return nil })
+	eg.Go(func() error { g.watchSessions(egCtx); return nil })
 	if g.tcpLn != nil {
 		eg.Go(func() error { return g.serveTCP(connCtx, g.tcpLn) })
 	}

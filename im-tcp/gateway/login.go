@@ -42,7 +42,7 @@ func (c *conn) login(ctx context.Context, p packet.Client) bool {
 	if old := c.g.hub.bind(c); old != nil {
 		old.shutdown() // the same device reconnected: replace, do not kick
 	}
-	c.touched = now.UnixNano()
+	c.touched.Store(now.UnixNano())
 	c.state.Store(stateAuthed)
 	c.reply(p, command.LoginAck, "", status(errcode.Success), false)
 	c.g.applyPolicy(ctx, c.id, app.Policy, before)

@@ -25,6 +25,11 @@ type Sessions interface {
 	// Purge deletes every session broker still owns and returns how many:
 	// a gateway restarted after a crash clears what its predecessor left.
 	Purge(ctx context.Context, broker string) (int, error)
+	// Indexed reports whether broker's session index exists. It exists
+	// while any session of the broker is stored, so a gateway with
+	// logged-in connections whose index is missing lost its sessions
+	// (Redis restarted empty, or was flushed).
+	Indexed(ctx context.Context, broker string) (bool, error)
 }
 
 // App is what the gateway needs to know about a tenant.

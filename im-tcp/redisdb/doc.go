@@ -24,7 +24,8 @@
 //
 // # What the server must support
 //
-// A Redis stand-in must answer HGETALL (Apps), SSCAN (Purge) and the script
+// A Redis stand-in must answer HGETALL (Apps), SSCAN (Purge), EXISTS
+// (Indexed) and the script
 // calls: go-redis sends EVALSHA first and, on a NOSCRIPT error, EVAL with
 // the script text (Purge sends EVAL in a pipeline). The scripts use
 // HGETALL, HGET, HSET, HDEL, PEXPIRE, SADD, SREM and cjson.decode (to read

@@ -219,5 +219,22 @@ func TestPurge(t *testing.T) {
 		if pttl, _ := rdb.PTTL(ctx, session.BrokerKey(live)).Result(); pttl <= 0 || pttl > ttl {
 			t.Errorf("index TTL %v, want (0, %v]", pttl, ttl)
 		}
+		// Indexed: the live broker has sessions, the purged one none; once
+		// the index is lost (Redis restarted empty), a touch brings it back.
+		for b, want := range map[string]bool{live: true, dead: false} {
+			if got, err := ss.Indexed(ctx, b); got != want || err != nil {
+				t.Errorf("Indexed(%s) = %v, %v; want %v", b, got, err, want)
+			}
+		}
+		rdb.Del(ctx, session.BrokerKey(live), session.Key(app, "d"))
+		if got, _ := ss.Indexed(ctx, live); got {
+			t.Error("Indexed after the index was deleted")
+		}
+		if ok, err := ss.Touch(ctx, dev("d"), on(live, 4), ttl); !ok || err != nil {
+			t.Fatalf("touch of the lost session = %v, %v", ok, err)
+		}
+		if got, _ := ss.Indexed(ctx, live); !got {
+			t.Error("the touch did not re-create the index")
+		}
 	})
 }

@@ -153,6 +153,15 @@ func (s *Sessions) Remove(ctx context.Context, id device.ID, ss session.Session)
 	return n == 1, nil
 }
 
+// Indexed implements gateway.Sessions.
+func (s *Sessions) Indexed(ctx context.Context, broker string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, session.BrokerKey(broker)).Result()
+	if err != nil {
+		return false, fmt.Errorf("redisdb indexed %s: %w", session.BrokerKey(broker), err)
+	}
+	return n == 1, nil
+}
+
 // Purge implements gateway.Sessions: it walks the broker's index and
 // deletes every session field the broker still owns.
 func (s *Sessions) Purge(ctx context.Context, broker string) (int, error) {
