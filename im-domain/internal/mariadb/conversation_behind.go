@@ -32,10 +32,10 @@ func (d *DB) WriteBehind(ctx context.Context, b conversation.Batch) ([]conversat
 		if err := stampSequences(tx, pointers(rows, reads)); err != nil {
 			return err
 		}
-		if err := upsertRows(tx, rows, touchedAssignments(d.sql)); err != nil {
+		if err := upsertRows(tx, d.sql, rows, touchedAssignments(d.sql)); err != nil {
 			return err
 		}
-		if err := upsertRows(tx, reads, readAssignments(d.sql)); err != nil {
+		if err := upsertRows(tx, d.sql, reads, readAssignments(d.sql)); err != nil {
 			return err
 		}
 		return forwardReceived(tx, d.sql, b.Received)
@@ -66,7 +66,7 @@ func movingReads(tx *gorm.DB, sql dialect, reads []conversation.Position) ([]con
 	}
 	found := map[key]conversationRow{}
 	for app, part := range byApp(reads) {
-		for chunk := range slices.Chunk(part, batchRows) {
+		for chunk := range slices.Chunk(part, sql.rows()) {
 			tuples := make([][]any, len(chunk))
 			for i, p := range chunk {
 				tuples[i] = []any{p.Owner, p.ConversationID}
@@ -167,20 +167,20 @@ func readAssignments(sql dialect) []clause.Assignment {
 	}, clause.AssignmentColumns([]string{"updated_at", "sequence"})...)
 }
 
-func upsertRows(tx *gorm.DB, rows []conversationRow, set []clause.Assignment) error {
+func upsertRows(tx *gorm.DB, sql dialect, rows []conversationRow, set []clause.Assignment) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return tx.Clauses(clause.OnConflict{DoUpdates: set}).CreateInBatches(&rows, batchRows).Error
+	return tx.Clauses(clause.OnConflict{DoUpdates: set}).CreateInBatches(&rows, sql.rows()).Error
 }
 
 // forwardReceived moves receive cursors forward only, one multi-row upsert
-// per 500, in key order so that concurrent flushes lock rows in one order.
+// per sql.rows() positions, in key order so that concurrent flushes lock rows in one order.
 func forwardReceived(tx *gorm.DB, sql dialect, ps []conversation.Position) error {
 	slices.SortFunc(ps, func(a, b conversation.Position) int {
 		return cmp.Or(cmp.Compare(a.AppID, b.AppID), strings.Compare(a.Owner, b.Owner), strings.Compare(a.ConversationID, b.ConversationID))
 	})
-	for chunk := range slices.Chunk(ps, batchRows) {
+	for chunk := range slices.Chunk(ps, sql.rows()) {
 		args := make([]any, 0, 4*len(chunk))
 		for _, p := range chunk {
 			args = append(args, p.AppID, p.Owner, p.ConversationID, p.Seq)

@@ -99,16 +99,13 @@ func (d *DB) oneMessage(ctx context.Context, where string, args ...any) (mq.Mess
 	return ms[0], true, nil
 }
 
-// storedChunk bounds the sender keys of one StoredAll query.
-const storedChunk = 500
-
 // StoredAll implements message.Store: lookups on the unique sender key, one
 // row-constructor IN query per chunk of keys (MariaDB plans it as index
 // dives like the equivalent ORed conditions, in half the time).
 func (d *DB) StoredAll(ctx context.Context, keys []message.SenderKey) (map[message.SenderKey]mq.Message, error) {
 	out := map[message.SenderKey]mq.Message{}
 	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), storedChunk)]
+		chunk := keys[:min(len(keys), d.sql.rows())]
 		keys = keys[len(chunk):]
 		tuples := make([][]any, len(chunk))
 		for i, k := range chunk {
