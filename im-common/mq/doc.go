@@ -9,6 +9,7 @@
 //	gateway --im.uplink (direct, key "shard.{k}")--> im.uplink.{k}      --> domain (single active consumer per shard)
 //	domain  --im.downlink (direct, key brokerId)--> im.downlink.{brokerId} --> that gateway
 //	domain  --im.store (direct, key "messages")--> im.store.messages   --> store
+//	domain  --im.webhook (direct, key "events")--> im.webhook.events   --> domain (app back-end callbacks)
 //	any queue --dead letters--> im.dead (fanout) --> im.dead.letters
 //
 // Semantics: every flow is at-least-once. Consumers are idempotent and ack

@@ -40,6 +40,9 @@ func TestGolden_Envelopes(t *testing.T) {
 		FromID: "alice", ToID: "bob", MessageID: "m-1", MessageKey: 88, Seq: 7,
 		Body: "hi", Time: 1764000000000,
 	}})
+	golden.JSON(t, *update, "webhook_event", mq.WebhookEvent{Version: mq.Version, ID: "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+		AppID: 10000, Event: "friend.add.after", Payload: json.RawMessage(`{"fromId":"alice","toId":"bob"}`),
+		Attempt: 2, NotBefore: 1764000001000})
 }
 
 func TestTopology_Golden(t *testing.T) {
@@ -47,6 +50,7 @@ func TestTopology_Golden(t *testing.T) {
 	golden.JSON(t, *update, "topology_downlink", mq.DownlinkTopology("gw-1"))
 	golden.JSON(t, *update, "topology_store", mq.StoreTopology(mq.Classic))
 	golden.JSON(t, *update, "topology_auth", mq.AuthTopology())
+	golden.JSON(t, *update, "topology_webhook", mq.WebhookTopology(mq.Quorum))
 }
 
 func TestShard(t *testing.T) {

@@ -165,12 +165,18 @@ func DownlinkTopology(brokerID string) Topology {
 
 // StoreTopology is the topology of the store flow.
 func StoreTopology(qt QueueType) Topology {
+	return durableFlow(ExchangeStore, QueueStoreMessages, KeyStoreMessages, qt)
+}
+
+// durableFlow is a direct exchange routing key to one durable queue of
+// competing consumers that dead-letters after DefaultDeliveryLimit.
+func durableFlow(exchange, queue, key string, qt QueueType) Topology {
 	return deadLetters().Merge(Topology{
-		Exchanges: []Exchange{{Name: ExchangeStore, Kind: "direct"}},
+		Exchanges: []Exchange{{Name: exchange, Kind: "direct"}},
 		Queues: []Queue{{
-			Name: QueueStoreMessages, Type: qt, Durable: true,
+			Name: queue, Type: qt, Durable: true,
 			DeadLetter: true, DeliveryLimit: DefaultDeliveryLimit,
 		}},
-		Bindings: []Binding{{Queue: QueueStoreMessages, Exchange: ExchangeStore, Key: KeyStoreMessages}},
+		Bindings: []Binding{{Queue: queue, Exchange: exchange, Key: key}},
 	})
 }

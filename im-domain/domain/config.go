@@ -9,6 +9,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/config"
 	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
+	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // DevSecret is the app secret used when IM_DEV=true and IM_APP_SECRET is
@@ -62,6 +63,9 @@ type Config struct {
 	// this node owns (IM_SHARD_REBALANCE_GAP, default 2s), so a flapping
 	// member does not move shards at its pace.
 	RebalanceGap time.Duration
+	// Webhook tunes after-callback delivery (IM_WEBHOOK_WORKERS,
+	// IM_WEBHOOK_ATTEMPTS, IM_WEBHOOK_BACKOFF, IM_WEBHOOK_MAX_BACKOFF).
+	Webhook WebhookConfig
 	// Pprof serves the Go runtime profiles under /debug/pprof/ on the HTTP
 	// listener, to loopback clients only (IM_PPROF, default false).
 	Pprof bool
@@ -95,6 +99,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Pprof:           e.Bool("IM_PPROF", false),
 		NodeID:          e.String("IM_NODE_ID", defaultNodeID()),
 		RebalanceGap:    e.Duration("IM_SHARD_REBALANCE_GAP", 2*time.Second),
+		Webhook:         loadWebhook(e),
 	}
 	e.Check(validNodeID(c.NodeID), "IM_NODE_ID", "1..64 letters, digits, '.', '_' or '-', got %q", c.NodeID)
 	e.Check(c.RebalanceGap >= 0 && c.RebalanceGap <= time.Minute, "IM_SHARD_REBALANCE_GAP", "must be in [0, 1m]")
@@ -134,4 +139,31 @@ func defaultNodeID() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return host[:min(len(host), 50)] + "-" + hex.EncodeToString(b)
+}
+
+// WebhookConfig tunes after-callback delivery; zero fields take the
+// defaults of package webhook.
+type WebhookConfig struct {
+	Workers    int           // IM_WEBHOOK_WORKERS: events a node delivers at once (default 8)
+	Attempts   int           // IM_WEBHOOK_ATTEMPTS: attempts per event before the dead-letter (default 10)
+	Backoff    time.Duration // IM_WEBHOOK_BACKOFF: wait before the 2nd attempt, doubled each time (default 1s)
+	MaxBackoff time.Duration // IM_WEBHOOK_MAX_BACKOFF: the longest wait (default 5m)
+}
+
+func loadWebhook(e *config.Env) WebhookConfig {
+	w := WebhookConfig{
+		Workers:    e.Int("IM_WEBHOOK_WORKERS", webhook.DefaultWorkers),
+		Attempts:   e.Int("IM_WEBHOOK_ATTEMPTS", webhook.DefaultMaxAttempts),
+		Backoff:    e.Duration("IM_WEBHOOK_BACKOFF", webhook.DefaultBaseBackoff),
+		MaxBackoff: e.Duration("IM_WEBHOOK_MAX_BACKOFF", webhook.DefaultMaxBackoff),
+	}
+	e.Check(w.Workers >= 1 && w.Workers <= 256, "IM_WEBHOOK_WORKERS", "must be 1..256, got %d", w.Workers)
+	e.Check(w.Attempts >= 1 && w.Attempts <= 100, "IM_WEBHOOK_ATTEMPTS", "must be 1..100, got %d", w.Attempts)
+	e.Check(w.Backoff >= time.Millisecond, "IM_WEBHOOK_BACKOFF", "at least 1ms")
+	e.Check(w.MaxBackoff >= w.Backoff && w.MaxBackoff <= 24*time.Hour, "IM_WEBHOOK_MAX_BACKOFF", "between IM_WEBHOOK_BACKOFF and 24h")
+	return w
+}
+
+func (w WebhookConfig) client() webhook.Config {
+	return webhook.Config{Workers: w.Workers, MaxAttempts: w.Attempts, BaseBackoff: w.Backoff, MaxBackoff: w.MaxBackoff}
 }

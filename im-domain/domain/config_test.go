@@ -23,6 +23,10 @@ func TestLoad(t *testing.T) {
 		{"long node id", map[string]string{"IM_DEV": "true", "IM_NODE_ID": strings.Repeat("n", 65)}, "IM_NODE_ID", ""},
 		{"negative rebalance gap", map[string]string{"IM_DEV": "true", "IM_SHARD_REBALANCE_GAP": "-1s"}, "IM_SHARD_REBALANCE_GAP", ""},
 		{"no consume wait", map[string]string{"IM_DEV": "true", "IM_UPLINK_CONSUME_WAIT": "0s"}, "IM_UPLINK_CONSUME_WAIT", ""},
+		{"no webhook attempt", map[string]string{"IM_DEV": "true", "IM_WEBHOOK_ATTEMPTS": "0"}, "IM_WEBHOOK_ATTEMPTS", ""},
+		{"no webhook worker", map[string]string{"IM_DEV": "true", "IM_WEBHOOK_WORKERS": "0"}, "IM_WEBHOOK_WORKERS", ""},
+		{"webhook backoff above its max", map[string]string{"IM_DEV": "true", "IM_WEBHOOK_BACKOFF": "2m", "IM_WEBHOOK_MAX_BACKOFF": "1m"}, "IM_WEBHOOK_MAX_BACKOFF", ""},
+		{"webhook backoff not a duration", map[string]string{"IM_DEV": "true", "IM_WEBHOOK_BACKOFF": "soon"}, "IM_WEBHOOK_BACKOFF", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,15 +40,15 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 	"github.com/whaleim/whaleim/im-domain/internal/routing"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
-	"github.com/whaleim/whaleim/im-domain/internal/webhook"
 )
 
 // Queue is the message queue of a domain node, in the words of the queue
 // ports (package mq): it publishes pushes and store records, consumes the
-// uplink shards, answers the gateways' login checks, and declares the
+// uplink shards and the webhook events, answers the gateways' login checks, and declares the
 // topology of each. Ready backs /readyz.
 type Queue interface {
 	mq.Publisher
+	mq.Consumer
 	mq.BatchConsumer
 	mq.Server
 	mq.Declarer
@@ -137,8 +137,15 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 			return republishApps(ctx, apps, cmp.Or(cfg.AppRepublish, cfg.AppCacheTTL), deps.Log)
 		})
 	}
-	hooks := webhook.New(apps, webhook.Config{}, deps.Log)
-	n.runners = append(n.runners, hooks.Run)
+	reg := deps.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	hooks, err := n.webhooks(ctx, apps, reg)
+	if err != nil {
+		return nil, err
+	}
 	f := features{apps: apps, hooks: hooks, notifier: notify.New(rdb, pub)}
 	bus := rdb.NewBus(deps.Log)
 	n.runners = append(n.runners, bus.Run)
@@ -150,11 +157,6 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
 	f.convs = conversation.NewService(db, f.notifier, allocatedSeqs{seqs: rdb.NewSequencer(db, 0), db: db}, deps.Log)
 	n.runners = append(n.runners, f.convs.Run) // the write-behind flush
-	reg := deps.Metrics
-	if reg == nil {
-		reg = prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
 	msgs, err := n.messaging(ctx, db, rdb, pub, f, newPipelineMetrics(reg))
 	if err == nil {
 		err = n.shardMetrics(reg)

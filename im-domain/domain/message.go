@@ -46,12 +46,8 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		Observer:      obs,
 		Log:           n.log,
 	})
-	r := n.cfg.Rabbit
-	qt := r.QueueType
-	if !qt.Valid() {
-		qt = mq.Classic
-	}
-	shards := max(r.UplinkShards, 1)
+	qt := n.queueType()
+	shards := max(n.cfg.Rabbit.UplinkShards, 1)
 	if err := n.queue.Declare(ctx, mq.UplinkTopology(shards, qt).Merge(mq.StoreTopology(qt)).Merge(mq.DownlinkExchange())); err != nil {
 		return nil, fmt.Errorf("domain: declare message topology: %w", err)
 	}

@@ -64,7 +64,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 func StartWith(t *testing.T, node func(*domain.Config), opts ...Option) *Env {
 	t.Helper()
 	e := &Env{T: t, AppID: RandomAppID(), Secret: "secret-" + randomHex(12), Admin: "admin",
-		Pushes: &Pushes{}, Gateways: &Gateways{}, Redis: Redis(t), log: &syncWriter{}}
+		Pushes: newPushes(t), Gateways: &Gateways{}, Redis: Redis(t), log: &syncWriter{}}
 	// AppRepublish off: the package's apps share one Redis, and a running
 	// node would re-create the app keys of tests that already cleaned up.
 	cfg := domain.Config{AppID: e.AppID, AppSecret: e.Secret, AppAdmins: []string{e.Admin},

@@ -54,7 +54,7 @@ func (h *Hooks) Reply(event string, envelope any) {
 
 func (h *Hooks) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	event := r.URL.Query().Get("command")
+	event := r.Header.Get("X-IM-Event") // the command parameter has WhaleShark's names
 	h.mu.Lock()
 	h.got = append(h.got, Hook{Event: event, Header: r.Header.Clone(), Body: body})
 	reply, ok := h.replies[event]

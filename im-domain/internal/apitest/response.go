@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/inproc"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-domain/domain"
 )
@@ -53,10 +55,28 @@ type Published struct {
 }
 
 // Pushes records what the node publishes: it is the node's domain.Queue,
-// standing in for RabbitMQ (no uplinks or login checks ever arrive).
+// standing in for RabbitMQ (no uplinks or login checks ever arrive). The
+// webhook flow goes through a real in-process queue (inproc, in memory),
+// so after-callbacks are delivered as in production.
 type Pushes struct {
-	mu  sync.Mutex
-	all []Published
+	mu     sync.Mutex
+	all    []Published
+	queues *inproc.Broker
+}
+
+// newPushes returns a Pushes whose queue closes at t's cleanup.
+func newPushes(t testing.TB) *Pushes {
+	b, err := inproc.Open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("apitest: queue: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return &Pushes{queues: b}
+}
+
+// Consume implements domain.Queue from the in-process queue.
+func (p *Pushes) Consume(ctx context.Context, queue string, opts mq.ConsumeOptions, h mq.Handler) error {
+	return p.queues.Consume(ctx, queue, opts, h)
 }
 
 var _ domain.Queue = (*Pushes)(nil)
@@ -73,15 +93,18 @@ func (p *Pushes) Serve(ctx context.Context, _ string, _ mq.Responder) error {
 	return nil
 }
 
-// Declare implements domain.Queue.
-func (p *Pushes) Declare(context.Context, mq.Topology) error { return nil }
+// Declare implements domain.Queue on the in-process queue.
+func (p *Pushes) Declare(ctx context.Context, t mq.Topology) error { return p.queues.Declare(ctx, t) }
 
 // Ready implements domain.Queue.
 func (p *Pushes) Ready() bool { return true }
 
 // Publish implements domain.Queue: one Published per push of a push batch,
 // and per record of a store batch (with an empty Push).
-func (p *Pushes) Publish(_ context.Context, exchange, key string, msg mq.Publishing) error {
+func (p *Pushes) Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error {
+	if exchange == mq.ExchangeWebhook {
+		return p.queues.Publish(ctx, exchange, key, msg)
+	}
 	body := msg.Body
 	var got []Published
 	if exchange == mq.ExchangeStore {

@@ -96,7 +96,7 @@ func (q *appUpdateReq) validate() error {
 }
 
 func (q *appUpdateReq) patch() app.Patch {
-	return app.Patch{CallbackURL: q.WebhookURL, Callbacks: q.WebhookEvents,
+	return app.Patch{CallbackURL: q.WebhookURL, Callbacks: convert(q.WebhookEvents, canonicalEvents),
 		CallbackTimeout:  convert(q.WebhookTimeoutMs, func(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }),
 		CallbackFailOpen: q.WebhookFailOpen,
 		Policy:           convert(q.MultiDevicePolicy, func(n int) device.Policy { return device.Policy(clampByte(n)) }),
@@ -105,6 +105,16 @@ func (q *appUpdateReq) patch() app.Patch {
 			return time.Duration(min(max(sec, -1), 1<<32)) * time.Second
 		}),
 		FriendCheckOnSend: q.FriendOnlySend, BlacklistCheckOnSend: q.BlacklistCheckOnSend, MaxGroupSize: q.MaxGroupSize}
+}
+
+// canonicalEvents maps WhaleShark's event names to ours; unknown names
+// stay as given, for the settings check to name them.
+func canonicalEvents(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i], _ = webhook.Canonical(n)
+	}
+	return out
 }
 
 // convert maps an optional value.

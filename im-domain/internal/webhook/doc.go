@@ -35,9 +35,29 @@
 // fail-open apps proceed, fail-closed apps refuse with errcode.Unavailable
 // (9001, retryable).
 //
-// After-callbacks never block the request: they go through a bounded queue
-// (when it is full the event is dropped and counted) to workers that POST
-// them, retrying a transport error, 408, 429 and 5xx with exponential
-// backoff for a few attempts; any other non-2xx status is permanent and not
-// retried, so a broken endpoint cannot cause a retry storm.
+// # After-callbacks
+//
+// An after-callback is published, once the action it reports committed, to
+// the durable webhook queue (mq.WebhookTopology: RabbitMQ, or the
+// standalone binary's journaled in-process queue) before the request
+// returns, so a node that dies next loses nothing. Any domain node
+// delivers it (Run, competing consumers), with the same X-IM-Delivery-Id
+// on every attempt: receivers deduplicate on it, since delivery is at
+// least once. A transport error, a timeout, 408, 429 or 5xx is retried:
+// the next attempt is queued again, due after an exponential, jittered
+// backoff (Config.BaseBackoff doubling up to MaxBackoff), so a node
+// restart in between keeps the event and its attempt count. After
+// MaxAttempts, or at once for any other non-2xx status (a refusal no retry
+// fixes, and no retry storm on a broken endpoint), the event is
+// dead-lettered to im.dead.letters and counted (Observer, the node's
+// im_domain_webhook_events_total{outcome="dead_letter"}). An event waiting
+// for its backoff holds one of the node's Workers; the others go on.
+//
+// # WhaleShark names
+//
+// The event list of an app accepts WhaleShark's names black.delete and
+// group.destory.after for black.delete.after and group.destroy.after
+// (Canonical; the settings store the canonical name), and the command
+// query parameter carries WhaleShark's name (Command), so a WhaleShark
+// back-end dispatching on it keeps working.
 package webhook

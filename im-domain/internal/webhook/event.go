@@ -38,3 +38,37 @@ var Events = []string{
 // payload (the member list of group.member.add.before); for every other
 // event the reply's data is ignored.
 func Rewritable(event string) bool { return event == GroupMemberAddBefore }
+
+// whaleSharkNames are WhaleShark's names of the events whose name differs
+// here: its typo and its missing suffix.
+var whaleSharkNames = map[string]string{
+	BlackDeleteAfter:  "black.delete",
+	GroupDestroyAfter: "group.destory.after",
+}
+
+// Canonical returns the event called name, which may be WhaleShark's name
+// of it (black.delete, group.destory.after): an app configured for a
+// WhaleShark back-end keeps its event list. ok is false for an unknown name.
+func Canonical(name string) (event string, ok bool) {
+	for ev, alias := range whaleSharkNames {
+		if name == alias {
+			return ev, true
+		}
+	}
+	for _, ev := range Events {
+		if name == ev {
+			return ev, true
+		}
+	}
+	return name, false
+}
+
+// Command is the value of the command query parameter of event's
+// requests: WhaleShark's name, which its back-ends dispatch on. The
+// X-IM-Event header always carries the name of Events.
+func Command(event string) string {
+	if alias, ok := whaleSharkNames[event]; ok {
+		return alias
+	}
+	return event
+}

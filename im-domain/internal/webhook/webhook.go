@@ -29,58 +29,55 @@ type Apps interface {
 
 // Config tunes after-callback delivery; zero fields take the defaults.
 type Config struct {
-	QueueSize   int           // pending after-callbacks; default 1024
-	Workers     int           // concurrent deliveries; default 4
-	MaxAttempts int           // attempts per event, the first included; default 5
+	Workers     int           // events a node delivers at once; default 8
+	MaxAttempts int           // attempts per event, the first included; default 10
 	BaseBackoff time.Duration // wait before the 2nd attempt, doubled each time; default 1s
-	MaxBackoff  time.Duration // default 1m
+	MaxBackoff  time.Duration // default 5m
 }
 
+// Defaults of Config (and of the IM_WEBHOOK_* settings).
+const (
+	DefaultWorkers     = 8
+	DefaultMaxAttempts = 10
+	DefaultBaseBackoff = time.Second
+	DefaultMaxBackoff  = 5 * time.Minute
+)
+
 func (c Config) withDefaults() Config {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
 	}
-	def(&c.QueueSize, 1024)
-	def(&c.Workers, 4)
-	def(&c.MaxAttempts, 5)
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
 	if c.BaseBackoff <= 0 {
-		c.BaseBackoff = time.Second
+		c.BaseBackoff = DefaultBaseBackoff
 	}
 	if c.MaxBackoff < c.BaseBackoff {
-		c.MaxBackoff = max(time.Minute, c.BaseBackoff)
+		c.MaxBackoff = max(DefaultMaxBackoff, c.BaseBackoff)
 	}
 	return c
 }
 
-// Client sends callbacks. Run must be running for after-callbacks to be
-// delivered; before-callbacks are synchronous and need no Run.
+// Client sends callbacks. Before-callbacks are synchronous; after-callbacks
+// are published to the durable webhook queue (mq.WebhookTopology), and Run
+// must be running on some domain node for them to be delivered.
 type Client struct {
 	apps  Apps
+	queue Queue
+	obs   Observer
 	http  *http.Client
 	cfg   Config
 	log   *slog.Logger
-	queue chan delivery
 	now   func() time.Time
-}
-
-// delivery is one after-callback event and its attempt count.
-type delivery struct {
-	appID   uint32
-	event   string
-	id      string
-	body    []byte
-	attempt int
 }
 
 // New returns a Client. Redirects are not followed: the callback URL is the
 // app's, and a redirect could point the signed body anywhere.
-func New(apps Apps, cfg Config, log *slog.Logger) *Client {
+func New(apps Apps, queue Queue, obs Observer, cfg Config, log *slog.Logger) *Client {
 	cfg = cfg.withDefaults()
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &Client{apps: apps, http: hc, cfg: cfg, log: log.With("component", "webhook"),
-		queue: make(chan delivery, cfg.QueueSize), now: time.Now}
+	return &Client{apps: apps, queue: queue, obs: obs, http: hc, cfg: cfg, log: log.With("component", "webhook"), now: time.Now}
 }
 
 // Before runs the app's before-callback of event, if enabled, within the
@@ -129,92 +126,6 @@ func (c *Client) failed(ctx context.Context, a *app.App, event string, err error
 	return fmt.Errorf("%w: %w", errcode.Unavailable.With("app callback "+event+" failed"), err)
 }
 
-// After queues the app's after-callback of event, if enabled. It never
-// blocks: when the queue is full the event is dropped and logged.
-func (c *Client) After(ctx context.Context, appID uint32, event string, payload any) {
-	a, err := c.apps.App(ctx, appID)
-	if err != nil {
-		c.log.WarnContext(ctx, "after-callback: app", "app", appID, "event", event, "err", err)
-		return
-	}
-	if !a.CallbackOn(event) {
-		return
-	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		c.log.ErrorContext(ctx, "after-callback: marshal", "app", appID, "event", event, "err", err)
-		return
-	}
-	c.enqueue(delivery{appID: appID, event: event, id: newID(), body: body, attempt: 1})
-}
-
-func (c *Client) enqueue(d delivery) {
-	select {
-	case c.queue <- d:
-	default:
-		c.log.Warn("after-callback dropped: queue full", "app", d.appID, "event", d.event, "delivery", d.id, "attempt", d.attempt)
-	}
-}
-
-// Run delivers queued after-callbacks until ctx ends.
-func (c *Client) Run(ctx context.Context) error {
-	done := make(chan struct{})
-	for range c.cfg.Workers {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case d := <-c.queue:
-					c.deliver(ctx, d)
-				}
-			}
-		}()
-	}
-	for range c.cfg.Workers {
-		<-done
-	}
-	return nil
-}
-
-// deliver makes one attempt and schedules the next one for a transient
-// failure. The app is loaded again on every attempt, so a disabled
-// callback or a new URL or secret takes effect on retries.
-func (c *Client) deliver(ctx context.Context, d delivery) {
-	a, err := c.apps.App(ctx, d.appID)
-	if err != nil || !a.CallbackOn(d.event) {
-		return
-	}
-	tctx, cancel := context.WithTimeout(ctx, a.Settings.CallbackTimeout)
-	_, err = c.post(tctx, a, d.event, d.id, d.body)
-	cancel()
-	switch {
-	case err == nil:
-		return
-	case !retryable(err) || d.attempt >= c.cfg.MaxAttempts || ctx.Err() != nil:
-		c.log.WarnContext(ctx, "after-callback failed, giving up", "app", d.appID, "event", d.event,
-			"delivery", d.id, "attempt", d.attempt, "err", err)
-		return
-	}
-	wait := c.backoff(d.attempt)
-	d.attempt++
-	time.AfterFunc(wait, func() { c.enqueue(d) })
-}
-
-// backoff is BaseBackoff doubled per attempt, capped, with jitter in
-// [d/2, d) so failing events spread out instead of retrying in step.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.cfg.BaseBackoff << min(attempt-1, 20)
-	if d <= 0 || d > c.cfg.MaxBackoff {
-		d = c.cfg.MaxBackoff
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	n := int64(b[0])<<24 | int64(b[1])<<16 | int64(b[2])<<8 | int64(b[3])
-	return d/2 + time.Duration(n%int64(d/2+1))
-}
-
 // statusError is a non-2xx reply.
 type statusError struct{ status int }
 
@@ -238,7 +149,7 @@ func (c *Client) post(ctx context.Context, a *app.App, event, id string, body []
 	}
 	q := u.Query()
 	q.Set("appId", strconv.FormatUint(uint64(a.ID), 10))
-	q.Set("command", event)
+	q.Set("command", Command(event))
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {

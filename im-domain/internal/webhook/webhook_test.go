@@ -5,17 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/errcode"
+	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
@@ -76,25 +75,20 @@ func ok(data any) func(int, http.ResponseWriter, *http.Request) {
 }
 
 func newClient(t *testing.T, url string, failOpen bool, events ...string) *Client {
-	s := app.DefaultSettings()
-	s.CallbackURL, s.Callbacks, s.CallbackFailOpen, s.CallbackTimeout = url, events, failOpen, 200*time.Millisecond
-	apps := fakeApps{7: {ID: 7, Secret: secret, Admins: []string{"admin"}, Settings: s}}
-	c := New(apps, Config{QueueSize: 16, Workers: 2, MaxAttempts: 3, BaseBackoff: 5 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	c, _ := newDelivery(t, url, failOpen, events...)
 	return c
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
+// newDelivery is newClient that also returns the outcome counts.
+func newDelivery(t *testing.T, url string, failOpen bool, events ...string) (*Client, *outcomes) {
+	s := app.DefaultSettings()
+	s.CallbackURL, s.Callbacks, s.CallbackFailOpen, s.CallbackTimeout = url, events, failOpen, 200*time.Millisecond
+	apps := fakeApps{7: {ID: 7, Secret: secret, Admins: []string{"admin"}, Settings: s}}
+	q := openQueue(t, t.TempDir())
+	obs := &outcomes{}
+	c := New(apps, q, obs, testConfig, discard)
+	runClient(t, c)
+	return c, obs
 }
 
 func TestSignatureVerifiable(t *testing.T) {
@@ -180,72 +174,12 @@ func TestDisabledCallbackSendsNothing(t *testing.T) {
 	}
 	c.After(t.Context(), 7, GroupCreateAfter, nil)
 	c.After(t.Context(), 7, FriendAddAfter, "enabled")
-	eventually(t, "the enabled after-callback", func() bool { return len(srv.Calls()) == 1 })
+	testwait.Until(t, 10*time.Second, "the enabled after-callback", func() bool { return len(srv.Calls()) == 1 })
 	if calls := srv.Calls(); calls[0].event != FriendAddAfter {
 		t.Errorf("calls = %+v", calls)
 	}
 	if _, err := c.Before(t.Context(), 99, FriendAddBefore, nil); !errors.Is(err, errcode.AppNotFound) {
 		t.Errorf("unknown app: %v", err)
-	}
-}
-
-func TestAfterRetriedUntilSuccess(t *testing.T) {
-	srv := newAppServer(t, func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n < 3 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})
-	c := newClient(t, srv.srv.URL, true, UserModifyAfter)
-	c.After(t.Context(), 7, UserModifyAfter, map[string]string{"userId": "alice"})
-	eventually(t, "three attempts", func() bool { return len(srv.Calls()) >= 3 })
-	time.Sleep(50 * time.Millisecond) // absence check: nothing after the success
-	calls := srv.Calls()
-	if len(calls) != 3 || calls[0].delivery != calls[2].delivery || string(calls[2].body) != `{"userId":"alice"}` {
-		t.Errorf("calls = %+v", calls)
-	}
-}
-
-// A permanent refusal is not retried, and a broken endpoint gets at most
-// MaxAttempts per event.
-func TestNoRetryStormOnPermanentFailure(t *testing.T) {
-	var bad, down atomic.Int32
-	refuse := newAppServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { bad.Add(1); w.WriteHeader(http.StatusBadRequest) })
-	fail := newAppServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
-		down.Add(1)
-		w.WriteHeader(http.StatusInternalServerError)
-	})
-	c1 := newClient(t, refuse.srv.URL, true, GroupCreateAfter)
-	c2 := newClient(t, fail.srv.URL, true, GroupCreateAfter)
-	for range 4 {
-		c1.After(t.Context(), 7, GroupCreateAfter, nil)
-		c2.After(t.Context(), 7, GroupCreateAfter, nil)
-	}
-	eventually(t, "all attempts", func() bool { return bad.Load() >= 4 && down.Load() >= 12 })
-	time.Sleep(100 * time.Millisecond) // absence check: no further attempts
-	if bad.Load() != 4 || down.Load() != 12 {
-		t.Errorf("attempts: 400 endpoint %d (want 4), 500 endpoint %d (want 4 events x 3)", bad.Load(), down.Load())
-	}
-}
-
-func TestAfterNeverBlocks(t *testing.T) {
-	s := app.DefaultSettings()
-	s.CallbackURL, s.Callbacks = "http://127.0.0.1:1/", []string{UserModifyAfter}
-	c := New(fakeApps{7: {ID: 7, Secret: secret, Settings: s}}, Config{QueueSize: 2}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	start := time.Now()
-	for range 1000 { // no Run: the queue fills at 2 and the rest is dropped
-		c.After(t.Context(), 7, UserModifyAfter, nil)
-	}
-	if took := time.Since(start); took > time.Second || len(c.queue) != 2 {
-		t.Errorf("1000 After calls took %v, queue %d", took, len(c.queue))
-	}
-}
-
-func TestBackoffGrowsAndIsCapped(t *testing.T) {
-	c := New(fakeApps{}, Config{BaseBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	for attempt, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 10: time.Second, 70: time.Second} {
-		if got := c.backoff(attempt); got < want/2 || got > want {
-			t.Errorf("backoff(%d) = %v, want in [%v, %v]", attempt, got, want/2, want)
-		}
 	}
 }
 
