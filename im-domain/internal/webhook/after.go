@@ -148,7 +148,11 @@ func (c *Client) handle(ctx context.Context, d mq.Delivery) error {
 	next := ev
 	next.Attempt++
 	next.NotBefore = c.now().Add(backoff.Delay(ev.Attempt-1, c.cfg.BaseBackoff, c.cfg.MaxBackoff)).UnixMilli()
-	if err := c.publish(ctx, next); err != nil {
+	// Detached: a stop now must not leave the next attempt stored while
+	// this one is redelivered too, which would fork the event's retries.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	if err := c.publish(pctx, next); err != nil {
 		return fmt.Errorf("webhook event %s: queue the next attempt: %w", ev.ID, err) // this one is redelivered
 	}
 	c.obs.Outcome(ev.Event, Retried)
