@@ -71,9 +71,11 @@ func uplinkBatches(base string) (int, error) {
 	return int(v), err
 }
 
-// TestDomainNodesSplitShardsAndTakeOver: with a second domain node the
-// uplink shards are split between the two (each consumes its part and
-// processes messages of many conversations); after kill -9 of the second,
+// TestDomainNodesSplitShardsAndTakeOver: a second domain node joins while
+// messages of many conversations flow, and the uplink shards are split
+// between the two (the suite's node hands the second its part, each
+// shard after its batch in flight; both process messages); after kill -9
+// of the second,
 // the first takes every shard within the ZooKeeper session timeout plus a
 // margin, and nothing up-ACKed is lost, duplicated or reordered: every
 // conversation's seqs rise with the send order, every message is in MySQL
@@ -81,6 +83,14 @@ func uplinkBatches(base string) (int, error) {
 // key is there twice.
 func TestDomainNodesSplitShardsAndTakeOver(t *testing.T) {
 	distributedOnly(t, "runs and kills a second domain node")
+	const convs, n = 16, 240
+	u := newUsers(t, "scale", 2*convs)
+	streams := make([]*streamer, convs)
+	for i := range streams {
+		streams[i] = startStream(connect(t, u[2*i], i%2, false, device.Android), u[2*i+1], n)
+	}
+	awaitTotal(t, streams, convs*n/8) // the second node joins while messages flow
+
 	second := cl.spawnDomain(t, "domain2", fmt.Sprintf("IM_ZK_SESSION_TIMEOUT=%v", shortSession))
 	split := func() (int, int, error) {
 		a, err := owned(cl.domainURL)
@@ -98,32 +108,25 @@ func TestDomainNodesSplitShardsAndTakeOver(t *testing.T) {
 		return nil
 	})
 	a, b, _ := split()
-	t.Logf("shard split: suite's node %d, second node %d of %d", a, b, uplinkShards)
+	t.Logf("shard split: suite's node %d, second node %d of %d (%d of %d messages up-ACKed)", a, b, uplinkShards, total(streams), convs*n)
 	if a < uplinkShards/4 || b < uplinkShards/4 {
 		t.Errorf("split %d/%d is far from half", a, b)
 	}
 	if !strings.Contains(readyz(t, second), fmt.Sprintf(`"uplink_shards":"%d/%d"`, b, uplinkShards)) {
 		t.Errorf("readyz of the second node does not show %d/%d shards: %s", b, uplinkShards, readyz(t, second))
 	}
-
-	const convs, n = 16, 60
-	u := newUsers(t, "scale", 2*convs)
-	streams := make([]*streamer, convs)
-	for i := range streams {
-		streams[i] = startStream(connect(t, u[2*i], i%2, false, device.Android), u[2*i+1], n)
+	both := time.Now()
+	awaitTotal(t, streams, total(streams)+convs*n/8) // flowing through both nodes
+	t.Logf("%d more messages up-ACKed in %v with both nodes", convs*n/8, time.Since(both).Round(time.Millisecond))
+	if got, err := uplinkBatches(second); err != nil || got == 0 {
+		t.Fatalf("the second node processed %d uplink batches (%v)", got, err)
 	}
-	before, _ := uplinkBatches(second)
-	testwait.Eventually(t, 60*time.Second, func() error {
-		total := 0
-		for _, s := range streams {
-			total += s.acked()
-		}
-		got, err := uplinkBatches(second)
-		if total < convs*n/3 || err != nil || got <= before {
-			return fmt.Errorf("%d acked, second node's uplink batches %d -> %d (%v)", total, before, got, err)
-		}
-		return nil
-	})
+
+	batches, _ := uplinkBatches(second)
+	t.Logf("kill -9 of the second node after %d uplink batches there (%d of %d messages up-ACKed)", batches, total(streams), convs*n)
+	if total(streams) == convs*n {
+		t.Fatal("every message was up-ACKed before the kill: the take-over saw no traffic")
+	}
 	cl.procs["domain2"].kill()
 	killed := time.Now()
 	testwait.Eventually(t, shortSession+30*time.Second, func() error {
@@ -145,6 +148,26 @@ func TestDomainNodesSplitShardsAndTakeOver(t *testing.T) {
 		checkConversation(t, u[2*i], u[2*i+1], acks, n)
 	}
 	checkUniqueAcrossNodes(t)
+}
+
+// awaitTotal waits until the streams have n up-ACKs together.
+func awaitTotal(t *testing.T, streams []*streamer, n int) {
+	t.Helper()
+	testwait.Eventually(t, 60*time.Second, func() error {
+		if got := total(streams); got < n {
+			return fmt.Errorf("%d up-ACKed, want %d", got, n)
+		}
+		return nil
+	})
+}
+
+// total is the streams' up-ACKs so far.
+func total(streams []*streamer) int {
+	n := 0
+	for _, s := range streams {
+		n += s.acked()
+	}
+	return n
 }
 
 // checkConversation: the up-ACKed seqs of one sender's stream rise with

@@ -5,6 +5,7 @@ package domain_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/mq/mqtest"
@@ -23,20 +26,39 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(apitest.Main(m)) }
 
-// Run serves on the injected listener and returns nil after a graceful
-// shutdown when ctx ends. RabbitMQ (wired as main wires it) and ZooKeeper
-// are real here, so the whole production wiring is exercised.
-func TestRunServesAndShutsDown(t *testing.T) {
+// testAppID is the app the nodes of these tests bootstrap.
+const testAppID = "4000000001"
+
+// config is a node's configuration on the test's services, registered as
+// nodeID under the ZooKeeper root zkRoot (the test's own: a node joining
+// /im would share the uplink shards with whatever else runs there).
+func config(t *testing.T, zkRoot, nodeID string) domain.Config {
+	t.Helper()
 	cfg, err := domain.Load(func(k string) string {
 		return map[string]string{
 			"IM_MYSQL_DSN": apitest.DSN(t), "IM_REDIS_ADDR": apitest.RedisAddr(), "IM_DEV": "true",
-			"IM_APP_ID": "4000000001", "IM_ZK_SERVERS": os.Getenv("IM_TEST_ZK_ADDR"), "IM_RABBIT_URL": os.Getenv("IM_TEST_RABBIT_URL"),
+			"IM_APP_ID": testAppID, "IM_ZK_SERVERS": os.Getenv("IM_TEST_ZK_ADDR"), "IM_RABBIT_URL": os.Getenv("IM_TEST_RABBIT_URL"),
+			"IM_ZK_ROOT": zkRoot, "IM_NODE_ID": nodeID, "IM_SHARD_REBALANCE_GAP": "100ms",
 		}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { apitest.Redis(t).Del(context.Background(), "4000000001:app") })
+	t.Cleanup(func() { apitest.Redis(t).Del(context.Background(), testAppID+":app") })
+	return cfg
+}
+
+// node is one domain node run by a test.
+type node struct {
+	base   string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start runs a node wired as main wires it (RabbitMQ and ZooKeeper real)
+// on its own listener.
+func start(t *testing.T, cfg domain.Config) *node {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,32 +70,96 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 	mqtest.Background(t, conn.Run)
 	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
+	n := &node{base: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		done <- domain.Run(ctx, cfg, domain.Deps{Queue: conn.Ports(0), Listener: ln, Log: log})
+		n.done <- domain.Run(ctx, cfg, domain.Deps{Queue: conn.Ports(0), Listener: ln, Log: log})
 	}()
-	url := "http://" + ln.Addr().String() + "/readyz"
-	status := map[string]string{}
-	testwait.Until(t, 20*time.Second, "ready", func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&status) == nil
-	})
-	for _, dep := range []string{"mysql", "redis", "queue", "zookeeper"} {
-		if status[dep] != "ok" {
-			t.Errorf("readyz %s = %q, want ok (all: %v)", dep, status[dep], status)
-		}
+	t.Cleanup(cancel)
+	return n
+}
+
+// readyz is the node's /readyz answer, nil while it is not ready.
+func (n *node) readyz() map[string]string {
+	resp, err := http.Get(n.base + "/readyz")
+	if err != nil {
+		return nil
 	}
-	cancel()
+	defer resp.Body.Close()
+	status := map[string]string{}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&status) != nil {
+		return nil
+	}
+	return status
+}
+
+// stop ends the node and requires a clean return.
+func (n *node) stop(t *testing.T) {
+	t.Helper()
+	n.cancel()
 	select {
-	case err := <-done:
+	case err := <-n.done:
 		if err != nil {
 			t.Fatalf("Run = %v", err)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
+}
+
+// zkRoot is a fresh ZooKeeper root for the test, removed after it (the
+// nodes' ephemeral registrations are gone once they stopped).
+func zkRoot(t *testing.T) string {
+	t.Helper()
+	root := fmt.Sprintf("/imtest_domain_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		servers := os.Getenv("IM_TEST_ZK_ADDR")
+		if servers == "" {
+			servers = "127.0.0.1:2181"
+		}
+		if raw, _, err := zk.Connect([]string{servers}, 4*time.Second, zk.WithLogInfo(false)); err == nil {
+			_ = raw.Delete(root+"/domains", -1)
+			_ = raw.Delete(root, -1)
+			raw.Close()
+		}
+	})
+	return root
+}
+
+// Run serves on the injected listener and returns nil after a graceful
+// shutdown when ctx ends. RabbitMQ (wired as main wires it) and ZooKeeper
+// are real here, so the whole production wiring is exercised; alone in
+// its registry, the node owns every uplink shard.
+func TestRunServesAndShutsDown(t *testing.T) {
+	n := start(t, config(t, zkRoot(t), "alone"))
+	var status map[string]string
+	testwait.Until(t, 20*time.Second, "ready with every shard", func() bool {
+		status = n.readyz()
+		return status["uplink_shards"] == "64/64"
+	})
+	for _, dep := range []string{"mysql", "redis", "queue", "zookeeper"} {
+		if status[dep] != "ok" {
+			t.Errorf("readyz %s = %q, want ok (all: %v)", dep, status[dep], status)
+		}
+	}
+	n.stop(t)
+}
+
+// Two nodes in one registry split the uplink shards; when one shuts down
+// (its ZooKeeper session ends with it), the other takes every shard.
+func TestNodesSplitShardsAndTakeOverOnShutdown(t *testing.T) {
+	root := zkRoot(t)
+	a, b := start(t, config(t, root, "node-a")), start(t, config(t, root, "node-b"))
+	var sa, sb string
+	testwait.Eventually(t, 30*time.Second, func() error {
+		sa, sb = a.readyz()["uplink_shards"], b.readyz()["uplink_shards"]
+		var na, nb int
+		if _, err := fmt.Sscanf(sa+" "+sb, "%d/64 %d/64", &na, &nb); err != nil || na+nb != 64 || na == 0 || nb == 0 {
+			return fmt.Errorf("shards %q and %q, want a split of 64", sa, sb)
+		}
+		return nil
+	})
+	t.Logf("split: node-a %s, node-b %s", sa, sb)
+	b.stop(t)
+	testwait.Until(t, 20*time.Second, "node-a owns every shard", func() bool { return a.readyz()["uplink_shards"] == "64/64" })
+	a.stop(t)
 }
