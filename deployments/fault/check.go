@@ -18,6 +18,7 @@ type Report struct {
 	Lost                         int // up-ACKed or stored, but missing in MySQL or at a device after the final sync
 	Unexpected                   int // stored or received but never attempted, or refused yet stored or received
 	DupApp                       int // (device, message) received by the app more than once
+	WirePushes, DupWire          int // pushes written to TCP devices, and those of a message the device had already had (info: the SDK dedups them)
 	DupDB                        int // messageIds with more than one row
 	SeqReuse                     int // (conversation, seq) with two messages, or an up-ACK or receive seq that differs from MySQL
 	OrderViolations              int // per (device, conversation): a receive whose seq is not above the previous one
@@ -29,6 +30,7 @@ type Report struct {
 	FinalSyncOnly                int           // (device, message) pairs that only the forced final sync delivered: the platform did not recover by itself
 	FaultStart, FaultEnd, SyncAt time.Time
 	Failures                     []string // the first few violations, to find them in the logs
+	VerifyErr                    string   // the scenario's own check failed (Scenario.Verify)
 }
 
 // RecoveryLimit bounds Recovery (T_recover of A2).
@@ -37,7 +39,7 @@ const RecoveryLimit = 30 * time.Second
 // Passed is the pass rule: every count 0 and recovery within its bound.
 func (r *Report) Passed() bool {
 	return r.Lost == 0 && r.Unexpected == 0 && r.DupApp == 0 && r.DupDB == 0 && r.SeqReuse == 0 &&
-		r.OrderViolations == 0 && r.Unresolved == 0 && r.FinalSyncOnly == 0 && r.Recovery <= RecoveryLimit && r.Attempted > 0
+		r.OrderViolations == 0 && r.Unresolved == 0 && r.FinalSyncOnly == 0 && r.VerifyErr == "" && r.Recovery <= RecoveryLimit && r.Attempted > 0
 }
 
 func (r *Report) fail(format string, args ...any) {
@@ -101,6 +103,12 @@ func (f *fleet) check(r *Report, rows []dbRow) {
 				r.DupApp++
 				r.fail("device %d received %s %d times", d, id, len(rs))
 			}
+		}
+	}
+	for _, w := range l.wire {
+		for _, n := range w {
+			r.WirePushes += n
+			r.DupWire += n - 1
 		}
 	}
 	r.AckP50, r.AckP99 = percentile(l.ackLat, 50), percentile(l.ackLat, 99)
@@ -212,23 +220,26 @@ func (r *Report) Row() string {
 	if !r.Passed() {
 		verdict = "FAIL"
 	}
-	return fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |", r.Scenario, r.Attempted, r.Delivered,
-		r.Lost, r.DupApp+r.DupDB, r.OrderViolations, r.SeqReuse, r.Unexpected+r.Unresolved, r.FinalSyncOnly, r.Reconnects,
+	return fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |", r.Scenario, r.Attempted, r.Delivered,
+		r.Lost, r.DupApp+r.DupDB, r.OrderViolations, r.SeqReuse, r.Unexpected+r.Unresolved, r.FinalSyncOnly, r.DupWire, r.Reconnects,
 		r.Recovery.Round(100*time.Millisecond), r.MaxDelay.Round(100*time.Millisecond), verdict)
 }
 
 // TableHeader heads the results table of Row lines.
-const TableHeader = "| scenario | messages | deliveries | lost | duplicates | reorders | seq reuse | unexpected | sync-only | reconnects | recovery | max delay | result |\n" +
-	"|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+const TableHeader = "| scenario | messages | deliveries | lost | duplicates | reorders | seq reuse | unexpected | sync-only | wire dups | reconnects | recovery | max delay | result |\n" +
+	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 // Summary is the report in one paragraph, with its first failures.
 func (r *Report) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: attempted %d, up-ACKed %d, refused %d, stored %d, deliveries %d/%d, lost %d, app dups %d, DB dups %d, "+
-		"seq reuse %d, order violations %d, unexpected %d, unresolved %d, reconnects %d, ack p50 %v p99 %v, recovery %v, max delay %v, final-sync-only %d",
+		"seq reuse %d, order violations %d, unexpected %d, unresolved %d, reconnects %d, wire pushes %d (dups %d), ack p50 %v p99 %v, recovery %v, max delay %v, final-sync-only %d",
 		r.Scenario, r.Attempted, r.Acked, r.Nacked, r.Persisted, r.Delivered, r.Expected, r.Lost, r.DupApp, r.DupDB,
-		r.SeqReuse, r.OrderViolations, r.Unexpected, r.Unresolved, r.Reconnects, r.AckP50.Round(time.Millisecond),
+		r.SeqReuse, r.OrderViolations, r.Unexpected, r.Unresolved, r.Reconnects, r.WirePushes, r.DupWire, r.AckP50.Round(time.Millisecond),
 		r.AckP99.Round(time.Millisecond), r.Recovery.Round(time.Millisecond), r.MaxDelay.Round(time.Millisecond), r.FinalSyncOnly)
+	if r.VerifyErr != "" {
+		b.WriteString("\n  - scenario check: " + r.VerifyErr)
+	}
 	for _, f := range r.Failures {
 		b.WriteString("\n  - " + f)
 	}

@@ -22,6 +22,7 @@ type fleet struct {
 	groups  map[string][]string // group id -> members
 	groupOf map[string]string   // user -> the group it sends to
 	senders []int               // devices that send
+	byKey   map[string]int      // "user/IMEI" -> device
 }
 
 // simDevice is one SDK client whose events go to the ledger.
@@ -54,7 +55,7 @@ func newFleet(ctx context.Context, e *Env) (*fleet, error) {
 		return nil, err
 	}
 	f := &fleet{byUser: map[string][]int{}, partner: map[string]string{}, groups: map[string][]string{},
-		groupOf: map[string]string{}}
+		groupOf: map[string]string{}, byKey: map[string]int{}}
 	if err := f.pair(ctx, api, users); err != nil {
 		return nil, err
 	}
@@ -111,10 +112,18 @@ func (f *fleet) addDevice(e *Env, api *restAPI, user string, typ device.Type, tr
 		AckTimeout: 3 * time.Second, Heartbeat: 5 * time.Second, BackoffMin: 100 * time.Millisecond,
 		BackoffMax: 2 * time.Second, DialTimeout: 5 * time.Second}}
 	f.devs = append(f.devs, d)
+	f.byKey[user+"/"+d.cfg.IMEI] = d.idx
 	if len(f.byUser[user]) == 0 && f.partner[user] != "" {
 		f.senders = append(f.senders, d.idx)
 	}
 	f.byUser[user] = append(f.byUser[user], d.idx)
+}
+
+// onWire is the fleet's wireTap.
+func (f *fleet) onWire(device, messageID string) {
+	if d, ok := f.byKey[device]; ok {
+		f.led.wireRecv(d, messageID)
+	}
 }
 
 // start opens every device's client and waits until all are connected.

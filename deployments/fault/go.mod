@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/go-sql-driver/mysql v1.8.1
 	github.com/rabbitmq/amqp091-go v1.16.0
+	github.com/whaleim/whaleim/im-codec v0.0.0
 	github.com/whaleim/whaleim/im-common v0.0.0
 	github.com/whaleim/whaleim/im-sdk/go v0.0.0
 )
@@ -12,7 +13,6 @@ require (
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
-	github.com/whaleim/whaleim/im-codec v0.0.0 // indirect
 )
 
 replace (

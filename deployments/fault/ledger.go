@@ -42,6 +42,7 @@ type ledger struct {
 	msgs      map[string]*msgRec
 	order     []*msgRec
 	got       []map[string][]recv // per device: messageId -> receives
+	wire      []map[string]int    // per device: messageId -> pushes on the wire (TCP devices)
 	lastSeq   []map[string]int64  // per device: conversation -> last seq emitted
 	orderViol int
 	lastRecv  time.Time
@@ -57,6 +58,7 @@ func newLedger(devices int) *ledger {
 	for range devices {
 		l.got = append(l.got, map[string][]recv{})
 		l.lastSeq = append(l.lastSeq, map[string]int64{})
+		l.wire = append(l.wire, map[string]int{})
 	}
 	return l
 }
@@ -95,6 +97,13 @@ func (l *ledger) event(d int, ev whaleim.Event) {
 			l.reconn++
 		}
 	}
+}
+
+// wireRecv records a push of message id written to device d.
+func (l *ledger) wireRecv(d int, id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.wire[d][id]++
 }
 
 // progress is a snapshot for the per-second line.

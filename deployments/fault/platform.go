@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the database/sql driver of checks and setup
@@ -31,6 +32,7 @@ type Env struct {
 	svcs    map[string]*service // gateway1, gateway2, domain1, domain2, store
 	clients [2][2]*proxy        // per gateway: TCP, WebSocket proxies clients go through
 	brokers [2]*proxy           // per gateway: the proxy to RabbitMQ (partitions)
+	wire    atomic.Value        // wireTap of the current fleet
 }
 
 // runIDs names one scenario's slice of the shared dependencies.
@@ -187,10 +189,18 @@ func (e *Env) gatewayEnv(name string, env []string) ([]string, error) {
 			return nil, err
 		}
 	}
+	e.clients[i][0].tap = e.onWire // WebSocket frames are not decoded: TCP devices only
 	rabbit := rabbitURL(e.brokers[i].addr()) + e.run.vhost
 	return append(env, "IM_BROKER_ID=fault-"+name, "IM_TCP_ADDR="+tcp, "IM_WS_ADDR="+ws,
 		"IM_ADVERTISE_TCP="+e.clients[i][0].addr(), "IM_ADVERTISE_WS=ws://"+e.clients[i][1].addr()+"/ws",
 		"IM_RABBIT_URL="+rabbit, "IM_SEND_RATE=0"), nil
+}
+
+// onWire passes a wire receive to the current fleet's tap.
+func (e *Env) onWire(device, messageID string) {
+	if tap, ok := e.wire.Load().(wireTap); ok {
+		tap(device, messageID)
+	}
 }
 
 // commonEnv is what every platform process shares.

@@ -3,6 +3,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -24,6 +25,7 @@ type proxy struct {
 	blocked bool
 	latency time.Duration
 	slice   bool
+	tap     wireTap // TCP client proxies: the wire receives
 }
 
 // newProxy listens on a free loopback port and forwards to upstream.
@@ -66,9 +68,15 @@ func (p *proxy) handle(down net.Conn) {
 	if !p.track(down, up) {
 		return
 	}
+	var toUp, toDown io.Writer
+	if p.tap != nil {
+		t := newTapConn(p.tap)
+		defer t.close()
+		toUp, toDown = t.up, t.down
+	}
 	done := make(chan struct{}, 2)
-	go func() { p.pipe(up, down); done <- struct{}{} }()
-	go func() { p.pipe(down, up); done <- struct{}{} }()
+	go func() { p.pipe(up, down, toUp); done <- struct{}{} }()
+	go func() { p.pipe(down, up, toDown); done <- struct{}{} }()
 	<-done
 	p.untrack(down, up)
 }
@@ -104,8 +112,9 @@ type chunk struct {
 }
 
 // pipe copies src to dst through a queue, applying latency and slicing
-// as they are set when each chunk is written.
-func (p *proxy) pipe(dst, src net.Conn) {
+// as they are set when each chunk is written; tee (if set) sees every
+// chunk as it was read.
+func (p *proxy) pipe(dst, src net.Conn, tee io.Writer) {
 	q := make(chan chunk, 1024)
 	go func() {
 		defer close(q)
@@ -113,6 +122,9 @@ func (p *proxy) pipe(dst, src net.Conn) {
 			b := make([]byte, 32*1024)
 			n, err := src.Read(b)
 			if n > 0 {
+				if tee != nil {
+					_, _ = tee.Write(b[:n])
+				}
 				q <- chunk{at: time.Now(), b: b[:n]}
 			}
 			if err != nil {

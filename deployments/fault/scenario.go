@@ -15,6 +15,9 @@ type Scenario struct {
 	Hold   time.Duration
 	Inject func(ctx context.Context, e *Env) error
 	Heal   func(ctx context.Context, e *Env) error
+	// Verify, if set, checks what the scenario promises besides the
+	// ledger, after the final sync.
+	Verify func(ctx context.Context, e *Env) error
 }
 
 // Params shape the load of a run.
@@ -42,6 +45,7 @@ func (e *Env) Run(ctx context.Context, sc Scenario, p Params) (*Report, error) {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
 	defer f.close()
+	e.wire.Store(wireTap(f.onWire))
 	if err := f.start(); err != nil {
 		return nil, err
 	}
@@ -71,6 +75,11 @@ func (e *Env) Run(ctx context.Context, sc Scenario, p Params) (*Report, error) {
 		return nil, err
 	}
 	f.check(r, rows)
+	if sc.Verify != nil {
+		if err := sc.Verify(ctx, e); err != nil {
+			r.VerifyErr = err.Error()
+		}
+	}
 	return r, nil
 }
 

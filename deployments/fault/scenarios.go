@@ -36,6 +36,7 @@ func Scenarios() []Scenario {
 			Heal:   func(_ context.Context, e *Env) error { return e.ZK.start() }},
 		{Name: "client-latency-slicing", Hold: 15 * time.Second,
 			Inject: degradeClients(50*time.Millisecond, true), Heal: degradeClients(0, false)},
+		{Name: "poison-message", Inject: poison, Verify: deadLettered},
 		{Name: "reconnect-storm", Inject: func(_ context.Context, e *Env) error {
 			for i := range 2 {
 				e.clients[i][0].cut()
