@@ -96,6 +96,10 @@ func (p *parts) redis(ctx context.Context, addr string, cfg config.Redis, log *s
 	return nil
 }
 
+// sqliteConns is the SQLite pool: one writer at a time beside the readers
+// (the domain's checks and guard queries, the REST API's reads).
+const sqliteConns = 4
+
 // database opens the SQLite file of the data folder, or checks that the
 // MariaDB of dsn answers (the services then open it themselves).
 func (p *parts) database(ctx context.Context, dsn, dir string, log *slog.Logger) error {
@@ -109,7 +113,7 @@ func (p *parts) database(ctx context.Context, dsn, dir string, log *slog.Logger)
 		return nil
 	}
 	path := filepath.Join(dir, "whaleim.db")
-	db, err := sqlite.Open(ctx, path, 1)
+	db, err := sqlite.Open(ctx, path, sqliteConns)
 	if err != nil {
 		return fmt.Errorf("%s: %w", envDataDir, err)
 	}

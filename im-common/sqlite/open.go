@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -31,29 +32,32 @@ var pragmas = url.Values{
 }
 
 // Open opens (creating if missing) the SQLite database at path with
-// maxConns connections, gorm's error translation on (a unique-key clash is
+// maxConns connections (at least 2: reads run beside the one writer, see
+// pool), gorm's error translation on (a unique-key clash is
 // gorm.ErrDuplicatedKey) and the pragmas above. The folder must exist and
 // be writable: Open checks, so the caller can name the setting at fault.
 func Open(ctx context.Context, path string, maxConns int) (*gorm.DB, error) {
 	if err := writable(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	g, err := gorm.Open(sqlite.Open(path+"?"+pragmas.Encode()), &gorm.Config{
+	sqlDB, err := sql.Open(sqlite.DriverName, path+"?"+pragmas.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	conns := max(maxConns, 2)
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	g, err := gorm.Open(&sqlite.Dialector{Conn: newPool(sqlDB)}, &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned, never logged twice
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	sqlDB, err := g.DB()
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	sqlDB.SetMaxOpenConns(max(maxConns, 1))
-	sqlDB.SetMaxIdleConns(max(maxConns, 1))
-	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

@@ -113,8 +113,8 @@ func (sqliteDialect) incoming(col string) string  { return "excluded." + col }
 func (sqliteDialect) greatest(a, b string) string { return "MAX(" + a + ", " + b + ")" }
 func (sqliteDialect) insertIgnore() string        { return "INSERT OR IGNORE" }
 
-// tupleIn uses a VALUES list: SQLite's row-value IN takes a subquery on the
-// right, never a parenthesised list of tuples.
+// tupleIn: per-tuple equalities joined by OR, which SQLite seeks on the
+// whole key (sqlite.TupleIn).
 func (sqliteDialect) tupleIn(cols string, tuples [][]any) (string, []any) {
 	return sqlite.TupleIn(cols, tuples)
 }
@@ -126,7 +126,7 @@ func (sqliteDialect) duplicate(err error) bool { return errors.Is(err, gorm.ErrD
 // statement costs no round trip: small statements.
 func (sqliteDialect) rows() int { return 32 }
 
-// size keeps the pool sqlite.Open made: SQLite has one writer at a time,
-// and waiting for the pool's one connection is fair and queues in Go,
-// where SQLite's busy handler polls and can starve a writer for seconds.
+// size keeps the pool sqlite.Open made: readers beside one writer at a
+// time, the writers queued in Go, where SQLite's busy handler polls and
+// can starve a writer for seconds.
 func (sqliteDialect) size(*sql.DB, int) {}
