@@ -56,7 +56,7 @@ type dbRow struct {
 
 // readRows reads every stored message of the app.
 func (e *Env) readRows(ctx context.Context) ([]dbRow, error) {
-	h, err := sql.Open("mysql", mysqlDSN(e.MySQL.addr, e.run.db))
+	h, err := sql.Open("mysql", mysqlDSN(e.mysql.addr, e.run.db))
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}

@@ -25,7 +25,7 @@ type Env struct {
 	dir, root, bin string
 	log            io.Writer
 
-	Redis, MySQL, Rabbit, ZK *service
+	redis, mysql, rabbit, zk *service
 
 	// the current scenario's platform (StartPlatform)
 	run     runIDs
@@ -55,7 +55,7 @@ func NewEnv(root, dir string, log io.Writer) (*Env, error) {
 	mk := []struct {
 		s   **service
 		new func(string) (*service, error)
-	}{{&e.Redis, newRedis}, {&e.MySQL, newMariaDB}, {&e.ZK, newZooKeeper}, {&e.Rabbit, newRabbit}}
+	}{{&e.redis, newRedis}, {&e.mysql, newMariaDB}, {&e.zk, newZooKeeper}, {&e.rabbit, newRabbit}}
 	for _, m := range mk {
 		if *m.s, err = m.new(dir); err != nil {
 			e.Close()
@@ -88,7 +88,7 @@ func (e *Env) logf(format string, args ...any) {
 
 // ensureInfra (re)starts every private dependency that is not running.
 func (e *Env) ensureInfra() error {
-	for _, s := range []*service{e.Redis, e.MySQL, e.ZK, e.Rabbit} {
+	for _, s := range []*service{e.redis, e.mysql, e.zk, e.rabbit} {
 		if s.running() {
 			continue
 		}
@@ -110,7 +110,7 @@ func (e *Env) StartPlatform(ctx context.Context) error {
 	suffix := randHex(4)
 	e.run = runIDs{appID: uint32(100000 + time.Now().UnixNano()%800000), secret: randHex(16),
 		db: "im_fault_" + suffix, vhost: "fault_" + suffix, zkRoot: "/fault_" + suffix}
-	if _, err := redisCommand(e.Redis.addr, "FLUSHALL"); err != nil {
+	if _, err := redisCommand(e.redis.addr, "FLUSHALL"); err != nil {
 		return err
 	}
 	if err := e.sql(ctx, "", "CREATE DATABASE "+e.run.db+" CHARACTER SET utf8mb4"); err != nil {
@@ -128,7 +128,7 @@ func (e *Env) StartPlatform(ctx context.Context) error {
 func (e *Env) startProcesses() error {
 	e.svcs = map[string]*service{}
 	for i := range 2 {
-		bp, err := newProxy(fmt.Sprintf("gateway%d-rabbitmq", i+1), e.Rabbit.addr)
+		bp, err := newProxy(fmt.Sprintf("gateway%d-rabbitmq", i+1), e.rabbit.addr)
 		if err != nil {
 			return err
 		}
@@ -206,10 +206,10 @@ func (e *Env) onWire(device, messageID string) {
 // commonEnv is what every platform process shares.
 func (e *Env) commonEnv() []string {
 	return []string{
-		"IM_REDIS_ADDR=" + e.Redis.addr,
-		"IM_RABBIT_URL=" + rabbitURL(e.Rabbit.addr) + e.run.vhost,
-		"IM_MYSQL_DSN=" + mysqlDSN(e.MySQL.addr, e.run.db),
-		"IM_ZK_SERVERS=" + e.ZK.addr,
+		"IM_REDIS_ADDR=" + e.redis.addr,
+		"IM_RABBIT_URL=" + rabbitURL(e.rabbit.addr) + e.run.vhost,
+		"IM_MYSQL_DSN=" + mysqlDSN(e.mysql.addr, e.run.db),
+		"IM_ZK_SERVERS=" + e.zk.addr,
 		"IM_ZK_ROOT=" + e.run.zkRoot,
 		"IM_ZK_SESSION_TIMEOUT=4s",
 		"IM_LOG_FORMAT=text",
@@ -232,10 +232,10 @@ func (e *Env) StopPlatform(ctx context.Context) {
 			}
 		}
 	}
-	if e.MySQL.running() {
+	if e.mysql.running() {
 		_ = e.sql(ctx, "", "DROP DATABASE IF EXISTS "+e.run.db)
 	}
-	if e.Rabbit.running() {
+	if e.rabbit.running() {
 		_ = e.rabbitctl("delete_vhost", e.run.vhost)
 	}
 }
@@ -245,7 +245,7 @@ func (e *Env) Close() {
 	for _, s := range e.svcs {
 		s.close()
 	}
-	for _, s := range []*service{e.Redis, e.MySQL, e.ZK, e.Rabbit} {
+	for _, s := range []*service{e.redis, e.mysql, e.zk, e.rabbit} {
 		if s != nil {
 			s.close()
 		}
@@ -258,7 +258,7 @@ func (e *Env) restURLs() []string {
 }
 
 func (e *Env) sql(ctx context.Context, db, query string) error {
-	h, err := sql.Open("mysql", mysqlDSN(e.MySQL.addr, db))
+	h, err := sql.Open("mysql", mysqlDSN(e.mysql.addr, db))
 	if err != nil {
 		return fmt.Errorf("mysql: %w", err)
 	}
@@ -271,8 +271,8 @@ func (e *Env) sql(ctx context.Context, db, query string) error {
 
 // rabbitctl runs rabbitmqctl against the private node.
 func (e *Env) rabbitctl(args ...string) error {
-	cmd := exec.Command("/usr/lib/rabbitmq/bin/rabbitmqctl", append([]string{"-n", "imfault" + port(e.Rabbit.addr) + "@localhost"}, args...)...)
-	cmd.Env = append(os.Environ(), "HOME="+e.Rabbit.dir, "ERL_EPMD_PORT="+e.Rabbit.epmdPort)
+	cmd := exec.Command("/usr/lib/rabbitmq/bin/rabbitmqctl", append([]string{"-n", "imfault" + port(e.rabbit.addr) + "@localhost"}, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+e.rabbit.dir, "ERL_EPMD_PORT="+e.rabbit.epmdPort)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("rabbitmqctl %v: %w: %s", args, err, out)
 	}

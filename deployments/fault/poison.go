@@ -77,7 +77,7 @@ func deadLettered(_ context.Context, e *Env) error {
 
 // channel opens a channel on the run's vhost; closeConn closes both.
 func (e *Env) channel() (ch *amqp.Channel, closeConn func(), err error) {
-	conn, err := amqp.Dial(rabbitURL(e.Rabbit.addr) + e.run.vhost)
+	conn, err := amqp.Dial(rabbitURL(e.rabbit.addr) + e.run.vhost)
 	if err != nil {
 		return nil, nil, err
 	}

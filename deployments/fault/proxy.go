@@ -116,6 +116,8 @@ type chunk struct {
 // chunk as it was read.
 func (p *proxy) pipe(dst, src net.Conn, tee io.Writer) {
 	q := make(chan chunk, 1024)
+	stopped := make(chan struct{}) // the writer gave up: the reader must not block on q
+	defer close(stopped)
 	go func() {
 		defer close(q)
 		for {
@@ -125,7 +127,11 @@ func (p *proxy) pipe(dst, src net.Conn, tee io.Writer) {
 				if tee != nil {
 					_, _ = tee.Write(b[:n])
 				}
-				q <- chunk{at: time.Now(), b: b[:n]}
+				select {
+				case q <- chunk{at: time.Now(), b: b[:n]}:
+				case <-stopped:
+					return
+				}
 			}
 			if err != nil {
 				return

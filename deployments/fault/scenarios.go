@@ -12,11 +12,11 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{Name: "gateway-kill", Hold: 10 * time.Second, Inject: kill9("gateway1"), Heal: restart("gateway1")},
 		{Name: "domain-kill", Hold: 10 * time.Second, Inject: kill9("domain1"), Heal: restart("domain1")},
-		{Name: "rabbitmq-kill", Inject: func(_ context.Context, e *Env) error { e.Rabbit.kill9(); return nil },
-			Heal: func(_ context.Context, e *Env) error { return e.Rabbit.start() }},
+		{Name: "rabbitmq-kill", Inject: func(_ context.Context, e *Env) error { e.rabbit.kill9(); return nil },
+			Heal: func(_ context.Context, e *Env) error { return e.rabbit.start() }},
 		{Name: "redis-loss", Hold: time.Second,
-			Inject: func(_ context.Context, e *Env) error { e.Redis.kill9(); return nil },
-			Heal:   func(_ context.Context, e *Env) error { return e.Redis.start() }},
+			Inject: func(_ context.Context, e *Env) error { e.redis.kill9(); return nil },
+			Heal:   func(_ context.Context, e *Env) error { return e.redis.start() }},
 		{Name: "gateway-sigterm", Hold: 5 * time.Second,
 			Inject: func(_ context.Context, e *Env) error { e.svcs["gateway1"].term(20 * time.Second); return nil },
 			Heal:   restart("gateway1")},
@@ -25,15 +25,15 @@ func Scenarios() []Scenario {
 			Heal:   func(_ context.Context, e *Env) error { return e.svcs["domain1"].resume() }},
 		storeLoop(),
 		{Name: "redis-flushall", Inject: func(_ context.Context, e *Env) error {
-			_, err := redisCommand(e.Redis.addr, "FLUSHALL")
+			_, err := redisCommand(e.redis.addr, "FLUSHALL")
 			return err
 		}},
 		{Name: "mariadb-stop", Hold: 10 * time.Second,
-			Inject: func(_ context.Context, e *Env) error { e.MySQL.term(30 * time.Second); return nil },
-			Heal:   func(_ context.Context, e *Env) error { return e.MySQL.start() }},
+			Inject: func(_ context.Context, e *Env) error { e.mysql.term(30 * time.Second); return nil },
+			Heal:   func(_ context.Context, e *Env) error { return e.mysql.start() }},
 		{Name: "zookeeper-stop", Hold: 10 * time.Second,
-			Inject: func(_ context.Context, e *Env) error { e.ZK.kill9(); return nil },
-			Heal:   func(_ context.Context, e *Env) error { return e.ZK.start() }},
+			Inject: func(_ context.Context, e *Env) error { e.zk.kill9(); return nil },
+			Heal:   func(_ context.Context, e *Env) error { return e.zk.start() }},
 		{Name: "client-latency-slicing", Hold: 15 * time.Second,
 			Inject: degradeClients(50*time.Millisecond, true), Heal: degradeClients(0, false)},
 		{Name: "poison-message", Inject: poison, Verify: deadLettered},
