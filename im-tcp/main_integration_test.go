@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
 	"github.com/whaleim/whaleim/im-common/session"
 	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-common/zookeeper"
@@ -34,12 +34,12 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("IM_TEST_RABBIT_URL") == "" {
 		vh := "imtest_tcp_" + randHex(6)
-		if err := rabbitVhost("add_vhost", vh); err != nil {
+		if err := rabbittest.AddVhost(vh); err != nil {
 			fmt.Fprintln(os.Stderr, "im-tcp tests:", err)
 			os.Exit(1)
 		}
 		rabbitURL += vh
-		defer func() { _ = rabbitVhost("delete_vhost", vh) }()
+		defer func() { _ = rabbittest.DeleteVhost(vh) }()
 	}
 	stop, err := serveLoginChecks(rabbitURL)
 	if err != nil {
@@ -51,19 +51,6 @@ func TestMain(m *testing.M) {
 	if code != 0 {
 		os.Exit(code) // after the deferred vhost deletion would be skipped: fine, it is private
 	}
-}
-
-func rabbitVhost(op, vh string) error {
-	if out, err := exec.Command("rabbitmqctl", op, vh).CombinedOutput(); err != nil {
-		return fmt.Errorf("rabbitmqctl %s %s: %w: %s", op, vh, err, out)
-	}
-	if op != "add_vhost" {
-		return nil
-	}
-	if out, err := exec.Command("rabbitmqctl", "set_permissions", "-p", vh, "guest", ".*", ".*", ".*").CombinedOutput(); err != nil {
-		return fmt.Errorf("rabbitmqctl set_permissions: %w: %s", err, out)
-	}
-	return nil
 }
 
 // serveLoginChecks answers mq.QueueAuth as the domain would: users named
@@ -129,10 +116,10 @@ func TestLoginAsksTheDomain(t *testing.T) {
 // refused with the retryable 9001, never admitted.
 func TestLoginRefusedWhenNoDomainAnswers(t *testing.T) {
 	vh := "imtest_tcp_nodomain_" + randHex(4)
-	if err := rabbitVhost("add_vhost", vh); err != nil {
+	if err := rabbittest.AddVhost(vh); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = rabbitVhost("delete_vhost", vh) })
+	t.Cleanup(func() { _ = rabbittest.DeleteVhost(vh) })
 	url := strings.TrimSuffix(rabbitURL, rabbitURL[strings.LastIndex(rabbitURL, "/")+1:]) + vh
 	rdb := redisClient(t)
 	app, secret := seedApp(t, rdb, device.PolicyUnlimited)

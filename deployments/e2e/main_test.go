@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
@@ -148,11 +149,8 @@ func (c *cluster) createDB() error {
 
 func (c *cluster) createVhost() error {
 	vh := "e2e_" + c.suffix
-	if out, err := exec.Command("rabbitmqctl", "add_vhost", vh).CombinedOutput(); err != nil {
-		return fmt.Errorf("add_vhost: %w: %s", err, out)
-	}
-	if out, err := exec.Command("rabbitmqctl", "set_permissions", "-p", vh, "guest", ".*", ".*", ".*").CombinedOutput(); err != nil {
-		return fmt.Errorf("set_permissions: %w: %s", err, out)
+	if err := rabbittest.AddVhost(vh); err != nil {
+		return err
 	}
 	c.rabbitURL = "amqp://guest:guest@127.0.0.1:5672/" + vh
 	return nil
@@ -282,7 +280,7 @@ func (c *cluster) stop() {
 	}
 	if !standaloneTarget() { // the standalone binary's data is in c.tmp
 		_, _ = mysqlExec("", "DROP DATABASE IF EXISTS "+c.db)
-		_ = exec.Command("rabbitmqctl", "delete_vhost", "e2e_"+c.suffix).Run()
+		_ = rabbittest.DeleteVhost("e2e_" + c.suffix)
 		if err := deleteZKTree("/e2e_" + c.suffix); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: zookeeper cleanup:", err)
 		}
