@@ -6,9 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"testing"
@@ -16,9 +13,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/mq/mqtest"
-	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-domain/domain"
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
@@ -48,39 +42,9 @@ func config(t *testing.T, zkRoot, nodeID string) domain.Config {
 	return cfg
 }
 
-// node is one domain node run by a test.
-type node struct {
-	base   string
-	cancel context.CancelFunc
-	done   chan error
-}
-
-// start runs a node wired as main wires it (RabbitMQ and ZooKeeper real)
-// on its own listener.
-func start(t *testing.T, cfg domain.Config) *node {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	conn, err := rabbit.Dial(t.Context(), cfg.Rabbit.URL, mq.DownlinkExchange(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mqtest.Background(t, conn.Run)
-	ctx, cancel := context.WithCancel(t.Context())
-	n := &node{base: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		n.done <- domain.Run(ctx, cfg, domain.Deps{Queue: conn.Ports(0), Listener: ln, Log: log})
-	}()
-	t.Cleanup(cancel)
-	return n
-}
-
 // readyz is the node's /readyz answer, nil while it is not ready.
 func (n *node) readyz() map[string]string {
-	resp, err := http.Get(n.base + "/readyz")
+	resp, err := http.Get(n.url + "/readyz")
 	if err != nil {
 		return nil
 	}
@@ -90,20 +54,6 @@ func (n *node) readyz() map[string]string {
 		return nil
 	}
 	return status
-}
-
-// stop ends the node and requires a clean return.
-func (n *node) stop(t *testing.T) {
-	t.Helper()
-	n.cancel()
-	select {
-	case err := <-n.done:
-		if err != nil {
-			t.Fatalf("Run = %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
 }
 
 // zkRoot is a fresh ZooKeeper root for the test, removed after it (the
@@ -130,7 +80,7 @@ func zkRoot(t *testing.T) string {
 // are real here, so the whole production wiring is exercised; alone in
 // its registry, the node owns every uplink shard.
 func TestRunServesAndShutsDown(t *testing.T) {
-	n := start(t, config(t, zkRoot(t), "alone"))
+	n := startNode(t, config(t, zkRoot(t), "alone"))
 	var status map[string]string
 	testwait.Until(t, 20*time.Second, "ready with every shard", func() bool {
 		status = n.readyz()
@@ -148,7 +98,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 // (its ZooKeeper session ends with it), the other takes every shard.
 func TestNodesSplitShardsAndTakeOverOnShutdown(t *testing.T) {
 	root := zkRoot(t)
-	a, b := start(t, config(t, root, "node-a")), start(t, config(t, root, "node-b"))
+	a, b := startNode(t, config(t, root, "node-a")), startNode(t, config(t, root, "node-b"))
 	var sa, sb string
 	testwait.Eventually(t, 30*time.Second, func() error {
 		sa, sb = a.readyz()["uplink_shards"], b.readyz()["uplink_shards"]

@@ -49,7 +49,7 @@ func TestWebhookDurableDelivery(t *testing.T) {
 		return map[string]string{
 			"IM_MYSQL_DSN": apitest.DSN(t), "IM_REDIS_ADDR": apitest.RedisAddr(), "IM_APP_SECRET": "webhook-test-secret-0123",
 			"IM_APP_ID": strconv.FormatUint(uint64(appID), 10), "IM_ZK_SERVERS": os.Getenv("IM_TEST_ZK_ADDR"),
-			"IM_RABBIT_URL": vhost, "IM_APP_CACHE_TTL": "100ms",
+			"IM_RABBIT_URL": vhost, "IM_APP_CACHE_TTL": "100ms", "IM_ZK_ROOT": zkRoot(t),
 			"IM_WEBHOOK_ATTEMPTS": "3", "IM_WEBHOOK_BACKOFF": "1s", "IM_WEBHOOK_MAX_BACKOFF": "2s",
 		}[k]
 	})
