@@ -91,7 +91,7 @@ func (h *Handler) follow(ctx context.Context, c Consumer, o Options, in chan<- *
 		select {
 		case set, ok := <-sets:
 			if !ok {
-				return nil
+				return errAssignmentEnded(ctx)
 			}
 			f.apply(ctx, set)
 		case err := <-f.errc:
@@ -100,6 +100,16 @@ func (h *Handler) follow(ctx context.Context, c Consumer, o Options, in chan<- *
 			return nil
 		}
 	}
+}
+
+// errAssignmentEnded is follow's result when the assignment stream closed:
+// nil at shutdown, an error otherwise (the node would consume nothing
+// more without saying so).
+func errAssignmentEnded(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return errors.New("mqapi: the shard assignment ended")
 }
 
 // assigned is the assignment's stream of shard sets, or every shard once

@@ -144,3 +144,23 @@ func TestRun_FollowsTheAssignment(t *testing.T) {
 		}
 	}
 }
+
+// An assignment that ends while the node runs fails Run instead of leaving
+// the node consuming nothing.
+func TestRun_FailsWhenTheAssignmentEnds(t *testing.T) {
+	h := New(func() Batch { return &fakeBatch{} }, func(context.Context, []byte, string) error { return nil },
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := make(assignment, 1)
+	a <- []int{0}
+	close(a)
+	done := make(chan error, 1)
+	go func() { done <- h.Run(t.Context(), newFeeds(), Options{Shards: 2, Assignment: a}) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run returned nil after the assignment ended")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still running after the assignment ended")
+	}
+}
