@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -52,6 +53,11 @@ type gatewayAddr struct {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if err := selectTarget(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: select the target's tests:", err)
+		os.Exit(2)
+	}
 	code := 1
 	c, err := start()
 	if err != nil {

@@ -4,10 +4,12 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,13 +28,48 @@ import (
 // ./build.sh e2e runs both.
 func standaloneTarget() bool { return os.Getenv("IM_E2E_TARGET") == "standalone" }
 
-// distributedOnly ends a test that by nature needs several processes (it
-// kills or restarts one service, or starts another gateway) on the
-// standalone target, saying why.
+// Tests that by nature need one target are not selected on the other
+// (selectTarget adds them to -test.skip), so neither run reports a skip:
+// on the distributed target only, those that kill or restart one service
+// or start another gateway; on the standalone target only, those of the
+// one-process start.
+var (
+	distributedOnlyTests = []string{"TestAdminForceLogoutAcrossGateways", "TestStoreKilledMidStream", "TestImbenchSmoke",
+		"TestLoginRouteHandsOutLiveGateways", "TestPipelinedSendAtDefaultRate", "TestGatewayKilledRestartsAtOnce",
+		"TestDomainNodesSplitShardsAndTakeOver", "TestSDKExactlyOnceAcrossGatewayRestarts", "TestChatOverTLS",
+		"TestWebChatInChromium"}
+	standaloneOnlyTests = []string{"TestRunCommandFirstMessage"}
+)
+
+// selectTarget leaves out, through -test.skip, the tests of the other
+// target. It runs in TestMain, after flag parsing, before m.Run.
+func selectTarget() error {
+	other := standaloneOnlyTests
+	if standaloneTarget() {
+		other = distributedOnlyTests
+	}
+	pattern := "^(" + strings.Join(other, "|") + ")$"
+	if given := flag.Lookup("test.skip").Value.String(); given != "" {
+		pattern = given + "|" + pattern
+	}
+	return flag.Set("test.skip", pattern)
+}
+
+// distributedOnly guards a test listed in distributedOnlyTests, saying why
+// it needs the distributed target: run on the standalone target anyway, the
+// list is wrong and the test fails.
 func distributedOnly(t *testing.T, reason string) {
 	t.Helper()
 	if standaloneTarget() {
-		t.Skip("distributed target only: " + reason)
+		t.Fatalf("%s needs the distributed target (%s): list it in distributedOnlyTests", t.Name(), reason)
+	}
+}
+
+// standaloneOnly is distributedOnly's twin for standaloneOnlyTests.
+func standaloneOnly(t *testing.T, reason string) {
+	t.Helper()
+	if !standaloneTarget() {
+		t.Fatalf("%s needs the standalone target (%s): list it in standaloneOnlyTests", t.Name(), reason)
 	}
 }
 
