@@ -10,6 +10,7 @@
 //	domain  --im.downlink (direct, key brokerId)--> im.downlink.{brokerId} --> that gateway
 //	domain  --im.store (direct, key "messages")--> im.store.messages   --> store
 //	domain  --im.webhook (direct, key "events")--> im.webhook.events   --> domain (app back-end callbacks)
+//	domain  --im.push (direct, key "offline")--> im.push.offline       --> domain (offline push)
 //	any queue --dead letters--> im.dead (fanout) --> im.dead.letters
 //
 // Semantics: every flow is at-least-once. Consumers are idempotent and ack

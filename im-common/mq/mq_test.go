@@ -43,6 +43,11 @@ func TestGolden_Envelopes(t *testing.T) {
 	golden.JSON(t, *update, "webhook_event", mq.WebhookEvent{Version: mq.Version, ID: "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
 		AppID: 10000, Event: "friend.add.after", Payload: json.RawMessage(`{"fromId":"alice","toId":"bob"}`),
 		Attempt: 2, NotBefore: 1764000001000})
+	golden.JSON(t, *update, "offline_batch", mq.OfflineBatch{Version: mq.Version, Events: []mq.OfflinePush{{
+		ID: "88:bob", AppID: 10000, ReceiverID: "bob", SenderID: "alice", ConversationID: mq.P2PConversation("alice", "bob"),
+		MessageID: "m-1", MessageKey: 88, Sequence: 7, Preview: "hi", Time: 1764000000000, Badge: 3,
+		Attempt: 2, NotBefore: 1764000001000, Targets: []string{"fcm:token-1"},
+	}}})
 }
 
 func TestTopology_Golden(t *testing.T) {
@@ -51,6 +56,7 @@ func TestTopology_Golden(t *testing.T) {
 	golden.JSON(t, *update, "topology_store", mq.StoreTopology(mq.Classic))
 	golden.JSON(t, *update, "topology_auth", mq.AuthTopology())
 	golden.JSON(t, *update, "topology_webhook", mq.WebhookTopology(mq.Quorum))
+	golden.JSON(t, *update, "topology_push_offline", mq.OfflinePushTopology(mq.Quorum))
 }
 
 func TestShard(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/config"
 	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
-	"github.com/whaleim/whaleim/im-domain/internal/webhook"
+	"github.com/whaleim/whaleim/im-domain/internal/retry"
 )
 
 // DevSecret is the app secret used when IM_DEV=true and IM_APP_SECRET is
@@ -66,6 +66,8 @@ type Config struct {
 	// Webhook tunes after-callback delivery (IM_WEBHOOK_WORKERS,
 	// IM_WEBHOOK_ATTEMPTS, IM_WEBHOOK_BACKOFF, IM_WEBHOOK_MAX_BACKOFF).
 	Webhook WebhookConfig
+	// Push is the offline-push providers (IM_PUSH_*); both off by default.
+	Push PushConfig
 	// Pprof serves the Go runtime profiles under /debug/pprof/ on the HTTP
 	// listener, to loopback clients only (IM_PPROF, default false).
 	Pprof bool
@@ -100,6 +102,7 @@ func Load(getenv func(string) string) (Config, error) {
 		NodeID:          e.String("IM_NODE_ID", defaultNodeID()),
 		RebalanceGap:    e.Duration("IM_SHARD_REBALANCE_GAP", 2*time.Second),
 		Webhook:         loadWebhook(e),
+		Push:            loadPush(e),
 	}
 	e.Check(validNodeID(c.NodeID), "IM_NODE_ID", "1..64 letters, digits, '.', '_' or '-', got %q", c.NodeID)
 	e.Check(c.RebalanceGap >= 0 && c.RebalanceGap <= time.Minute, "IM_SHARD_REBALANCE_GAP", "must be in [0, 1m]")
@@ -142,7 +145,7 @@ func defaultNodeID() string {
 }
 
 // WebhookConfig tunes after-callback delivery; zero fields take the
-// defaults of package webhook.
+// defaults of package retry.
 type WebhookConfig struct {
 	Workers    int           // IM_WEBHOOK_WORKERS: events a node delivers at once (default 8)
 	Attempts   int           // IM_WEBHOOK_ATTEMPTS: attempts per event before the dead-letter (default 10)
@@ -152,10 +155,10 @@ type WebhookConfig struct {
 
 func loadWebhook(e *config.Env) WebhookConfig {
 	w := WebhookConfig{
-		Workers:    e.Int("IM_WEBHOOK_WORKERS", webhook.DefaultWorkers),
-		Attempts:   e.Int("IM_WEBHOOK_ATTEMPTS", webhook.DefaultMaxAttempts),
-		Backoff:    e.Duration("IM_WEBHOOK_BACKOFF", webhook.DefaultBaseBackoff),
-		MaxBackoff: e.Duration("IM_WEBHOOK_MAX_BACKOFF", webhook.DefaultMaxBackoff),
+		Workers:    e.Int("IM_WEBHOOK_WORKERS", retry.DefaultWorkers),
+		Attempts:   e.Int("IM_WEBHOOK_ATTEMPTS", retry.DefaultMaxAttempts),
+		Backoff:    e.Duration("IM_WEBHOOK_BACKOFF", retry.DefaultBaseBackoff),
+		MaxBackoff: e.Duration("IM_WEBHOOK_MAX_BACKOFF", retry.DefaultMaxBackoff),
 	}
 	e.Check(w.Workers >= 1 && w.Workers <= 256, "IM_WEBHOOK_WORKERS", "must be 1..256, got %d", w.Workers)
 	e.Check(w.Attempts >= 1 && w.Attempts <= 100, "IM_WEBHOOK_ATTEMPTS", "must be 1..100, got %d", w.Attempts)
@@ -164,6 +167,6 @@ func loadWebhook(e *config.Env) WebhookConfig {
 	return w
 }
 
-func (w WebhookConfig) client() webhook.Config {
-	return webhook.Config{Workers: w.Workers, MaxAttempts: w.Attempts, BaseBackoff: w.Backoff, MaxBackoff: w.MaxBackoff}
+func (w WebhookConfig) policy() retry.Policy {
+	return retry.Policy{Workers: w.Workers, MaxAttempts: w.Attempts, BaseBackoff: w.Backoff, MaxBackoff: w.MaxBackoff}
 }

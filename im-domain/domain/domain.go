@@ -157,6 +157,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 	f.groups = group.NewService(mariadb.NewGroupStore(db), db, apps, rdb, f.notifier, hooks, deps.Log)
 	f.convs = conversation.NewService(db, f.notifier, allocatedSeqs{seqs: rdb.NewSequencer(db, 0), db: db}, deps.Log)
 	n.runners = append(n.runners, f.convs.Run) // the write-behind flush
+	if f.push, err = n.offlinePush(ctx, db, f, hooks, reg); err != nil {
+		return nil, err
+	}
 	msgs, err := n.messaging(ctx, db, rdb, pub, f, newPipelineMetrics(reg))
 	if err == nil {
 		err = n.shardMetrics(reg)
@@ -176,6 +179,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (_ *Node, err error) {
 		Nonces:        rdb,
 		Sessions:      online.NewService(rdb, members, f.notifier, online.Limits{Broadcasts: cfg.BroadcastLimit}),
 		Presence:      n.presence(rdb, f),
+		Push:          f.push,
 	}
 	checks := []httpapi.Check{{Name: "mysql", Check: db.Ping}, {Name: "redis", Check: rdb.Ping}}
 	checks = append(checks, httpapi.Check{Name: "queue", Check: n.queueReady})

@@ -14,6 +14,7 @@ import (
 	"github.com/whaleim/whaleim/im-domain/internal/message"
 	"github.com/whaleim/whaleim/im-domain/internal/mqapi"
 	"github.com/whaleim/whaleim/im-domain/internal/notify"
+	"github.com/whaleim/whaleim/im-domain/internal/push"
 	"github.com/whaleim/whaleim/im-domain/internal/redisdb"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
@@ -29,6 +30,7 @@ type features struct {
 	convs    *conversation.Service
 	hooks    message.Callbacks
 	notifier *notify.Notifier
+	push     *push.Service
 }
 
 // messaging builds the message core, declares the uplink, store and push
@@ -42,6 +44,7 @@ func (n *Node) messaging(ctx context.Context, db *mariadb.DB, rdb *redisdb.Clien
 		Store: cursorStore{DB: db, convs: f.convs, known: newParticipants()}, StorePub: storePub, Pushes: pub, Presence: rdb,
 		Conversations: conversationsPort{f.convs},
 		Callbacks:     f.hooks,
+		Offline:       f.push,
 		Recent:        rdb.NewRecent(0),
 		Observer:      obs,
 		Log:           n.log,

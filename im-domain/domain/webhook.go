@@ -25,7 +25,7 @@ func (n *Node) webhooks(ctx context.Context, apps webhook.Apps, reg prometheus.R
 	if err := n.queue.Declare(ctx, mq.WebhookTopology(n.queueType())); err != nil {
 		return nil, fmt.Errorf("domain: declare webhook queue: %w", err)
 	}
-	hooks := webhook.New(apps, n.queue, newWebhookMetrics(reg), n.cfg.Webhook.client(), n.log)
+	hooks := webhook.New(apps, n.queue, newWebhookMetrics(reg), n.cfg.Webhook.policy(), n.log)
 	n.runners = append(n.runners, hooks.Run)
 	return hooks, nil
 }

@@ -56,8 +56,8 @@ type Published struct {
 
 // Pushes records what the node publishes: it is the node's domain.Queue,
 // standing in for RabbitMQ (no uplinks or login checks ever arrive). The
-// webhook flow goes through a real in-process queue (inproc, in memory),
-// so after-callbacks are delivered as in production.
+// webhook and offline-push flows go through a real in-process queue
+// (inproc, in memory), so they are delivered as in production.
 type Pushes struct {
 	mu     sync.Mutex
 	all    []Published
@@ -102,7 +102,7 @@ func (p *Pushes) Ready() bool { return true }
 // Publish implements domain.Queue: one Published per push of a push batch,
 // and per record of a store batch (with an empty Push).
 func (p *Pushes) Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error {
-	if exchange == mq.ExchangeWebhook {
+	if exchange != mq.ExchangeStore && exchange != mq.ExchangeDownlink { // webhooks, offline push
 		return p.queues.Publish(ctx, exchange, key, msg)
 	}
 	body := msg.Body

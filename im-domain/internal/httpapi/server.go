@@ -50,6 +50,7 @@ type Services struct {
 	Nonces        Nonces             // admin call randoms; needed when Config.AdminNonce
 	Sessions      SessionAdmin       // app admin: online users, gateways, logout, broadcast
 	Presence      PresenceService    // online status subscriptions, custom status, queries
+	Push          PushService        // device push tokens, test push
 }
 
 // Check is a named readiness check (MySQL ping, Redis ping, MQ connected).
@@ -102,6 +103,7 @@ func (s *Server) register() {
 		s.appRoutes,
 		s.adminSessionRoutes,
 		s.presenceRoutes,
+		s.pushRoutes,
 	} {
 		feature()
 	}

@@ -30,6 +30,7 @@ const (
 	rangeConversations = 300 // 300..399
 	rangeMessages      = 400 // 400..499
 	rangeWebhooks      = 500 // 500..599
+	rangePush          = 600 // 600..699
 )
 
 // migrations is the one ordered list of schema steps. Adding a feature is
@@ -44,6 +45,7 @@ func migrations() ([]Migration, error) {
 		{rangeGroups, groupMigrations},
 		{rangeConversations, conversationMigrations}, // keep parts in version order
 		{rangeMessages, messageMigrations},
+		{rangePush, pushMigrations},
 	}
 	var all []Migration
 	for _, p := range parts {

@@ -41,6 +41,7 @@ func (s *Service) deliver(ctx context.Context, o *outbox, j *job) {
 		ev.To = []string{in.Msg.ToID, in.FromID}
 	}
 	o.notify(ev)
+	s.offline(o, in, e, ev.To)
 	if !in.Group {
 		s.offlineNotice(o, in, e)
 	}

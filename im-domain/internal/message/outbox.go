@@ -20,7 +20,8 @@ import (
 // per gateway, after one presence lookup for all their users.
 type outbox struct {
 	entries []outEntry
-	early   *prefetch // presence asked for ahead of the flush, or nil
+	offline []offlineCandidate // messages whose offline receivers get an offline push
+	early   *prefetch          // presence asked for ahead of the flush, or nil
 }
 
 // outEntry is one event: to the devices of ev.To that are online, or, with
@@ -64,7 +65,16 @@ func (s *Service) flush(ctx context.Context, o *outbox) {
 			s.log.WarnContext(ctx, "push dropped", "command", o.entries[i].ev.Command, "err", err)
 		}
 	}
+	var wg sync.WaitGroup
+	if len(o.offline) > 0 && on != nil {
+		wg.Go(func() {
+			if evs := offlineEvents(o.offline, on); len(evs) > 0 {
+				s.d.Offline.Offline(ctx, evs)
+			}
+		})
+	}
 	s.publishPushes(ctx, byGateway)
+	wg.Wait()
 }
 
 // presence looks up every user the outbox needs, one pipelined call per

@@ -32,6 +32,7 @@ type Deps struct {
 	Conversations Conversations // optional
 	Recent        Recent        // optional: recall and read right after a send
 	Callbacks     Callbacks     // optional: the app's send webhooks
+	Offline       OfflinePusher // optional: offline push of messages to receivers with no online device
 	Observer      Observer      // optional: stage latencies and batch sizes
 	Log           *slog.Logger
 }

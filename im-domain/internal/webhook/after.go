@@ -10,6 +10,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/backoff"
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/mq"
+	"github.com/whaleim/whaleim/im-domain/internal/retry"
 )
 
 // Queue is the durable queue after-callbacks travel through: a persistent
@@ -38,11 +39,6 @@ const (
 	Unpublished Outcome = "unpublished" // the queue did not take the event (logged as an error)
 )
 
-// publishTimeout bounds After's publish: it runs after the action
-// committed, detached from the request's context so a client that hangs up
-// does not cancel the report of what it did.
-const publishTimeout = 10 * time.Second
-
 // publishTries is how often After publishes before it gives up: a failed
 // publish is "not known to be stored", and the same id makes a duplicate
 // harmless.
@@ -68,13 +64,11 @@ func (c *Client) After(ctx context.Context, appID uint32, event string, payload 
 		return
 	}
 	ev := mq.WebhookEvent{Version: mq.Version, ID: newID(), AppID: appID, Event: event, Payload: body, Attempt: 1}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
-	defer cancel()
 	for try := range publishTries {
-		if err = c.publish(pctx, ev); err == nil || pctx.Err() != nil {
+		if err = c.publish(ctx, ev); err == nil {
 			break
 		}
-		_ = backoff.Sleep(pctx, backoff.Delay(try, 50*time.Millisecond, time.Second))
+		_ = backoff.Sleep(context.WithoutCancel(ctx), backoff.Delay(try, 50*time.Millisecond, time.Second))
 	}
 	if err != nil {
 		c.obs.Outcome(event, Unpublished)
@@ -82,30 +76,22 @@ func (c *Client) After(ctx context.Context, appID uint32, event string, payload 
 	}
 }
 
+// publish queues ev; detached (retry.Publish): After runs once the action
+// committed, so a client that hangs up must not cancel the report of what
+// it did, and a retry must not be lost to a stop.
 func (c *Client) publish(ctx context.Context, ev mq.WebhookEvent) error {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("webhook event: %w", err)
 	}
-	return c.queue.Publish(ctx, mq.ExchangeWebhook, mq.KeyWebhookEvents, mq.Publishing{
+	return retry.Publish(ctx, c.queue, mq.ExchangeWebhook, mq.KeyWebhookEvents, mq.Publishing{
 		Body: body, ContentType: "application/json", MessageID: ev.ID, Type: ev.Event, Persistent: true})
 }
 
 // Run delivers queued after-callbacks with Config.Workers competing
-// consumers until ctx ends. An event waiting for its backoff holds one
-// worker; the queue keeps the rest.
+// consumers until ctx ends.
 func (c *Client) Run(ctx context.Context) error {
-	errs := make(chan error, c.cfg.Workers)
-	for range c.cfg.Workers {
-		go func() {
-			errs <- c.queue.Consume(ctx, mq.QueueWebhookEvents, mq.ConsumeOptions{Prefetch: 1}, c.handle)
-		}()
-	}
-	var err error
-	for range c.cfg.Workers {
-		err = errors.Join(err, <-errs)
-	}
-	return err
+	return c.cfg.Consume(ctx, c.queue, mq.QueueWebhookEvents, c.handle)
 }
 
 // handle makes one attempt at one event. A failure that may pass later is
@@ -119,10 +105,8 @@ func (c *Client) handle(ctx context.Context, d mq.Delivery) error {
 		c.obs.Outcome(d.Type, DeadLetter)
 		return mq.Permanent(fmt.Errorf("webhook event %s: undecodable (version %d): %w", d.MessageID, ev.Version, err))
 	}
-	if wait := time.UnixMilli(ev.NotBefore).Sub(c.now()); ev.NotBefore > 0 && wait > 0 {
-		if err := backoff.Sleep(ctx, wait); err != nil {
-			return err // stopping: the queue keeps the event for the next node
-		}
+	if err := retry.WaitDue(ctx, ev.NotBefore, c.now()); err != nil {
+		return err // stopping: the queue keeps the event for the next node
 	}
 	a, err := c.apps.App(ctx, ev.AppID)
 	if errors.Is(err, errcode.AppNotFound) || (err == nil && !a.CallbackOn(ev.Event)) {
@@ -146,13 +130,8 @@ func (c *Client) handle(ctx context.Context, d mq.Delivery) error {
 		return mq.Permanent(fmt.Errorf("after-callback %s %s to app %d, attempt %d: %w", ev.Event, ev.ID, ev.AppID, ev.Attempt, err))
 	}
 	next := ev
-	next.Attempt++
-	next.NotBefore = c.now().Add(backoff.Delay(ev.Attempt-1, c.cfg.BaseBackoff, c.cfg.MaxBackoff)).UnixMilli()
-	// Detached: a stop now must not leave the next attempt stored while
-	// this one is redelivered too, which would fork the event's retries.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
-	defer cancel()
-	if err := c.publish(pctx, next); err != nil {
+	next.Attempt, next.NotBefore = ev.Attempt+1, c.cfg.Due(ev.Attempt, c.now())
+	if err := c.publish(ctx, next); err != nil {
 		return fmt.Errorf("webhook event %s: queue the next attempt: %w", ev.ID, err) // this one is redelivered
 	}
 	c.obs.Outcome(ev.Event, Retried)

@@ -23,6 +23,7 @@ const (
 	MessageSendAfter       = "message.send.after"
 	GroupMessageSendBefore = "group.message.send.before"
 	GroupMessageSendAfter  = "group.message.send.after"
+	PushOffline            = "push.offline" // not in WhaleShark: a message for a user with no online device (package push)
 )
 
 // Events lists every event an app may enable (the webhookEvents setting).
@@ -31,7 +32,7 @@ var Events = []string{
 	FriendDeleteAfter, BlackAddAfter, BlackDeleteAfter, GroupCreateAfter, GroupUpdateAfter,
 	GroupDestroyAfter, GroupTransferAfter, GroupMemberAddBefore, GroupMemberAddAfter,
 	GroupMemberDeleteAfter, GroupMemberUpdateAfter, MessageSendBefore, MessageSendAfter,
-	GroupMessageSendBefore, GroupMessageSendAfter,
+	GroupMessageSendBefore, GroupMessageSendAfter, PushOffline,
 }
 
 // Rewritable reports whether a before-callback of event may replace the

@@ -17,6 +17,7 @@ import (
 
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/retry"
 )
 
 // maxReply bounds how much of a reply is read.
@@ -27,37 +28,9 @@ type Apps interface {
 	App(ctx context.Context, id uint32) (*app.App, error)
 }
 
-// Config tunes after-callback delivery; zero fields take the defaults.
-type Config struct {
-	Workers     int           // events a node delivers at once; default 8
-	MaxAttempts int           // attempts per event, the first included; default 10
-	BaseBackoff time.Duration // wait before the 2nd attempt, doubled each time; default 1s
-	MaxBackoff  time.Duration // default 5m
-}
-
-// Defaults of Config (and of the IM_WEBHOOK_* settings).
-const (
-	DefaultWorkers     = 8
-	DefaultMaxAttempts = 10
-	DefaultBaseBackoff = time.Second
-	DefaultMaxBackoff  = 5 * time.Minute
-)
-
-func (c Config) withDefaults() Config {
-	if c.Workers <= 0 {
-		c.Workers = DefaultWorkers
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = DefaultMaxAttempts
-	}
-	if c.BaseBackoff <= 0 {
-		c.BaseBackoff = DefaultBaseBackoff
-	}
-	if c.MaxBackoff < c.BaseBackoff {
-		c.MaxBackoff = max(DefaultMaxBackoff, c.BaseBackoff)
-	}
-	return c
-}
+// Config tunes after-callback delivery (workers, attempts, backoff); zero
+// fields take the retry defaults.
+type Config = retry.Policy
 
 // Client sends callbacks. Before-callbacks are synchronous; after-callbacks
 // are published to the durable webhook queue (mq.WebhookTopology), and Run
@@ -75,7 +48,7 @@ type Client struct {
 // New returns a Client. Redirects are not followed: the callback URL is the
 // app's, and a redirect could point the signed body anywhere.
 func New(apps Apps, queue Queue, obs Observer, cfg Config, log *slog.Logger) *Client {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &Client{apps: apps, queue: queue, obs: obs, http: hc, cfg: cfg, log: log.With("component", "webhook"), now: time.Now}
 }

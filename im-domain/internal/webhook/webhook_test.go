@@ -16,6 +16,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/errcode"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-domain/internal/app"
+	"github.com/whaleim/whaleim/im-domain/internal/push"
 	"github.com/whaleim/whaleim/im-domain/internal/user"
 )
 
@@ -187,5 +188,8 @@ func TestDisabledCallbackSendsNothing(t *testing.T) {
 func TestUserEventName(t *testing.T) {
 	if user.EventModifyAfter != UserModifyAfter {
 		t.Errorf("user.EventModifyAfter = %q", user.EventModifyAfter)
+	}
+	if push.EventOffline != PushOffline {
+		t.Errorf("push.EventOffline = %q", push.EventOffline)
 	}
 }
