@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-sdk/go/whaleim"
@@ -26,14 +27,22 @@ type sdkUser struct {
 	states map[string]whaleim.MessageStateChanged // messageId -> final or latest state
 	conn   []whaleim.State
 	reads  []whaleim.ReadReceipt
+	all    []whaleim.Event // every event, in order (chatfeatures_test.go)
 }
 
 // startSDK logs user in through the REST login route with the whaleim SDK,
 // keeping its state in store.
 func startSDK(t *testing.T, user string, tr whaleim.Transport, store whaleim.Store) *sdkUser {
 	t.Helper()
+	return startSDKOn(t, user, tr, store, device.Web)
+}
+
+// startSDKOn is startSDK as a device of type typ (the multi-device policy
+// lets one web and one mobile device of a user stay online together).
+func startSDKOn(t *testing.T, user string, tr whaleim.Transport, store whaleim.Store, typ device.Type) *sdkUser {
+	t.Helper()
 	u := &sdkUser{states: map[string]whaleim.MessageStateChanged{}, cfg: whaleim.Config{
-		RESTURLs: []string{cl.domainURL}, AppID: cl.appID, UserID: user, Transport: tr, IMEI: "sdk-" + randHex(3), Store: store,
+		RESTURLs: []string{cl.domainURL}, AppID: cl.appID, UserID: user, Transport: tr, IMEI: "sdk-" + randHex(3), Store: store, Device: typ,
 		Sign: func(_ context.Context, id string) (string, error) {
 			return usersign.Generate([]byte(cl.secret), cl.appID, id, time.Now(), time.Hour)
 		},
@@ -74,6 +83,7 @@ func (u *sdkUser) restart(t *testing.T) {
 func (u *sdkUser) record(ev whaleim.Event) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.all = append(u.all, ev)
 	switch e := ev.(type) {
 	case whaleim.MessageReceived:
 		u.recv = append(u.recv, e.Message)

@@ -50,7 +50,7 @@ func (c Code) Area() Area {
 func (c Code) Uplink() bool {
 	switch c {
 	case Login, Logout, Ping,
-		MessageP2P, MessageReceiveAck, MessageRead, MessageRecall,
+		MessageP2P, MessageReceiveAck, MessageRead, MessageRecall, MessageEdit, MessageTyping,
 		GroupMessage, GroupRead:
 		return true
 	}

@@ -28,6 +28,11 @@ const (
 	MessageRecallNote  Code = 1052 // S->C a message was recalled
 	MessageReadNotify  Code = 1053 // S->C read position synced to the reader's other devices
 	MessageReadReceipt Code = 1054 // S->C read receipt to the peer
+	MessageEdit        Code = 1055 // C->S edit a sent message's body
+	MessageEditAck     Code = 1056 // S->C result of an edit
+	MessageEditNote    Code = 1057 // S->C a message was edited
+	MessageDeleteNote  Code = 1058 // S->C messages deleted for this user (REST), to all its devices
+	MessageTyping      Code = 1060 // C->S typing in a conversation, S->C relayed to its other users' online devices
 	MessageP2P         Code = 1103 // C->S send, S->C deliver
 	MessageRead        Code = 1106 // C->S read mark
 	MessageReceiveAck  Code = 1107 // C->S delivery ACK, S->C relayed to the sender
@@ -82,6 +87,7 @@ const (
 const (
 	ConversationDelete Code = 5000
 	ConversationUpdate Code = 5001
+	ConversationClear  Code = 5002 // S->C this user cleared a conversation's history (REST), to all its devices
 )
 
 // String returns the protocol name of c, or its number when c is unknown.

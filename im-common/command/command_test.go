@@ -27,6 +27,11 @@ func TestCodes_MatchProtocol(t *testing.T) {
 		{command.MessageRecall, 1050, "MSG_RECALL", command.AreaMessage},
 		{command.MessageRecallAck, 1051, "MSG_RECALL_ACK", command.AreaMessage},
 		{command.MessageRecallNote, 1052, "MSG_RECALL_NOTIFY", command.AreaMessage},
+		{command.MessageEdit, 1055, "MSG_EDIT", command.AreaMessage},
+		{command.MessageEditAck, 1056, "MSG_EDIT_ACK", command.AreaMessage},
+		{command.MessageEditNote, 1057, "MSG_EDIT_NOTIFY", command.AreaMessage},
+		{command.MessageDeleteNote, 1058, "MSG_DELETE_NOTIFY", command.AreaMessage},
+		{command.MessageTyping, 1060, "MSG_TYPING", command.AreaMessage},
 		{command.GroupMessage, 2104, "MSG_GROUP", command.AreaGroup},
 		{command.GroupMessageAck, 2047, "GROUP_MSG_ACK", command.AreaGroup},
 		{command.GroupRead, 2106, "MSG_GROUP_READ", command.AreaGroup},
@@ -42,6 +47,7 @@ func TestCodes_MatchProtocol(t *testing.T) {
 		{command.UserOnlineStatusSync, 4005, "USER_ONLINE_STATUS_CHANGE_NOTIFY_SYNC", command.AreaUser},
 		{command.ConversationDelete, 5000, "CONVERSATION_DELETE", command.AreaConversation},
 		{command.ConversationUpdate, 5001, "CONVERSATION_UPDATE", command.AreaConversation},
+		{command.ConversationClear, 5002, "CONVERSATION_CLEAR", command.AreaConversation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +89,7 @@ func TestCode_Routed(t *testing.T) {
 	routed := map[command.Code]bool{
 		command.MessageP2P: true, command.GroupMessage: true, command.MessageReceiveAck: true,
 		command.MessageRead: true, command.GroupRead: true, command.MessageRecall: true,
+		command.MessageEdit: true, command.MessageTyping: true,
 	}
 	for _, c := range command.All() {
 		if c.Routed() != routed[c] {

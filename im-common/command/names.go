@@ -9,7 +9,8 @@ var names = map[Code]string{
 	MessageAck: "MSG_ACK", MessageRecall: "MSG_RECALL", MessageRecallAck: "MSG_RECALL_ACK",
 	MessageRecallNote: "MSG_RECALL_NOTIFY", MessageReadNotify: "MSG_READ_NOTIFY",
 	MessageReadReceipt: "MSG_READ_RECEIPT", MessageP2P: "MSG_P2P", MessageRead: "MSG_READ",
-	MessageReceiveAck: "MSG_RECEIVE_ACK",
+	MessageReceiveAck: "MSG_RECEIVE_ACK", MessageEdit: "MSG_EDIT", MessageEditAck: "MSG_EDIT_ACK",
+	MessageEditNote: "MSG_EDIT_NOTIFY", MessageDeleteNote: "MSG_DELETE_NOTIFY", MessageTyping: "MSG_TYPING",
 
 	GroupJoinRequest: "JOIN_GROUP", GroupAddedMember: "ADDED_MEMBER", GroupCreated: "CREATED_GROUP",
 	GroupUpdated: "UPDATED_GROUP", GroupExit: "EXIT_GROUP", GroupUpdatedMember: "UPDATED_MEMBER",
@@ -30,4 +31,5 @@ var names = map[Code]string{
 	UserOnlineStatusSync:   "USER_ONLINE_STATUS_CHANGE_NOTIFY_SYNC",
 
 	ConversationDelete: "CONVERSATION_DELETE", ConversationUpdate: "CONVERSATION_UPDATE",
+	ConversationClear: "CONVERSATION_CLEAR",
 }

@@ -83,6 +83,11 @@ var (
 	// LoggedOutByAdmin is the 9002 code of a device the app admin logged
 	// out over REST (/v1/admin/forceLogout).
 	LoggedOutByAdmin = e(7004, "logged out by the app admin")
+
+	// Edits of sent messages (1055).
+	EditWindowExpired = e(6006, "edit window expired")
+	EditNotAllowed    = e(6007, "only the sender may edit a message")
+	MessageRecalled   = e(6008, "message was recalled")
 )
 
 // table lists every entry; errcode_test pins it so edits show up as diffs.
@@ -105,4 +110,5 @@ var table = []*Error{
 	NotBlacklisted,
 	AuthThrottled, AdminNonce,
 	LoggedOutByAdmin,
+	EditWindowExpired, EditNotAllowed, MessageRecalled,
 }

@@ -24,6 +24,7 @@ const (
 	ColExtra          = "extra"
 	ColMessageTime    = "message_time" // unix ms, assigned by the domain
 	ColRecalled       = "recalled"     // 0 or 1, only ever set to 1
+	ColEdited         = "edited"       // unix ms of the latest edit (its version), 0 never edited
 	ColCreatedAt      = "created_at"   // unix ms when the store inserted the row
 )
 
@@ -63,6 +64,7 @@ const CreateTable = `CREATE TABLE IF NOT EXISTS im_message (
   extra           TEXT         NOT NULL,
   message_time    BIGINT       NOT NULL,
   recalled        TINYINT(1)   NOT NULL DEFAULT 0,
+  edited          BIGINT       NOT NULL DEFAULT 0,
   created_at      BIGINT       NOT NULL,
   PRIMARY KEY (app_id, conversation_id, seq),
   UNIQUE KEY uk_im_message_sender (app_id, from_id, message_id),
@@ -74,7 +76,7 @@ func Columns() []string {
 	return []string{
 		ColAppID, ColConversationID, ColSeq, ColMessageKey, ColMessageID, ColKind,
 		ColFromID, ColToID, ColGroupID, ColBody, ColExtra, ColMessageTime,
-		ColRecalled, ColCreatedAt,
+		ColRecalled, ColEdited, ColCreatedAt,
 	}
 }
 
@@ -83,10 +85,30 @@ type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Ensure creates Table unless it exists. It never alters an existing table.
+// Ensure creates Table unless it exists, then Upgrades it.
 func Ensure(ctx context.Context, db Execer) error {
 	if _, err := db.ExecContext(ctx, CreateTable); err != nil {
 		return fmt.Errorf("messagedb: create %s: %w", Table, err)
+	}
+	return Upgrade(ctx, db)
+}
+
+// Upgrade adds the columns a Table created by an older release lacks
+// (edited). Both services call it at start, on MariaDB and SQLite alike,
+// so it is idempotent and safe when the other service adds the same column
+// at the same moment: a failed ADD COLUMN is an error only if the column
+// is still missing after it.
+func Upgrade(ctx context.Context, db Execer) error {
+	has := func() bool {
+		_, err := db.ExecContext(ctx, "UPDATE "+Table+" SET "+ColEdited+" = 0 WHERE 1 = 0")
+		return err == nil
+	}
+	if has() {
+		return nil
+	}
+	_, err := db.ExecContext(ctx, "ALTER TABLE "+Table+" ADD COLUMN "+ColEdited+" BIGINT NOT NULL DEFAULT 0")
+	if err != nil && !has() {
+		return fmt.Errorf("messagedb: add column %s: %w", ColEdited, err)
 	}
 	return nil
 }

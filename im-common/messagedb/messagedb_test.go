@@ -46,24 +46,58 @@ func TestCreateTable_Keys(t *testing.T) {
 	}
 }
 
+// execer records statements; fail says which statements fail and with
+// what (nil: none fails).
 type execer struct {
-	query string
-	err   error
+	queries []string
+	err     error
+	fail    func(q string) error
 }
 
 func (e *execer) ExecContext(_ context.Context, q string, _ ...any) (sql.Result, error) {
-	e.query = q
+	e.queries = append(e.queries, q)
+	if e.fail != nil {
+		return nil, e.fail(q)
+	}
 	return nil, e.err
 }
 
 func TestEnsure(t *testing.T) {
 	e := &execer{}
-	if err := messagedb.Ensure(t.Context(), e); err != nil || e.query != messagedb.CreateTable {
-		t.Fatalf("Ensure = %v, ran %q", err, e.query)
+	if err := messagedb.Ensure(t.Context(), e); err != nil || len(e.queries) != 2 || e.queries[0] != messagedb.CreateTable {
+		t.Fatalf("Ensure = %v, ran %q", err, e.queries)
 	}
 	boom := errors.New("boom")
 	e = &execer{err: boom}
 	if err := messagedb.Ensure(t.Context(), e); !errors.Is(err, boom) {
 		t.Fatalf("Ensure error = %v, want wrapped boom", err)
+	}
+}
+
+// TestUpgrade: the edited column is added only when missing, and a failed
+// add is fine when another process added it meanwhile.
+func TestUpgrade(t *testing.T) {
+	missing := errors.New("unknown column")
+	boom := errors.New("boom")
+	tests := []struct {
+		name    string
+		fail    func(calls int) error // by the statement's position
+		wantN   int
+		wantErr error
+	}{
+		{"present", func(int) error { return nil }, 1, nil},
+		{"missing: added", func(n int) error { return map[int]error{0: missing}[n] }, 2, nil},
+		{"added by another meanwhile", func(n int) error { return map[int]error{0: missing, 1: boom}[n] }, 3, nil},
+		{"add fails", func(n int) error { return map[int]error{0: missing, 1: boom, 2: missing}[n] }, 3, boom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &execer{}
+			e.fail = func(string) error { return tt.fail(len(e.queries) - 1) }
+			err := messagedb.Upgrade(t.Context(), e)
+			if len(e.queries) != tt.wantN || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Errorf("Upgrade = %v after %q, want %v after %d statements", err, e.queries, tt.wantErr, tt.wantN)
+			}
+		})
 	}
 }

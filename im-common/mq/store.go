@@ -7,6 +7,7 @@ type StoreOp string
 const (
 	OpInsert StoreOp = "insert" // persist a new message
 	OpRecall StoreOp = "recall" // mark a stored message recalled
+	OpEdit   StoreOp = "edit"   // replace a stored message's body and extra (Message.Edited is the version)
 )
 
 // StoreRecord is what the domain publishes to im.store. The domain confirms
@@ -34,4 +35,7 @@ type Message struct {
 	Extra          string           `json:"extra,omitempty"`
 	Time           int64            `json:"time"` // unix milliseconds
 	Recalled       bool             `json:"recalled,omitempty"`
+	// Edited is the unix ms of the message's latest edit, its version: 0
+	// never edited. An edit applies only over an older version.
+	Edited int64 `json:"edited,omitempty"`
 }

@@ -135,6 +135,9 @@ func appendRecord(b []byte, r *StoreRecord) ([]byte, []byte, bool) {
 	b = appendString(b, m.Extra)
 	b = binary.AppendVarint(b, m.Time)
 	b = appendBool(b, m.Recalled)
+	if m.Edited != 0 { // optional trailing field: records without it keep format 1's bytes
+		b = binary.AppendVarint(b, m.Edited)
+	}
 	return b, nil, false
 }
 

@@ -121,6 +121,9 @@ func readRecord(m, _ *reader, rec *StoreRecord) {
 	msg.Extra = m.str()
 	msg.Time = m.varint()
 	msg.Recalled = m.bool()
+	if m.left() > 0 {
+		msg.Edited = m.varint()
+	}
 }
 
 func readDevice(m *reader, d *device.ID) {

@@ -110,6 +110,11 @@ func TestBinary_RoundTrips(t *testing.T) {
 			records: []mq.StoreRecord{{Version: 1, Op: mq.OpRecall, Message: mq.Message{Seq: -1, Recalled: true}}},
 		},
 		{
+			name: "edit with its version, then a record without one", uplinks: []mq.Uplink{}, pushes: []mq.Push{},
+			records: []mq.StoreRecord{{Version: 1, Op: mq.OpEdit, Message: mq.Message{Seq: 4, Body: "fixed", Edited: 1764000000123}},
+				{Version: 1, Op: mq.OpInsert, Message: mq.Message{Seq: 5}}},
+		},
+		{
 			name:    "long fields",
 			uplinks: []mq.Uplink{{TraceID: big, Payload: json.RawMessage(big)}},
 			pushes:  []mq.Push{{ToID: big, Data: json.RawMessage(big)}},

@@ -149,6 +149,7 @@ func (c *consumer) isolate(ctx context.Context, recs []mq.StoreRecord) (result, 
 		sum.Inserted += res.Inserted
 		sum.Duplicates += res.Duplicates
 		sum.Recalled += res.Recalled
+		sum.Edited += res.Edited
 		for _, f := range res.Refused {
 			sum.Refused = append(sum.Refused, refusal{index: i, err: f.err})
 		}

@@ -229,6 +229,12 @@ func recall(m mq.Message) mq.StoreRecord {
 	return mq.StoreRecord{Version: 1, Op: mq.OpRecall, Message: m}
 }
 
+// edit is m's edit to body at version.
+func edit(m mq.Message, body string, version int64) mq.StoreRecord {
+	m.Body, m.Edited = body, version
+	return mq.StoreRecord{Version: 1, Op: mq.OpEdit, Message: m}
+}
+
 func countRows(t testing.TB, db *sql.DB, where string, args ...any) int {
 	t.Helper()
 	var n int

@@ -66,7 +66,10 @@ func ensureTable(ctx context.Context, db *gorm.DB) error {
 		return fmt.Errorf("store: database: %w", err)
 	}
 	if onSQLite(db) {
-		return sqlite.Ensure(ctx, sqlDB, messagedb.CreateTable)
+		if err := sqlite.Ensure(ctx, sqlDB, messagedb.CreateTable); err != nil {
+			return err
+		}
+		return messagedb.Upgrade(ctx, sqlDB)
 	}
 	return messagedb.Ensure(ctx, sqlDB)
 }
@@ -111,6 +114,7 @@ type result struct {
 	Inserted   int       // rows created
 	Duplicates int       // insert records whose message was already stored
 	Recalled   int       // rows whose recalled flag this write set
+	Edited     int       // rows an edit changed or inserted edited
 	Refused    []refusal // records that cannot be stored (key conflicts)
 }
 
@@ -121,8 +125,10 @@ type refusal struct {
 }
 
 // Write stores recs in one transaction: inserts become rows unless the
-// message exists; recalls set the recalled flag, inserting the message
-// recalled when the recall overtook its insert. Nothing is written when it
+// message exists; edits replace the body of a message that is not recalled
+// and carries an older version (inserting the message edited when the edit
+// overtook its insert); recalls set the recalled flag, inserting the
+// message recalled when the recall overtook its insert. Nothing is written when it
 // returns an error. A record whose primary or server key is taken by a
 // different message is refused, not stored: that is a seq or key reuse
 // upstream, and the record must reach an operator.
@@ -141,16 +147,24 @@ func (m *mysqlWriter) Write(ctx context.Context, recs []mq.StoreRecord) (result,
 
 func write(tx *gorm.DB, e engine, recs []mq.StoreRecord, now int64) (result, error) {
 	var inserts, recalls []row
+	var edits []mq.Message
 	var recalled [][]any
 	for _, r := range recs {
-		if r.Op == mq.OpRecall {
+		switch r.Op {
+		case mq.OpRecall:
 			recalls = append(recalls, toRow(r.Message, true, now))
 			recalled = append(recalled, identityOf(r.Message).tuple())
-			continue
+		case mq.OpEdit:
+			edits = append(edits, r.Message)
+		default:
+			inserts = append(inserts, toRow(r.Message, false, now))
 		}
-		inserts = append(inserts, toRow(r.Message, false, now))
 	}
 	ins, err := insertAbsent(tx, e, inserts)
+	if err != nil {
+		return result{}, err
+	}
+	edited, editIns, err := applyEdits(tx, edits, now)
 	if err != nil {
 		return result{}, err
 	}
@@ -162,7 +176,7 @@ func write(tx *gorm.DB, e engine, recs []mq.StoreRecord, now int64) (result, err
 	if err != nil {
 		return result{}, err
 	}
-	res := result{Inserted: ins + early, Duplicates: len(inserts) - ins, Recalled: early + flipped}
+	res := result{Inserted: ins + editIns + early, Duplicates: len(inserts) - ins, Recalled: early + flipped, Edited: edited}
 	if res.Inserted < len(recs) {
 		if res.Refused, err = conflicts(tx, e, recs); err != nil {
 			return result{}, err
@@ -190,6 +204,33 @@ func insertAbsent(tx *gorm.DB, e engine, rows []row) (int, error) {
 		n += int(r.RowsAffected)
 	}
 	return n, nil
+}
+
+// applyEdits writes each edit: the message is inserted edited when the
+// edit overtook its insert, else its body, extra and version are replaced
+// unless it is recalled or a newer edit is stored. Edits are rare control
+// commands, so two statements each are fine. It returns the rows edited
+// and, of them, those inserted.
+func applyEdits(tx *gorm.DB, edits []mq.Message, now int64) (edited, inserted int, err error) {
+	for _, m := range edits {
+		r := editedRow{Row: toRow(m, false, now), Edited: m.Edited}
+		ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
+		if ins.Error != nil {
+			return 0, 0, ins.Error
+		}
+		if ins.RowsAffected > 0 {
+			edited, inserted = edited+1, inserted+1
+			continue
+		}
+		up := tx.Model(&row{}).Where("app_id = ? AND from_id = ? AND message_id = ? AND recalled = ? AND "+messagedb.ColEdited+" < ?",
+			m.AppID, m.FromID, m.MessageID, false, m.Edited).
+			Updates(map[string]any{messagedb.ColBody: m.Body, messagedb.ColExtra: m.Extra, messagedb.ColEdited: m.Edited})
+		if up.Error != nil {
+			return 0, 0, up.Error
+		}
+		edited += int(up.RowsAffected)
+	}
+	return edited, inserted, nil
 }
 
 // markRecalled sets the recalled flag of the messages with the given

@@ -57,7 +57,13 @@ func check(r mq.StoreRecord) error {
 	if r.Version != recordVersion {
 		return refuse(kindUnsupported, "version %d, want %d", r.Version, recordVersion)
 	}
-	if r.Op != mq.OpInsert && r.Op != mq.OpRecall {
+	switch r.Op {
+	case mq.OpInsert, mq.OpRecall:
+	case mq.OpEdit:
+		if r.Message.Edited <= 0 {
+			return refuse(kindUnsupported, "edit without a version")
+		}
+	default:
 		return refuse(kindUnsupported, "op %q", r.Op)
 	}
 	return validate(r.Message)

@@ -29,6 +29,16 @@ type row struct {
 // TableName tells gorm the table of row.
 func (row) TableName() string { return messagedb.Table }
 
+// editedRow is a row inserted by an edit that overtook its message's
+// insert; plain inserts leave the edited column to its default.
+type editedRow struct {
+	Row    row   `gorm:"embedded"`
+	Edited int64 `gorm:"column:edited"`
+}
+
+// TableName tells gorm the table of editedRow.
+func (editedRow) TableName() string { return messagedb.Table }
+
 // rowOverhead approximates the bytes a row adds to an INSERT statement
 // besides its body and extra, for sizing statements.
 const rowOverhead = 512

@@ -45,7 +45,7 @@ var writerEngines = []struct {
 }
 
 func TestWriter_Contract(t *testing.T) {
-	m1, m2, m3 := message(1), message(2), message(3)
+	m1, m2, m3, m5 := message(1), message(2), message(3), message(5)
 	clash := message(4)
 	clash.ConversationID, clash.Seq = m1.ConversationID, m1.Seq // m1's primary key, another message
 	upper := m2
@@ -66,6 +66,11 @@ func TestWriter_Contract(t *testing.T) {
 		{"ids compare byte for byte", []mq.StoreRecord{insert(upper), insert(padded)}, result{Inserted: 2}},
 		{"a taken primary key is refused", []mq.StoreRecord{insert(clash), insert(m2)},
 			result{Duplicates: 1, Refused: []refusal{{index: 0}}}},
+		{"edit of a stored message", []mq.StoreRecord{edit(m2, "v20", 20)}, result{Edited: 1}},
+		{"an older edit changes nothing", []mq.StoreRecord{edit(m2, "v10", 10)}, result{}},
+		{"a recalled message is not edited", []mq.StoreRecord{edit(m1, "no", 30)}, result{}},
+		{"edit before its insert stores it edited", []mq.StoreRecord{edit(m5, "v40", 40)}, result{Inserted: 1, Edited: 1}},
+		{"the late insert after an edit is a duplicate", []mq.StoreRecord{insert(m5)}, result{Duplicates: 1}},
 	}
 	for _, e := range writerEngines {
 		t.Run(e.name, func(t *testing.T) {
@@ -76,7 +81,7 @@ func TestWriter_Contract(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", s.name, err)
 				}
-				if got.Inserted != s.want.Inserted || got.Duplicates != s.want.Duplicates || got.Recalled != s.want.Recalled ||
+				if got.Inserted != s.want.Inserted || got.Duplicates != s.want.Duplicates || got.Recalled != s.want.Recalled || got.Edited != s.want.Edited ||
 					len(got.Refused) != len(s.want.Refused) {
 					t.Fatalf("%s: got %+v, want %+v", s.name, got, s.want)
 				}
@@ -93,8 +98,13 @@ func TestWriter_Contract(t *testing.T) {
 			}
 			var n int64
 			db.Model(&row{}).Count(&n)
-			if n != 5 {
-				t.Errorf("rows = %d, want 5", n)
+			if n != 6 {
+				t.Errorf("rows = %d, want 6", n)
+			}
+			var edited []editedRow
+			db.Where("edited > 0").Order("message_id").Find(&edited)
+			if len(edited) != 2 || edited[0].Row.Body != "v20" || edited[0].Edited != 20 || edited[1].Row.Body != "v40" || edited[1].Edited != 40 {
+				t.Errorf("edited rows = %+v, want m2 at v20 and m5 at v40", edited)
 			}
 		})
 	}

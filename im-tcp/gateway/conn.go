@@ -46,6 +46,8 @@ type conn struct {
 	// touched is the unix nanos of the last session write (the read loop
 	// sets it); 0 asks for a rewrite at the next ping (watchSessions).
 	touched atomic.Int64
+	// typing limits this device's 1060 frames; the read loop alone uses it.
+	typing typingWindow
 
 	mu      sync.Mutex
 	queue   []outFrame    // frames waiting for the writer

@@ -29,6 +29,8 @@ type metrics struct {
 	waits *prometheus.CounterVec
 	kicks prometheus.Counter
 	slow  prometheus.Counter
+	// typingDropped counts typing frames over a device's typing limit.
+	typingDropped prometheus.Counter
 	// pushesDelivered and pushesSkipped are the two series of
 	// im_gateway_pushes_total, resolved once: the downlink adds to them per
 	// message.
@@ -61,11 +63,13 @@ func newMetrics() *metrics {
 			Help: "Devices displaced by the multi-device policy."}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_slow_consumers_total",
 			Help: "Connections dropped because their write queue was full."}),
+		typingDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "im_gateway_typing_dropped_total",
+			Help: "Typing frames dropped by the per-device typing limit."}),
 	}
 	pushes := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "im_gateway_pushes_total",
 		Help: "Downlink push targets, delivered here or skipped."}, []string{"result"})
 	m.pushesDelivered, m.pushesSkipped = pushes.WithLabelValues("delivered"), pushes.WithLabelValues("skipped")
-	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.batchSize, m.linger, m.batchFailures, m.waits, m.kicks, m.slow, pushes,
+	m.reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.refused, m.publish, m.batchSize, m.linger, m.batchFailures, m.waits, m.kicks, m.slow, m.typingDropped, pushes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

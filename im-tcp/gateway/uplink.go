@@ -21,6 +21,10 @@ import (
 // the shard's uplinks in batches, in the order they were queued, and
 // answers every uplink of a batch that failed with a retryable refusal.
 func (c *conn) uplink(ctx context.Context, p packet.Client) {
+	if p.Command == command.MessageTyping && !c.typing.allow(time.Now()) {
+		c.g.metrics.typingDropped.Inc() // ephemeral: dropped without an answer
+		return
+	}
 	if !c.admit(ctx, p) {
 		return
 	}
@@ -86,7 +90,7 @@ func (c *conn) maxBudgetWait() time.Duration {
 // be throttled by what one sent.
 func controlCommand(cmd command.Code) bool {
 	switch cmd {
-	case command.MessageReceiveAck, command.MessageRead, command.GroupRead, command.Ping:
+	case command.MessageReceiveAck, command.MessageRead, command.GroupRead, command.Ping, command.MessageTyping:
 		return true
 	}
 	return false
@@ -112,11 +116,36 @@ func (c *conn) conversation(p packet.Client) (string, error) {
 		}
 		return mq.GroupConversation(f.groupID), nil
 	case f.groupID != "" && p.Command != command.MessageP2P:
-		return mq.GroupConversation(f.groupID), nil // a recall or receipt in a group
+		return mq.GroupConversation(f.groupID), nil // a recall, edit, typing or receipt in a group
 	case f.toID == "":
 		return "", errcode.MissingField.With("toId")
 	}
 	return mq.P2PConversation(c.id.UserID, f.toID), nil
+}
+
+// Typing limits: a device relays at most typingPerWindow typing frames
+// per typingPeriod (a start and a stop); the rest are dropped. A typing
+// indicator is a hint that clients repeat every few seconds, so a dropped
+// one costs nothing, while an unlimited one would fan out to every member
+// of a group at the rate a client can write.
+const (
+	typingPerWindow = 2
+	typingPeriod    = time.Second
+)
+
+// typingWindow counts one device's typing frames in the current period.
+type typingWindow struct {
+	start int64 // unix nanos the period began
+	n     int
+}
+
+// allow counts a typing frame at now and reports whether it may go.
+func (w *typingWindow) allow(now time.Time) bool {
+	if t := now.UnixNano(); t-w.start >= int64(typingPeriod) {
+		w.start, w.n = t, 0
+	}
+	w.n++
+	return w.n <= typingPerWindow
 }
 
 // retryable maps a publish failure to the code the client may retry on.

@@ -56,6 +56,14 @@ func decodeRoute(cmd command.Code, body []byte) (route, error) {
 		var b payload.Recall
 		err := json.Unmarshal(body, &b)
 		return route{b.MessageID, b.FromID, b.ToID, b.GroupID}, err
+	case command.MessageEdit:
+		var b payload.Edit
+		err := json.Unmarshal(body, &b)
+		return route{b.MessageID, b.FromID, b.ToID, b.GroupID}, err
+	case command.MessageTyping:
+		var b payload.Typing
+		err := json.Unmarshal(body, &b)
+		return route{"", b.FromID, b.ToID, b.GroupID}, err
 	}
 	return route{}, errcode.UnknownCommand
 }

@@ -55,6 +55,7 @@ type Settings struct {
 	CallbackFailOpen     bool          // a failing before-callback lets the action proceed
 	CallbackTimeout      time.Duration
 	RecallWindow         time.Duration
+	EditWindow           time.Duration // how long after sending its sender may edit a message; 0: never
 	MaxGroupSize         int
 	Route                RouteStrategy
 }
@@ -67,6 +68,7 @@ func DefaultSettings() Settings {
 		CallbackFailOpen:     true,
 		CallbackTimeout:      2 * time.Second,
 		RecallWindow:         2 * time.Minute,
+		EditWindow:           DefaultEditWindow,
 		MaxGroupSize:         500,
 		Route:                RouteConsistentHash,
 	}
@@ -94,8 +96,8 @@ func (a *App) Validate() error {
 		return errcode.MissingField.With("multi-device policy 1..4")
 	case !s.Route.Valid():
 		return errcode.MissingField.With("route strategy 1..3")
-	case s.CallbackTimeout <= 0 || s.RecallWindow < 0 || s.MaxGroupSize < 2:
-		return errcode.MissingField.With("callback timeout, recall window or max group size")
+	case s.CallbackTimeout <= 0 || s.RecallWindow < 0 || s.EditWindow < 0 || s.MaxGroupSize < 2:
+		return errcode.MissingField.With("callback timeout, recall window, edit window or max group size")
 	}
 	return nil
 }

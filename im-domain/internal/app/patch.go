@@ -17,6 +17,8 @@ const (
 	MinCallbackTimeout = 100 * time.Millisecond
 	MaxCallbackTimeout = 30 * time.Second
 	MaxRecallWindow    = 7 * 24 * time.Hour
+	MaxEditWindow      = 7 * 24 * time.Hour
+	DefaultEditWindow  = 24 * time.Hour
 	MaxGroupSizeLimit  = 100_000
 )
 
@@ -29,6 +31,7 @@ type Patch struct {
 	Policy               *device.Policy
 	Route                *RouteStrategy
 	RecallWindow         *time.Duration
+	EditWindow           *time.Duration
 	FriendCheckOnSend    *bool
 	BlacklistCheckOnSend *bool
 	MaxGroupSize         *int
@@ -102,10 +105,14 @@ func (p Patch) messaging(s *Settings, _ []string) error {
 	if p.RecallWindow != nil && (*p.RecallWindow < 0 || *p.RecallWindow > MaxRecallWindow) {
 		return errcode.MissingField.With(fmt.Sprintf("recallWindowSeconds: 0 to %d", int(MaxRecallWindow.Seconds())))
 	}
+	if p.EditWindow != nil && (*p.EditWindow < 0 || *p.EditWindow > MaxEditWindow) {
+		return errcode.MissingField.With(fmt.Sprintf("editWindowSeconds: 0 to %d", int(MaxEditWindow.Seconds())))
+	}
 	if p.MaxGroupSize != nil && (*p.MaxGroupSize < 2 || *p.MaxGroupSize > MaxGroupSizeLimit) {
 		return errcode.MissingField.With(fmt.Sprintf("maxGroupSize: 2 to %d", MaxGroupSizeLimit))
 	}
 	setIf(&s.RecallWindow, p.RecallWindow)
+	setIf(&s.EditWindow, p.EditWindow)
 	setIf(&s.MaxGroupSize, p.MaxGroupSize)
 	setIf(&s.FriendCheckOnSend, p.FriendCheckOnSend)
 	setIf(&s.BlacklistCheckOnSend, p.BlacklistCheckOnSend)

@@ -38,6 +38,7 @@ type appView struct {
 	MultiDevicePolicy    int      `json:"multiDevicePolicy"`
 	RouteStrategy        int      `json:"routeStrategy"`
 	RecallWindowSeconds  int64    `json:"recallWindowSeconds"`
+	EditWindowSeconds    int64    `json:"editWindowSeconds"`
 	FriendOnlySend       bool     `json:"friendOnlySend"`
 	BlacklistCheckOnSend bool     `json:"blacklistCheckOnSend"`
 	MaxGroupSize         int      `json:"maxGroupSize"`
@@ -51,7 +52,8 @@ func viewApp(a *app.App, now time.Time) appView {
 	v := appView{AppID: a.ID, Admins: a.Admins, WebhookURL: st.CallbackURL, WebhookEvents: groupNonNil(st.Callbacks),
 		WebhookTimeoutMs: st.CallbackTimeout.Milliseconds(), WebhookFailOpen: st.CallbackFailOpen,
 		MultiDevicePolicy: int(st.Policy), RouteStrategy: int(st.Route), RecallWindowSeconds: int64(st.RecallWindow / time.Second),
-		FriendOnlySend: st.FriendCheckOnSend, BlacklistCheckOnSend: st.BlacklistCheckOnSend, MaxGroupSize: st.MaxGroupSize}
+		EditWindowSeconds: int64(st.EditWindow / time.Second),
+		FriendOnlySend:    st.FriendCheckOnSend, BlacklistCheckOnSend: st.BlacklistCheckOnSend, MaxGroupSize: st.MaxGroupSize}
 	if a.Previous != "" && now.Before(a.PreviousUntil) {
 		v.PreviousSecretUntil = a.PreviousUntil.UnixMilli()
 	}
@@ -82,6 +84,7 @@ type appUpdateReq struct {
 	MultiDevicePolicy    *int      `json:"multiDevicePolicy"`
 	RouteStrategy        *int      `json:"routeStrategy"`
 	RecallWindowSeconds  *int64    `json:"recallWindowSeconds"`
+	EditWindowSeconds    *int64    `json:"editWindowSeconds"`
 	FriendOnlySend       *bool     `json:"friendOnlySend"`
 	BlacklistCheckOnSend *bool     `json:"blacklistCheckOnSend"`
 	MaxGroupSize         *int      `json:"maxGroupSize"`
@@ -90,22 +93,25 @@ type appUpdateReq struct {
 func (q *appUpdateReq) validate() error {
 	if q.patch() == (app.Patch{}) {
 		return errcode.MissingField.With("no setting to change (webhookUrl, webhookEvents, webhookTimeoutMs, webhookFailOpen, " +
-			"multiDevicePolicy, routeStrategy, recallWindowSeconds, friendOnlySend, blacklistCheckOnSend, maxGroupSize)")
+			"multiDevicePolicy, routeStrategy, recallWindowSeconds, editWindowSeconds, friendOnlySend, blacklistCheckOnSend, maxGroupSize)")
 	}
 	return nil
 }
 
 func (q *appUpdateReq) patch() app.Patch {
 	return app.Patch{CallbackURL: q.WebhookURL, Callbacks: convert(q.WebhookEvents, canonicalEvents),
-		CallbackTimeout:  convert(q.WebhookTimeoutMs, func(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }),
-		CallbackFailOpen: q.WebhookFailOpen,
-		Policy:           convert(q.MultiDevicePolicy, func(n int) device.Policy { return device.Policy(clampByte(n)) }),
-		Route:            convert(q.RouteStrategy, func(n int) app.RouteStrategy { return app.RouteStrategy(clampByte(n)) }),
-		RecallWindow: convert(q.RecallWindowSeconds, func(sec int64) time.Duration {
-			return time.Duration(min(max(sec, -1), 1<<32)) * time.Second
-		}),
+		CallbackTimeout:   convert(q.WebhookTimeoutMs, func(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }),
+		CallbackFailOpen:  q.WebhookFailOpen,
+		Policy:            convert(q.MultiDevicePolicy, func(n int) device.Policy { return device.Policy(clampByte(n)) }),
+		Route:             convert(q.RouteStrategy, func(n int) app.RouteStrategy { return app.RouteStrategy(clampByte(n)) }),
+		RecallWindow:      convert(q.RecallWindowSeconds, seconds),
+		EditWindow:        convert(q.EditWindowSeconds, seconds),
 		FriendCheckOnSend: q.FriendOnlySend, BlacklistCheckOnSend: q.BlacklistCheckOnSend, MaxGroupSize: q.MaxGroupSize}
 }
+
+// seconds is a window in seconds, clamped so that a huge one cannot
+// overflow (the patch refuses it by name).
+func seconds(sec int64) time.Duration { return time.Duration(min(max(sec, -1), 1<<32)) * time.Second }
 
 // canonicalEvents maps WhaleShark's event names to ours; unknown names
 // stay as given, for the settings check to name them.

@@ -19,6 +19,8 @@ type MessageService interface {
 	History(ctx context.Context, appID uint32, userID, conversation string, before int64, limit int) ([]message.View, error)
 	Offline(ctx context.Context, appID uint32, userID string, last map[string]int64, limit int) ([]message.Page, error)
 	ReadBy(ctx context.Context, appID uint32, userID, groupID string, seq int64) (int, int, error)
+	DeleteForMe(ctx context.Context, appID uint32, userID, conversation string, seqs []int64) error
+	ClearHistory(ctx context.Context, appID uint32, userID, conversation string, upTo int64) (int64, error)
 }
 
 // messageRoutes: the back-office send (the same pipeline as a client send)
@@ -31,6 +33,8 @@ func (s *Server) messageRoutes() {
 	s.api("POST /v1/message/history", acting(s, s.messageHistory))
 	s.api("POST /v1/message/syncOffline", acting(s, s.syncOffline))
 	s.api("POST /v1/message/groupReadCount", acting(s, s.groupReadCount))
+	s.api("POST /v1/message/deleteForMe", acting(s, s.deleteForMe))
+	s.api("POST /v1/message/clearHistory", acting(s, s.clearHistory))
 }
 
 type sendReq struct {
@@ -157,4 +161,43 @@ func (q *readCountReq) validate() error {
 func (s *Server) groupReadCount(ctx context.Context, c *Caller, u string, q *readCountReq) (any, error) {
 	n, m, err := s.svc.Messages.ReadBy(ctx, c.App.ID, u, q.GroupID, q.MessageSequence)
 	return map[string]int{"readCount": n, "memberCount": m}, err
+}
+
+type deleteReq struct {
+	userReq
+	ConversationID   string  `json:"conversationId"`
+	MessageSequences []int64 `json:"messageSequences"`
+}
+
+func (q *deleteReq) validate() error {
+	if q.ConversationID == "" {
+		return errcode.MissingField.With("conversationId")
+	}
+	return q.userReq.validate()
+}
+
+// deleteForMe hides messages from the acting user only.
+func (s *Server) deleteForMe(ctx context.Context, c *Caller, u string, q *deleteReq) (any, error) {
+	err := s.svc.Messages.DeleteForMe(ctx, c.App.ID, u, q.ConversationID, q.MessageSequences)
+	return map[string]any{"conversationId": q.ConversationID, "messageSequences": q.MessageSequences}, err
+}
+
+type clearReq struct {
+	userReq
+	ConversationID  string `json:"conversationId"`
+	ClearedSequence int64  `json:"clearedSequence"`
+}
+
+func (q *clearReq) validate() error {
+	if q.ConversationID == "" {
+		return errcode.MissingField.With("conversationId")
+	}
+	return q.userReq.validate()
+}
+
+// clearHistory hides a conversation's history up to clearedSequence (0:
+// all of it) from the acting user only.
+func (s *Server) clearHistory(ctx context.Context, c *Caller, u string, q *clearReq) (any, error) {
+	seq, err := s.svc.Messages.ClearHistory(ctx, c.App.ID, u, q.ConversationID, q.ClearedSequence)
+	return map[string]any{"conversationId": q.ConversationID, "clearedSequence": seq}, err
 }

@@ -31,6 +31,7 @@ type appRow struct {
 	CallbackFailOpen     bool
 	CallbackTimeoutMs    int64
 	RecallWindowSec      int64
+	EditWindowSec        int64
 	MaxGroupSize         int
 	RouteStrategy        uint8
 	CreatedAt            int64 `gorm:"autoCreateTime:false"`
@@ -109,7 +110,7 @@ func saveApp(db *gorm.DB, a *app.App) error {
 	}
 	update := clause.AssignmentColumns([]string{"secret", "prev_secret", "prev_secret_until", "configured_secret_sha", "admins", "multi_device_policy", "friend_check_on_send",
 		"blacklist_check_on_send", "callback_url", "callbacks", "callback_fail_open", "callback_timeout_ms",
-		"recall_window_sec", "max_group_size", "route_strategy", "updated_at"})
+		"recall_window_sec", "edit_window_sec", "max_group_size", "route_strategy", "updated_at"})
 	err = db.Clauses(clause.OnConflict{DoUpdates: update}).Create(&r).Error
 	if err != nil {
 		return fmt.Errorf("mariadb: save app %d: %w", a.ID, err)
@@ -133,7 +134,8 @@ func toAppRow(a *app.App, now time.Time) (appRow, error) {
 		FriendCheckOnSend: s.FriendCheckOnSend, BlacklistCheckOnSend: s.BlacklistCheckOnSend,
 		CallbackURL: s.CallbackURL, Callbacks: string(callbacks), CallbackFailOpen: s.CallbackFailOpen,
 		CallbackTimeoutMs: s.CallbackTimeout.Milliseconds(), RecallWindowSec: int64(s.RecallWindow / time.Second),
-		MaxGroupSize: s.MaxGroupSize, RouteStrategy: uint8(s.Route),
+		EditWindowSec: int64(s.EditWindow / time.Second),
+		MaxGroupSize:  s.MaxGroupSize, RouteStrategy: uint8(s.Route),
 		CreatedAt: now.UnixMilli(), UpdatedAt: now.UnixMilli(),
 	}, nil
 }
@@ -154,6 +156,7 @@ func (r appRow) app() (*app.App, error) {
 	a.Settings.CallbackURL, a.Settings.CallbackFailOpen = r.CallbackURL, r.CallbackFailOpen
 	a.Settings.CallbackTimeout = time.Duration(r.CallbackTimeoutMs) * time.Millisecond
 	a.Settings.RecallWindow = time.Duration(r.RecallWindowSec) * time.Second
+	a.Settings.EditWindow = time.Duration(r.EditWindowSec) * time.Second
 	a.Settings.MaxGroupSize, a.Settings.Route = r.MaxGroupSize, app.RouteStrategy(r.RouteStrategy)
 	return a, nil
 }

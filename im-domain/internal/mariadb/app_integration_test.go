@@ -34,7 +34,7 @@ func TestModifyApp_LocksTheRow(t *testing.T) {
 	second := make(chan *app.App, 1)
 	go func() {
 		a, _ := db.ModifyApp(t.Context(), id, func(a *app.App) error {
-			a.Settings.RecallWindow = time.Minute
+			a.Settings.RecallWindow, a.Settings.EditWindow = time.Minute, 90*time.Second
 			return nil
 		})
 		second <- a
@@ -60,7 +60,7 @@ func TestModifyApp_LocksTheRow(t *testing.T) {
 		t.Fatalf("second change started from a stale row: %+v", a)
 	}
 	got, _ := db.App(t.Context(), id)
-	if !got.Settings.FriendCheckOnSend || got.Settings.RecallWindow != time.Minute {
+	if !got.Settings.FriendCheckOnSend || got.Settings.RecallWindow != time.Minute || got.Settings.EditWindow != 90*time.Second {
 		t.Fatalf("stored %+v: a change was lost", got.Settings)
 	}
 }

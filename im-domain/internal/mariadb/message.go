@@ -54,7 +54,8 @@ func (d *DB) ReserveKeys(ctx context.Context, n int64) (int64, error) {
 
 var messageCols = strings.Join([]string{messagedb.ColAppID, messagedb.ColKind, messagedb.ColConversationID,
 	messagedb.ColFromID, messagedb.ColToID, messagedb.ColGroupID, messagedb.ColMessageID, messagedb.ColMessageKey,
-	messagedb.ColSeq, messagedb.ColBody, messagedb.ColExtra, messagedb.ColMessageTime, messagedb.ColRecalled}, ", ")
+	messagedb.ColSeq, messagedb.ColBody, messagedb.ColExtra, messagedb.ColMessageTime, messagedb.ColRecalled,
+	messagedb.ColEdited}, ", ")
 
 type messageRow struct {
 	AppID          uint32
@@ -70,12 +71,13 @@ type messageRow struct {
 	Extra          string
 	MessageTime    int64
 	Recalled       bool
+	Edited         int64
 }
 
 func (r messageRow) message() mq.Message {
 	return mq.Message{AppID: r.AppID, Kind: mq.ConversationKind(r.Kind), ConversationID: r.ConversationID,
 		FromID: r.FromID, ToID: r.ToID, GroupID: r.GroupID, MessageID: r.MessageID, MessageKey: r.MessageKey,
-		Seq: r.Seq, Body: r.Body, Extra: r.Extra, Time: r.MessageTime, Recalled: r.Recalled}
+		Seq: r.Seq, Body: r.Body, Extra: r.Extra, Time: r.MessageTime, Recalled: r.Recalled, Edited: r.Edited}
 }
 
 func (d *DB) messages(ctx context.Context, where string, args ...any) ([]mq.Message, error) {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/whaleim/whaleim/im-common/messagedb"
 )
 
 // Migration is one schema step. Versions are global and ordered; each
@@ -102,7 +104,16 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return d.migrate(ctx, all)
+	if err := d.migrate(ctx, all); err != nil {
+		return err
+	}
+	// im_message is the store's table as much as ours: its late columns are
+	// added by the one idempotent step both services run.
+	sqlDB, err := d.Gorm.DB()
+	if err != nil {
+		return fmt.Errorf("mariadb: database: %w", err)
+	}
+	return messagedb.Upgrade(ctx, sqlDB)
 }
 
 func (d *DB) migrate(ctx context.Context, all []Migration) error {

@@ -76,4 +76,8 @@ var appsUsersMigrations = []Migration{
 	ADD COLUMN IF NOT EXISTS prev_secret           VARCHAR(128) NOT NULL DEFAULT '' COMMENT 'secret replaced by the last rotation',
 	ADD COLUMN IF NOT EXISTS prev_secret_until     BIGINT       NOT NULL DEFAULT 0  COMMENT 'prev_secret verifies until then (unix ms)',
 	ADD COLUMN IF NOT EXISTS configured_secret_sha CHAR(64)     NOT NULL DEFAULT '' COMMENT 'SHA-256 hex of the IM_APP_SECRET last applied'`}},
+
+	// How long after sending its sender may edit a message (0: never).
+	{Version: 6, Name: "apps_edit_window", Statements: []string{`ALTER TABLE apps
+	ADD COLUMN IF NOT EXISTS edit_window_sec INT NOT NULL DEFAULT 86400 COMMENT 'edit window in seconds, 0: no edits'`}},
 }

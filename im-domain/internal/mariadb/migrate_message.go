@@ -60,4 +60,14 @@ var messageMigrations = []Migration{
 	// with NO PAD (see IDCollation). im_message is the store's table; a
 	// fresh one is created with IDCollation already (messagedb.CreateTable).
 	{Version: 405, Name: "message_binary_ids", Statements: binaryIDs("im_message", "im_message_seq_hw", "im_message_user_conv")},
+
+	// Messages a user deleted for themselves ("delete for me"): their
+	// pulls, syncs and history skip them; other users keep them.
+	{Version: 406, Name: "im_message_hidden", Statements: []string{`CREATE TABLE IF NOT EXISTS im_message_hidden (
+	app_id          INT UNSIGNED NOT NULL,
+	user_id         VARCHAR(64)  NOT NULL,
+	conversation_id VARCHAR(200) NOT NULL,
+	seq             BIGINT       NOT NULL,
+	PRIMARY KEY (app_id, user_id, conversation_id, seq)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin`}},
 }

@@ -53,6 +53,20 @@ func (b *Batch) Recall(from device.ID, broker string, r payload.Recall) {
 	})
 }
 
+// Typing adds a typing indicator (see Service.Typing).
+func (b *Batch) Typing(from device.ID, t payload.Typing) {
+	b.add(command.MessageTyping, from, func(ctx context.Context, o *outbox) error {
+		return b.s.typing(ctx, o, from, t)
+	})
+}
+
+// Edit adds an edit (see Service.Edit).
+func (b *Batch) Edit(from device.ID, broker string, e payload.Edit) {
+	b.add(command.MessageEdit, from, func(ctx context.Context, o *outbox) error {
+		return b.s.edit(ctx, o, from, broker, e)
+	})
+}
+
 func (b *Batch) add(cmd command.Code, from device.ID, run func(context.Context, *outbox) error) {
 	b.others = append(b.others, other{cmd: cmd, from: from, run: run})
 }

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -201,7 +202,7 @@ func (f *pushPub) Publish(_ context.Context, _, gw string, body []byte) error {
 	f.pushBatches = append(f.pushBatches, gw)
 	for _, p := range ps {
 		f.pushes = append(f.pushes, p)
-		if p.Command == command.MessageAck || p.Command == command.GroupMessageAck || p.Command == command.MessageRecallAck {
+		if p.Command == command.MessageAck || p.Command == command.GroupMessageAck || p.Command == command.MessageRecallAck || p.Command == command.MessageEditAck {
 			var a payload.MessageAck
 			_ = json.Unmarshal(p.Data, &a)
 			f.acks = append(f.acks, a)
@@ -321,6 +322,31 @@ type fakeStore struct {
 	msgs    map[int64]mq.Message
 	mu      sync.Mutex
 	touched map[string]bool
+	hidden  map[string]bool  // "user|conversation|seq"
+	cleared map[string]int64 // "user|conversation"
+}
+
+func (f *fakeStore) Hide(_ context.Context, _ uint32, user, conv string, seqs []int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hidden == nil {
+		f.hidden = map[string]bool{}
+	}
+	for _, q := range seqs {
+		f.hidden[fmt.Sprint(user, "|", conv, "|", q)] = true
+	}
+	return nil
+}
+func (f *fakeStore) Hidden(_ context.Context, _ uint32, user, conv string, from, to int64) (map[int64]bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[int64]bool{}
+	for q := from; q <= to; q++ {
+		if f.hidden[fmt.Sprint(user, "|", conv, "|", q)] {
+			out[q] = true
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) StoredAll(context.Context, []SenderKey) (map[SenderKey]mq.Message, error) {
@@ -342,7 +368,18 @@ func (f *fakeStore) Touched(_ context.Context, _ uint32, user, conv string) (boo
 	defer f.mu.Unlock()
 	return f.touched[user+"|"+conv], nil
 }
-func (f *fakeStore) Forward(context.Context, uint32, string, string, Cursor, int64) error { return nil }
+func (f *fakeStore) Forward(_ context.Context, _ uint32, user, conv string, c Cursor, seq int64) error {
+	if c != CursorCleared {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cleared == nil {
+		f.cleared = map[string]int64{}
+	}
+	f.cleared[user+"|"+conv] = max(f.cleared[user+"|"+conv], seq)
+	return nil
+}
 func (f *fakeStore) BySeq(_ context.Context, _ uint32, conv string, seq int64) (mq.Message, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -387,10 +424,19 @@ func (f *fakeStore) Range(_ context.Context, _ uint32, conv string, after, upto 
 			out = append(out, m)
 		}
 	}
+	slices.SortFunc(out, func(a, b mq.Message) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
 }
-func (f *fakeStore) Cursors(context.Context, uint32, string) ([]UserConversation, error) {
-	return nil, nil
+func (f *fakeStore) Cursors(_ context.Context, _ uint32, user string) ([]UserConversation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []UserConversation
+	for k, seq := range f.cleared {
+		if u, conv, _ := strings.Cut(k, "|"); u == user {
+			out = append(out, UserConversation{Conversation: conv, ClearedSeq: seq})
+		}
+	}
+	return out, nil
 }
 
 var alicePhone = device.ID{AppID: 1, UserID: "alice", Type: device.Type(3), IMEI: "p1"}

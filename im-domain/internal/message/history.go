@@ -25,12 +25,13 @@ type View struct {
 	Extra           string `json:"extra,omitempty"`
 	MessageTime     int64  `json:"messageTime"`
 	Recalled        bool   `json:"recalled,omitempty"`
+	EditedAt        int64  `json:"editedAt,omitempty"` // unix ms of the latest edit; the body is the edited one
 }
 
 func view(m mq.Message) View {
 	v := View{ConversationID: m.ConversationID, FromID: m.FromID, ToID: m.ToID, GroupID: m.GroupID,
 		MessageID: m.MessageID, MessageKey: m.MessageKey, MessageSequence: m.Seq, MessageBody: m.Body,
-		Extra: m.Extra, MessageTime: m.Time, Recalled: m.Recalled}
+		Extra: m.Extra, MessageTime: m.Time, Recalled: m.Recalled, EditedAt: m.Edited}
 	if m.Recalled {
 		v.MessageBody, v.Extra = "", ""
 	}
@@ -126,10 +127,12 @@ func (s *Service) Pull(ctx context.Context, appID uint32, userID, conversation s
 	if err != nil {
 		return Page{}, err
 	}
-	return s.page(ctx, appID, conversation, max(lastSeq, cleared), clampLimit(limit))
+	return s.page(ctx, appID, userID, conversation, max(lastSeq, cleared), clampLimit(limit))
 }
 
-func (s *Service) page(ctx context.Context, appID uint32, conversation string, after int64, limit int) (Page, error) {
+// page is userID's page of conversation after seq after: the messages it
+// deleted for itself are left out (Completed still counts them).
+func (s *Service) page(ctx context.Context, appID uint32, userID, conversation string, after int64, limit int) (Page, error) {
 	maxes, err := s.storedMaxSeqs(ctx, appID, []string{conversation})
 	if err != nil {
 		return Page{}, err
@@ -139,8 +142,14 @@ func (s *Service) page(ctx context.Context, appID uint32, conversation string, a
 	if err != nil {
 		return Page{}, err
 	}
+	hidden, err := s.hidden(ctx, appID, userID, conversation, msgs)
+	if err != nil {
+		return Page{}, err
+	}
 	for _, m := range msgs {
-		p.DataList = append(p.DataList, view(m))
+		if !hidden[m.Seq] {
+			p.DataList = append(p.DataList, view(m))
+		}
 	}
 	p.Completed = len(msgs) < limit || (len(msgs) > 0 && msgs[len(msgs)-1].Seq >= p.MaxSequence)
 	return p, nil
@@ -160,9 +169,13 @@ func (s *Service) History(ctx context.Context, appID uint32, userID, conversatio
 	if err != nil {
 		return nil, err
 	}
+	hidden, err := s.hidden(ctx, appID, userID, conversation, msgs)
+	if err != nil {
+		return nil, err
+	}
 	out := []View{}
 	for _, m := range msgs {
-		if m.Seq > cleared {
+		if m.Seq > cleared && !hidden[m.Seq] {
 			out = append(out, view(m))
 		}
 	}
@@ -187,7 +200,7 @@ func (s *Service) Offline(ctx context.Context, appID uint32, userID string, last
 		if c.MaxSequence <= since {
 			continue
 		}
-		p, err := s.page(ctx, appID, c.Conversation, since, clampLimit(limit))
+		p, err := s.page(ctx, appID, userID, c.Conversation, since, clampLimit(limit))
 		if err != nil {
 			return nil, err
 		}

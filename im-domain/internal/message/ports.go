@@ -203,6 +203,10 @@ type Store interface {
 	Range(ctx context.Context, appID uint32, conversation string, after, upto int64, limit int) ([]mq.Message, error)
 	// Before returns messages with seq < before, descending, at most limit.
 	Before(ctx context.Context, appID uint32, conversation string, before int64, limit int) ([]mq.Message, error)
+	// Hide records that userID deleted the messages at seqs for itself.
+	Hide(ctx context.Context, appID uint32, userID, conversation string, seqs []int64) error
+	// Hidden returns the seqs in [from, to] that userID deleted for itself.
+	Hidden(ctx context.Context, appID uint32, userID, conversation string, from, to int64) (map[int64]bool, error)
 }
 
 // Cursor names a per-user cursor.

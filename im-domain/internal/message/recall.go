@@ -27,16 +27,10 @@ func (s *Service) Recall(ctx context.Context, from device.ID, broker string, r p
 func (s *Service) recall(ctx context.Context, o *outbox, from device.ID, broker string, r payload.Recall) error {
 	m, members, err := s.recallable(ctx, from, &r)
 	if err == nil {
-		err = s.publishRecall(ctx, m)
+		m.Recalled = true
+		err = s.publishOne(ctx, mq.OpRecall, m)
 	}
-	if err != nil && !refusal(err) {
-		return err // transient: retried, not answered
-	}
-	c := errcode.Of(err)
-	ack := payload.MessageAck{Code: c.Code, Msg: c.Message,
-		Data: &payload.AckData{MessageID: r.MessageID, MessageKey: r.MessageKey}}
-	o.direct(&from, broker, command.MessageRecallAck, r.MessageID, ack)
-	if err != nil {
+	if err := answer(o, &from, broker, command.MessageRecallAck, payload.AckData{MessageID: r.MessageID, MessageKey: r.MessageKey}, err); err != nil {
 		return err
 	}
 	r.FromID, r.ToID = from.UserID, m.ToID
@@ -48,18 +42,27 @@ func (s *Service) recall(ctx context.Context, o *outbox, from device.ID, broker 
 	return nil
 }
 
+// answer answers a recall or an edit on the requesting device with cmd
+// (1051, 1056): success, or the refusal err with its code. A transient err
+// is not answered (the uplink is retried). It returns err.
+func answer(o *outbox, from *device.ID, broker string, cmd command.Code, d payload.AckData, err error) error {
+	if err != nil && !refusal(err) {
+		return err
+	}
+	c := errcode.Of(err)
+	o.direct(from, broker, cmd, d.MessageID, payload.MessageAck{Code: c.Code, Msg: c.Message, Data: &d})
+	return err
+}
+
 // recallable loads the message and checks the rules; it returns the users
 // to notify.
 func (s *Service) recallable(ctx context.Context, from device.ID, r *payload.Recall) (mq.Message, []string, error) {
 	if r.MessageKey <= 0 || r.MessageID == "" {
 		return mq.Message{}, nil, errcode.MissingField.With("messageKey and messageId")
 	}
-	m, ok, err := s.byKey(ctx, from.AppID, r.MessageKey)
+	m, err := s.target(ctx, from, r.MessageKey, r.GroupID)
 	if err != nil {
 		return m, nil, err
-	}
-	if !ok || !s.inConversation(from.UserID, r, m) {
-		return m, nil, errcode.MessageNotFound.With(fmt.Sprint(r.MessageKey))
 	}
 	a, err := s.d.Apps.App(ctx, from.AppID)
 	if err != nil {
@@ -84,20 +87,20 @@ func (s *Service) recallable(ctx context.Context, from device.ID, r *payload.Rec
 	return m, append(g.Members, from.UserID), nil
 }
 
-// inConversation checks that the message belongs to the conversation the
-// request names and that the caller is part of it (1:1).
-func (s *Service) inConversation(user string, r *payload.Recall, m mq.Message) bool {
+// target loads the message a recall or an edit names by its key, or
+// errcode.MessageNotFound when there is none in the conversation the
+// request names (groupID, optional) or the caller is not part of it (1:1).
+func (s *Service) target(ctx context.Context, from device.ID, key int64, groupID string) (mq.Message, error) {
+	m, ok, err := s.byKey(ctx, from.AppID, key)
+	if err != nil {
+		return m, err
+	}
+	in := m.FromID == from.UserID || m.ToID == from.UserID
 	if m.Kind == mq.Group {
-		return r.GroupID == "" || r.GroupID == m.GroupID
+		in = groupID == "" || groupID == m.GroupID
 	}
-	return m.FromID == user || m.ToID == user
-}
-
-func (s *Service) publishRecall(ctx context.Context, m mq.Message) error {
-	m.Recalled = true
-	body := mq.AppendStoreRecords(nil, []mq.StoreRecord{{Version: mq.Version, Op: mq.OpRecall, Message: m}})
-	if err := s.d.StorePub.Publish(ctx, mq.ExchangeStore, mq.KeyStoreMessages, body); err != nil {
-		return fmt.Errorf("message: recall publish: %w", err)
+	if !ok || !in {
+		return m, errcode.MessageNotFound.With(fmt.Sprint(key))
 	}
-	return nil
+	return m, nil
 }

@@ -34,6 +34,8 @@ type Batch interface {
 	ReceiveAck(from device.ID, a payload.ReceiveAck)
 	Read(from device.ID, r payload.Read, group bool)
 	Recall(from device.ID, broker string, r payload.Recall)
+	Edit(from device.ID, broker string, e payload.Edit)
+	Typing(from device.ID, t payload.Typing)
 	Run(ctx context.Context) error
 }
 
@@ -156,6 +158,19 @@ func dispatch(up *mq.Uplink) (func(Batch), error) {
 		}
 		broker := up.Broker
 		return func(b Batch) { b.Recall(from, broker, r) }, nil
+	case command.MessageEdit:
+		var e payload.Edit
+		if err := decode(up, &e); err != nil {
+			return nil, err
+		}
+		broker := up.Broker
+		return func(b Batch) { b.Edit(from, broker, e) }, nil
+	case command.MessageTyping:
+		var t payload.Typing
+		if err := decode(up, &t); err != nil {
+			return nil, err
+		}
+		return func(b Batch) { b.Typing(from, t) }, nil
 	default:
 		return nil, errcode.UnknownCommand.With(up.Command.String())
 	}

@@ -30,6 +30,8 @@ func (f *fakeBatch) Read(_ device.ID, _ payload.Read, group bool) {
 	f.calls = append(f.calls, map[bool]string{false: "read", true: "groupRead"}[group])
 }
 func (f *fakeBatch) Recall(device.ID, string, payload.Recall) { f.calls = append(f.calls, "recall") }
+func (f *fakeBatch) Edit(device.ID, string, payload.Edit)     { f.calls = append(f.calls, "edit") }
+func (f *fakeBatch) Typing(device.ID, payload.Typing)         { f.calls = append(f.calls, "typing") }
 func (f *fakeBatch) Run(context.Context) error                { return f.err }
 
 func delivery(cmd command.Code, body string) mq.Delivery {
@@ -65,6 +67,8 @@ func TestHandleBatch_DispatchAndAckPolicy(t *testing.T) {
 		{"read", delivery(command.MessageRead, `{}`), nil, "read", false, false},
 		{"group read", delivery(command.GroupRead, `{}`), nil, "groupRead", false, false},
 		{"recall", delivery(command.MessageRecall, `{}`), nil, "recall", false, false},
+		{"edit", delivery(command.MessageEdit, `{}`), nil, "edit", false, false},
+		{"typing", delivery(command.MessageTyping, `{}`), nil, "typing", false, false},
 		{"transient is requeued", delivery(command.MessageP2P, `{}`), errors.New("redis down"), "send::gw", true, false},
 		{"unknown command is dropped", delivery(command.Code(1999), `{}`), nil, "", false, false},
 		{"bad body is dropped", delivery(command.MessageP2P, `{"messageId":5}`), nil, "", false, false},

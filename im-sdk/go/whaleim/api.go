@@ -75,6 +75,21 @@ var ErrNotConnected = errors.New("whaleim: not connected")
 // Recall withdraws a message (by its messageKey) of conversation and
 // waits for the server's answer; a refusal is an *errcode.Error.
 func (c *Client) Recall(ctx context.Context, conversation string, key int64) error {
+	return c.request(ctx, func(id string) (command.Code, any) {
+		r := payload.Recall{MessageKey: key, MessageID: id}
+		if g, ok := strings.CutPrefix(conversation, "group:"); ok {
+			r.GroupID, r.ConversationType = g, payload.Group
+		} else {
+			r.ToID = c.conversation(conversation).Peer
+		}
+		return command.MessageRecall, r
+	})
+}
+
+// request writes the command body makes for a fresh request id and waits
+// for the answer (a MessageAck naming that id: 1051, 1056); a refusal is an
+// *errcode.Error. body runs with c.mu held.
+func (c *Client) request(ctx context.Context, body func(id string) (command.Code, any)) error {
 	id := NewMessageID()
 	ch := make(chan error, 1)
 	c.mu.Lock()
@@ -82,18 +97,12 @@ func (c *Client) Recall(ctx context.Context, conversation string, key int64) err
 		c.mu.Unlock()
 		return ErrNotConnected
 	}
-	r := payload.Recall{MessageKey: key, MessageID: id}
-	if g, ok := strings.CutPrefix(conversation, "group:"); ok {
-		r.GroupID, r.ConversationType = g, payload.Group
-	} else {
-		r.ToID = c.conversation(conversation).Peer
-	}
-	c.recalls[id] = ch
-	c.write(command.MessageRecall, r)
+	c.requests[id] = ch
+	c.write(body(id))
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		delete(c.recalls, id)
+		delete(c.requests, id)
 		c.mu.Unlock()
 	}()
 	select {
@@ -106,12 +115,13 @@ func (c *Client) Recall(ctx context.Context, conversation string, key int64) err
 	}
 }
 
-func (c *Client) recallAcked(envID string, a payload.MessageAck) {
+// answered completes the request an answer names.
+func (c *Client) answered(envID string, a payload.MessageAck) {
 	id := envID
 	if a.Data != nil && a.Data.MessageID != "" {
 		id = a.Data.MessageID
 	}
-	ch, ok := c.recalls[id]
+	ch, ok := c.requests[id]
 	if !ok {
 		return
 	}

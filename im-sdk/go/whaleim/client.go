@@ -20,17 +20,17 @@ type Client struct {
 	wg     sync.WaitGroup
 	events *queue
 
-	mu      sync.Mutex
-	started bool
-	closed  bool
-	state   State
-	sign    string
-	link    *link // the logged-in connection, nil while there is none
-	outbox  outbox
-	inbox   map[string]*stream
-	convs   map[string]*Conversation
-	recalls map[string]chan error
-	unread  unreadSeqs
+	mu       sync.Mutex
+	started  bool
+	closed   bool
+	state    State
+	sign     string
+	link     *link // the logged-in connection, nil while there is none
+	outbox   outbox
+	inbox    map[string]*stream
+	convs    map[string]*Conversation
+	requests map[string]chan error // pending recalls and edits by request id
+	unread   unreadSeqs
 }
 
 // New checks cfg and loads the store; Start connects.
@@ -41,7 +41,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Client{cfg: cfg, ctx: ctx, cancel: cancel, events: newQueue(), inbox: map[string]*stream{},
-		convs: map[string]*Conversation{}, recalls: map[string]chan error{}, unread: unreadSeqs{}}
+		convs: map[string]*Conversation{}, requests: map[string]chan error{}, unread: unreadSeqs{}}
 	snap, err := cfg.Store.Load(ctx)
 	if err != nil {
 		cancel()

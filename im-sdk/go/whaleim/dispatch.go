@@ -78,12 +78,12 @@ func (c *Client) dispatchData(env payload.Envelope) error {
 			return &frameError{err}
 		}
 		c.outbox.acked(c, env.MessageID, a)
-	case command.MessageRecallAck:
+	case command.MessageRecallAck, command.MessageEditAck:
 		var a payload.MessageAck
 		if err := unmarshal(env.Data, &a); err != nil {
 			return &frameError{err}
 		}
-		c.recallAcked(env.MessageID, a)
+		c.answered(env.MessageID, a)
 	default:
 		return c.dispatchNotice(env)
 	}
@@ -115,6 +115,48 @@ func (c *Client) dispatchNotice(env payload.Envelope) error {
 			conv = P2P(r.FromID, r.ToID)
 		}
 		c.recalled(conv, r.MessageKey)
+	default:
+		return c.dispatchChat(env)
+	}
+	return nil
+}
+
+// dispatchChat handles typing, edits, deletes and clears.
+func (c *Client) dispatchChat(env payload.Envelope) error {
+	switch env.Command {
+	case command.MessageTyping:
+		var t payload.Typing
+		if err := unmarshal(env.Data, &t); err != nil {
+			return &frameError{err}
+		}
+		conv := groupConv(t.GroupID)
+		if t.GroupID == "" {
+			conv = P2P(t.FromID, t.ToID)
+		}
+		c.emit(Typing{Conversation: conv, From: t.FromID, Stopped: t.Stopped})
+	case command.MessageEditNote:
+		var e payload.Edit
+		if err := unmarshal(env.Data, &e); err != nil {
+			return &frameError{err}
+		}
+		conv := groupConv(e.GroupID)
+		if e.GroupID == "" {
+			conv = P2P(e.FromID, e.ToID)
+		}
+		c.edited(Edited{Conversation: conv, Key: e.MessageKey, Seq: e.MessageSequence, From: e.FromID,
+			Body: e.MessageBody, Extra: e.Extra, EditedAt: e.EditedAt})
+	case command.MessageDeleteNote:
+		var d payload.Deleted
+		if err := unmarshal(env.Data, &d); err != nil {
+			return &frameError{err}
+		}
+		c.emit(Deleted{Conversation: d.ConversationID, Seqs: d.Sequences})
+	case command.ConversationClear:
+		var cl payload.Cleared
+		if err := unmarshal(env.Data, &cl); err != nil {
+			return &frameError{err}
+		}
+		c.cleared(cl.ConversationID, cl.ClearedSequence)
 	default:
 		if !env.Command.Known() {
 			c.emit(ErrorEvent{Reason: ReasonUnknownCommand, Command: env.Command,

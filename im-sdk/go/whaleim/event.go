@@ -63,6 +63,7 @@ type Message struct {
 	Extra        string
 	Time         int64 // unix milliseconds
 	Recalled     bool
+	Edited       bool // the body is an edit of the one sent
 }
 
 // MessageReceived delivers a message: exactly once, in seq order within
@@ -112,6 +113,40 @@ type Recalled struct {
 	Key          int64
 }
 
+// Typing: From is typing in the conversation (Stopped: stopped). It is
+// not repeated: an app shows it for a few seconds unless a new one comes.
+type Typing struct {
+	Conversation string
+	From         string
+	Stopped      bool
+}
+
+// Edited: From replaced the body of the message with messageKey Key (seq
+// Seq) with Body (1057). EditedAt is the edit's time, its version.
+type Edited struct {
+	Conversation string
+	Key          int64
+	Seq          int64
+	From         string
+	Body         string
+	Extra        string
+	EditedAt     int64
+}
+
+// Deleted: this user deleted the messages at Seqs of the conversation for
+// itself (1058), on this device or another.
+type Deleted struct {
+	Conversation string
+	Seqs         []int64
+}
+
+// Cleared: this user cleared the conversation's history up to Seq (5002),
+// on this device or another.
+type Cleared struct {
+	Conversation string
+	Seq          int64
+}
+
 // Notification is a group, friendship, user or conversation event
 // (commands 2000-5999); Data is its JSON.
 type Notification struct {
@@ -148,6 +183,18 @@ func (ReadSynced) Type() string { return "read" }
 
 // Type is "recalled".
 func (Recalled) Type() string { return "recalled" }
+
+// Type is "typing".
+func (Typing) Type() string { return "typing" }
+
+// Type is "edited".
+func (Edited) Type() string { return "edited" }
+
+// Type is "deleted".
+func (Deleted) Type() string { return "deleted" }
+
+// Type is "cleared".
+func (Cleared) Type() string { return "cleared" }
 
 // Type is "notification".
 func (Notification) Type() string { return "notification" }
@@ -222,6 +269,27 @@ func (e ReadSynced) MarshalJSON() ([]byte, error) {
 // MarshalJSON gives the conformance form.
 func (e Recalled) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object(e).set("conversation", e.Conversation).set("key", e.Key))
+}
+
+// MarshalJSON gives the conformance form.
+func (e Typing) MarshalJSON() ([]byte, error) {
+	return json.Marshal(object(e).set("conversation", e.Conversation).set("from", e.From).set("stopped", e.Stopped))
+}
+
+// MarshalJSON gives the conformance form.
+func (e Edited) MarshalJSON() ([]byte, error) {
+	return json.Marshal(object(e).set("conversation", e.Conversation).set("key", e.Key).set("seq", e.Seq).
+		set("from", e.From).set("body", e.Body).set("editedAt", e.EditedAt))
+}
+
+// MarshalJSON gives the conformance form.
+func (e Deleted) MarshalJSON() ([]byte, error) {
+	return json.Marshal(object(e).set("conversation", e.Conversation).set("seqs", e.Seqs))
+}
+
+// MarshalJSON gives the conformance form.
+func (e Cleared) MarshalJSON() ([]byte, error) {
+	return json.Marshal(object(e).set("conversation", e.Conversation).set("seq", e.Seq))
 }
 
 // MarshalJSON gives the conformance form.

@@ -25,6 +25,12 @@ func TestEventJSONForms(t *testing.T) {
 		{whaleim.ReadReceipt{Conversation: "p2p:a:b", Reader: "b", Seq: 3}, `{"conversation":"p2p:a:b","reader":"b","seq":3,"type":"read_receipt"}`},
 		{whaleim.ReadSynced{Conversation: "p2p:a:b", Seq: 3}, `{"conversation":"p2p:a:b","seq":3,"type":"read"}`},
 		{whaleim.Recalled{Conversation: "p2p:a:b", Key: 12}, `{"conversation":"p2p:a:b","key":12,"type":"recalled"}`},
+		{whaleim.Typing{Conversation: "group:g", From: "a"}, `{"conversation":"group:g","from":"a","type":"typing"}`},
+		{whaleim.Typing{Conversation: "p2p:a:b", From: "a", Stopped: true}, `{"conversation":"p2p:a:b","from":"a","stopped":true,"type":"typing"}`},
+		{whaleim.Edited{Conversation: "p2p:a:b", Key: 12, Seq: 3, From: "a", Body: "v2", EditedAt: 99},
+			`{"body":"v2","conversation":"p2p:a:b","editedAt":99,"from":"a","key":12,"seq":3,"type":"edited"}`},
+		{whaleim.Deleted{Conversation: "p2p:a:b", Seqs: []int64{2, 5}}, `{"conversation":"p2p:a:b","seqs":[2,5],"type":"deleted"}`},
+		{whaleim.Cleared{Conversation: "group:g", Seq: 7}, `{"conversation":"group:g","seq":7,"type":"cleared"}`},
 		{whaleim.Notification{Command: 2002, Data: json.RawMessage(`{}`)}, `{"command":2002,"type":"notification"}`},
 	} {
 		got, err := json.Marshal(tc.ev)

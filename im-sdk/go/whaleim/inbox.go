@@ -185,8 +185,7 @@ func (c *Client) applyPage(s *stream, after int64, p page) int {
 			continue
 		}
 		c.skipTo(s, v.Seq-1)
-		c.accept(Message{Conversation: s.conv, Seq: v.Seq, ID: v.MessageID, Key: v.MessageKey, From: v.FromID,
-			To: v.ToID, Group: v.GroupID, Body: v.Body, Extra: v.Extra, Time: v.Time, Recalled: v.Recalled}, false)
+		c.accept(v.message(s.conv), false)
 	}
 	if s.last > after {
 		s.empty = 0

@@ -39,6 +39,14 @@ type pulledMsg struct {
 	Extra        string `json:"extra"`
 	Time         int64  `json:"messageTime"`
 	Recalled     bool   `json:"recalled"`
+	EditedAt     int64  `json:"editedAt"`
+}
+
+// message is v as a Message of conv.
+func (v pulledMsg) message(conv string) Message {
+	return Message{Conversation: conv, Seq: v.Seq, ID: v.MessageID, Key: v.MessageKey, From: v.FromID,
+		To: v.ToID, Group: v.GroupID, Body: v.Body, Extra: v.Extra, Time: v.Time, Recalled: v.Recalled,
+		Edited: v.EditedAt != 0}
 }
 
 type convSeq struct {
