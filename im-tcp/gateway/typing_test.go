@@ -35,7 +35,8 @@ func TestTypingWindow(t *testing.T) {
 }
 
 // TestTypingLimitedPerDevice: a burst of typing frames from one device
-// publishes typingPerWindow of them, to the group's shard, and answers none.
+// publishes typingPerWindow of them, to the group's shard (in order with
+// the conversation's other uplinks), and answers none.
 func TestTypingLimitedPerDevice(t *testing.T) {
 	g, pub, _ := testGateway(t, device.PolicyUnlimited)
 	c, tr := login(t, g, "alice", device.IOS, "i1")
@@ -50,7 +51,7 @@ func TestTypingLimitedPerDevice(t *testing.T) {
 	want := mq.UplinkKey(mq.Shard(7, mq.GroupConversation("g1"), g.cfg.UplinkShards))
 	for _, p := range pub.all() {
 		if p.key != want {
-			t.Errorf("published to %s, want %s", p.key, want)
+			t.Errorf("published to %s/%s, want %s", p.exchange, p.key, want)
 		}
 	}
 	if n := len(pub.uplinks(t)); n != typingPerWindow {

@@ -13,8 +13,9 @@ import (
 )
 
 // uplink checks a routed command and queues it for its conversation's
-// shard: message sends and recalls in one coalescer, receive-ACKs and reads
-// in another that lingers longer (IM_UPLINK_CONTROL_LINGER). The domain
+// shard: message sends, recalls, edits and typing in one coalescer (in
+// conversation order: a typing stop must not overtake its start),
+// receive-ACKs and reads in another that lingers longer (IM_UPLINK_CONTROL_LINGER). The domain
 // applies those as forward-only cursors, so their order relative to sends
 // does not matter, and a longer linger puts more of them in one broker
 // message. The read loop never waits for the broker: the coalescer publishes
@@ -38,7 +39,7 @@ func (c *conn) uplink(ctx context.Context, p packet.Client) {
 		Time: time.Now().UnixMilli(), Payload: p.Body}
 	fail := func(err error) { c.refuse(p, retryable(err), false) } // the coalescer logs the batch
 	to := c.g.uplinks
-	if controlCommand(p.Command) {
+	if controlCommand(p.Command) && p.Command != command.MessageTyping {
 		to = c.g.controls
 	}
 	if err := to.add(ctx, mq.Shard(c.id.AppID, conv, c.g.cfg.UplinkShards), up, fail); err != nil {
@@ -86,8 +87,8 @@ func (c *conn) maxBudgetWait() time.Duration {
 }
 
 // controlCommand reports whether cmd spends the control budget rather than
-// the send budget: acknowledging and reading what one received must never
-// be throttled by what one sent.
+// the send budget: acknowledging and reading what one received, or typing,
+// must never be throttled by what one sent.
 func controlCommand(cmd command.Code) bool {
 	switch cmd {
 	case command.MessageReceiveAck, command.MessageRead, command.GroupRead, command.Ping, command.MessageTyping:
