@@ -44,14 +44,14 @@ func TestAppSettings_ChangeEveryField(t *testing.T) {
 	before := getSettings(t, env)
 	defaults := appSettings{"appId": float64(env.AppID), "admins": []any{env.Admin}, "webhookUrl": "", "webhookEvents": []any{},
 		"webhookTimeoutMs": 2000.0, "webhookFailOpen": true, "multiDevicePolicy": 3.0, "routeStrategy": 3.0, "recallWindowSeconds": 120.0,
-		"friendOnlySend": false, "blacklistCheckOnSend": true, "maxGroupSize": 500.0, "previousSecretUntil": 0.0}
+		"editWindowSeconds": 86400.0, "friendOnlySend": false, "blacklistCheckOnSend": true, "maxGroupSize": 500.0, "previousSecretUntil": 0.0}
 	if !reflect.DeepEqual(before, defaults) {
 		t.Fatalf("defaults:\n%v\nwant\n%v", before, defaults)
 	}
 	change := map[string]any{
 		"webhookUrl": "https://app.example/im-hook", "webhookEvents": []string{webhook.MessageSendAfter, webhook.FriendAddBefore},
 		"webhookTimeoutMs": 1500, "webhookFailOpen": false, "multiDevicePolicy": 1, "routeStrategy": 2,
-		"recallWindowSeconds": 30, "friendOnlySend": true, "blacklistCheckOnSend": false, "maxGroupSize": 800,
+		"recallWindowSeconds": 30, "editWindowSeconds": 600, "friendOnlySend": true, "blacklistCheckOnSend": false, "maxGroupSize": 800,
 	}
 	var after appSettings
 	env.Call(env.Admin, "/v1/app/updateSettings", change).WantCode(t, 200).Decode(t, &after)
@@ -91,6 +91,7 @@ func TestAppSettings_Refusals(t *testing.T) {
 		{"policy 260 (4 after a byte cast)", map[string]any{"multiDevicePolicy": 260}, 1002, "multiDevicePolicy"},
 		{"route 0", map[string]any{"routeStrategy": 0}, 1002, "routeStrategy"},
 		{"recall negative", map[string]any{"recallWindowSeconds": -5}, 1002, "recallWindowSeconds"},
+		{"edit window too long", map[string]any{"editWindowSeconds": 604801}, 1002, "editWindowSeconds"},
 		{"group size 1", map[string]any{"maxGroupSize": 1}, 1002, "maxGroupSize"},
 		{"wrong type", map[string]any{"friendOnlySend": "yes"}, 1002, "friendOnlySend: wrong type"},
 		{"valid and invalid together", map[string]any{"friendOnlySend": true, "routeStrategy": 9}, 1002, "routeStrategy"},
