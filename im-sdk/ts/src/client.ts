@@ -9,7 +9,8 @@ import { Inbox } from "./inbox.js";
 import { Outbox, type Pending } from "./outbox.js";
 import {
   ClientType, Command, KNOWN, conversationPeer, groupConversation, newMessageId, p2pConversation,
-  type Envelope, type WireAck, type WireMessage, type WireRead, type WireReceiveAck, type WireRecall,
+  type Envelope, type WireAck, type WireCleared, type WireDeleted, type WireEdit, type WireMessage, type WireRead,
+  type WireReceiveAck, type WireRecall, type WireTyping,
 } from "./protocol.js";
 import { Rest, type Credentials, type FetchLike, type Gateway } from "./rest.js";
 import { MemoryStore, type Store } from "./store.js";
@@ -61,7 +62,7 @@ export class Client {
   private readonly inbox: Inbox;
   private readonly convs: Conversations;
   private readonly rest: Rest;
-  private readonly recalls = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly requests = new Map<string, { what: string; resolve: () => void; reject: (e: Error) => void }>();
   private readonly timers: Timers;
 
   constructor(private readonly opts: ClientOptions) {
@@ -160,15 +161,62 @@ export class Client {
 
   /** recall withdraws one of this user's messages; it resolves on the server's recall ACK. */
   recall(m: Message): Promise<void> {
+    return this.request("recall", Command.MessageRecall, (messageId) => {
+      const peer = conversationPeer(m.conversation, this.opts.userId);
+      const body: WireRecall = { messageKey: m.key, messageId, conversationType: peer.groupId ? 1 : 0, ...peer };
+      return body;
+    });
+  }
+
+  /**
+   * edit replaces the body (and extra) of one of this user's messages; it
+   * resolves on the server's edit ACK (1056) and rejects with the refusal
+   * (another user's message 6007, the app's edit window passed 6006, a
+   * recalled message 6008). The other devices get an "edited" event.
+   */
+  async edit(m: Message, body: string, extra?: string): Promise<void> {
+    await this.request("edit", Command.MessageEdit, (messageId) => {
+      const peer = conversationPeer(m.conversation, this.opts.userId);
+      const e: WireEdit = { messageKey: m.key, messageId, conversationType: peer.groupId ? 1 : 0, messageBody: body, ...peer };
+      if (extra) e.extra = extra;
+      return e;
+    });
+    this.convs.edited(m.conversation, m.key, body, extra);
+  }
+
+  /**
+   * typing tells the conversation's other users that this user is typing
+   * (or stopped); it is relayed to their online devices, never stored, and
+   * the gateway drops more than two a second from one device. It returns
+   * false when not connected.
+   */
+  typing(conversationId: string, stopped = false): boolean {
+    const peer = conversationPeer(conversationId, this.opts.userId);
+    const t: WireTyping = { ...peer, conversationType: peer.groupId ? 1 : 0 };
+    if (stopped) t.stopped = true;
+    return this.conn.send(Command.MessageTyping, t);
+  }
+
+  /** deleteForMe deletes messages (by seq) of a conversation for this user only, on all its devices ("deleted" event). */
+  async deleteForMe(conversationId: string, seqs: number[]): Promise<void> {
+    await this.api("/v1/message/deleteForMe", { conversationId, messageSequences: seqs });
+  }
+
+  /** clearHistory clears a conversation's history for this user only, on all its devices ("cleared" event); it returns the mark. */
+  async clearHistory(conversationId: string): Promise<number> {
+    const r = await this.api<{ clearedSequence: number }>("/v1/message/clearHistory", { conversationId });
+    return r.clearedSequence;
+  }
+
+  /** request sends the body made for a fresh request id and settles on the answer that names it (1051, 1056). */
+  private request(what: string, command: number, body: (messageId: string) => object): Promise<void> {
     const messageId = newMessageId();
-    const peer = conversationPeer(m.conversation, this.opts.userId);
-    const body: WireRecall = { messageKey: m.key, messageId, conversationType: peer.groupId ? 1 : 0, ...peer };
     return new Promise((resolve, reject) => {
-      if (!this.conn.send(Command.MessageRecall, body)) {
-        reject(new Error("recall: not connected"));
+      if (!this.conn.send(command, body(messageId))) {
+        reject(new Error(`${what}: not connected`));
         return;
       }
-      this.recalls.set(messageId, { resolve, reject });
+      this.requests.set(messageId, { what, resolve, reject });
     });
   }
 
@@ -250,7 +298,42 @@ export class Client {
     if (v.groupId) m.group = v.groupId;
     if (v.extra) m.extra = v.extra;
     if (v.recalled) m.recalled = true;
+    if (v.editedAt) m.edited = true;
     return m;
+  }
+
+  /** chatNotice handles typing, edits, deletes and clears; false for any other command. */
+  private chatNotice(command: number, data: Record<string, unknown>): boolean {
+    switch (command) {
+      case Command.MessageTyping: {
+        const t = data as unknown as WireTyping;
+        const conversation = t.groupId ? groupConversation(t.groupId) : p2pConversation(t.fromId ?? "", t.toId ?? "");
+        const ev: { conversation: string; from: string; stopped?: boolean } = { conversation, from: t.fromId ?? "" };
+        if (t.stopped) ev.stopped = true;
+        this.events.emit("typing", ev);
+        return true;
+      }
+      case Command.MessageEditNotify: {
+        const e = data as unknown as WireEdit;
+        const conversation = e.groupId ? groupConversation(e.groupId) : p2pConversation(e.fromId ?? "", e.toId ?? "");
+        this.convs.edited(conversation, e.messageKey, e.messageBody, e.extra);
+        this.events.emit("edited", { conversation, key: e.messageKey, seq: e.messageSequence ?? 0, from: e.fromId ?? "",
+          body: e.messageBody, extra: e.extra, editedAt: e.editedAt ?? 0 });
+        return true;
+      }
+      case Command.MessageDeleteNotify: {
+        const d = data as unknown as WireDeleted;
+        this.events.emit("deleted", { conversation: d.conversationId, seqs: d.messageSequences ?? [] });
+        return true;
+      }
+      case Command.ConversationClear: {
+        const c = data as unknown as WireCleared;
+        this.convs.cleared(c.conversationId, c.clearedSequence);
+        this.events.emit("cleared", { conversation: c.conversationId, seq: c.clearedSequence });
+        return true;
+      }
+    }
+    return false;
   }
 
   private packet(env: Envelope, p: ServerPacket): void {
@@ -272,7 +355,8 @@ export class Client {
         return;
       }
       case Command.MessageRecallAck:
-        this.recallAck(data as WireAck, env.messageId);
+      case Command.MessageEditAck:
+        this.answered(data as WireAck, env.messageId);
         return;
       case Command.ErrorNotice:
         this.log(`the gateway refused a frame: ${JSON.stringify(data)}`);
@@ -281,13 +365,13 @@ export class Client {
     this.notice(p.command, data as Record<string, unknown>);
   }
 
-  private recallAck(a: WireAck, envId?: string): void {
+  private answered(a: WireAck, envId?: string): void {
     const id = a.data?.messageId || envId || "";
-    const waiter = this.recalls.get(id);
+    const waiter = this.requests.get(id);
     if (!waiter) return;
-    this.recalls.delete(id);
+    this.requests.delete(id);
     if (a.code === 200) waiter.resolve();
-    else waiter.reject(new Error(`recall refused: ${a.msg} (${a.code})`));
+    else waiter.reject(new Error(`${waiter.what} refused: ${a.msg} (${a.code})`));
   }
 
   /** notice turns receipts, read marks, recalls and events into typed events. */
@@ -324,6 +408,7 @@ export class Client {
         return;
       }
     }
+    if (this.chatNotice(command, data)) return;
     if (!KNOWN.has(command)) {
       this.events.emit("error", { reason: "unknown_command", command, detail: `unknown command ${command}` });
       this.conn.drop(`unknown command ${command}`);
@@ -337,5 +422,6 @@ export class Client {
 const DATA: ReadonlySet<number> = new Set([
   Command.MessageAck, Command.GroupMessageAck, Command.MessageP2P, Command.GroupMessage, Command.MessageRecallAck,
   Command.MessageReceiveAck, Command.MessageReadNotify, Command.GroupReadNotify, Command.MessageReadReceipt,
-  Command.GroupReadReceipt, Command.MessageRecallNotify,
+  Command.GroupReadReceipt, Command.MessageRecallNotify, Command.MessageEditAck, Command.MessageEditNotify,
+  Command.MessageDeleteNotify, Command.MessageTyping, Command.ConversationClear,
 ]);

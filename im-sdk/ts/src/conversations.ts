@@ -76,6 +76,27 @@ export class Conversations {
     this.recount(c);
   }
 
+  /** edited replaces the last message's body when it is the one edited. */
+  edited(id: string, key: number, body: string, extra?: string): void {
+    const c = this.entry(id);
+    if (!c.last || c.last.key !== key || c.last.recalled) return;
+    c.last = { ...c.last, body, edited: true };
+    if (extra) c.last.extra = extra;
+    else delete c.last.extra;
+    this.changed(c);
+  }
+
+  /** cleared empties the conversation up to seq: nothing before it is unread, and a last message up to it is gone. */
+  cleared(id: string, seq: number): void {
+    const c = this.entry(id);
+    this.readUpTo(c, seq);
+    if (c.last && c.last.seq <= seq) {
+      c.last = { ...c.last, body: "" };
+      delete c.last.extra;
+    }
+    this.recount(c);
+  }
+
   private readUpTo(c: Conversation, seq: number): void {
     if (seq > c.readSeq) c.readSeq = seq;
   }

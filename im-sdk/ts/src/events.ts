@@ -24,6 +24,8 @@ export interface Message {
   time: number;
   /** recalled is set when the server declared the message withdrawn (its body is then empty). */
   recalled?: boolean;
+  /** edited is set when the body is an edit of the one sent (1055). */
+  edited?: boolean;
 }
 
 /** Conversation is one entry of the conversation list. */
@@ -66,6 +68,14 @@ export interface Events {
   read: { conversation: string; seq: number };
   /** 1052: the message with messageKey key was withdrawn */
   recalled: { conversation: string; key: number };
+  /** 1060: from is typing in the conversation (stopped: stopped); never stored, shown for a few seconds */
+  typing: { conversation: string; from: string; stopped?: boolean };
+  /** 1057: from replaced the body of the message with messageKey key; editedAt is the edit's version */
+  edited: { conversation: string; key: number; seq: number; from: string; body: string; extra?: string; editedAt: number };
+  /** 1058: this user deleted the messages at seqs for itself (on this device or another) */
+  deleted: { conversation: string; seqs: number[] };
+  /** 5002: this user cleared the conversation's history up to seq (on this device or another) */
+  cleared: { conversation: string; seq: number };
   /** group, friendship, user and conversation events (commands 2000-5999) */
   notification: { command: number; data: unknown };
   /** a conversation after any change (message, read mark, receipt) */

@@ -16,6 +16,11 @@ export const Command = {
   MessageRecallNotify: 1052,
   MessageReadNotify: 1053,
   MessageReadReceipt: 1054,
+  MessageEdit: 1055,
+  MessageEditAck: 1056,
+  MessageEditNotify: 1057,
+  MessageDeleteNotify: 1058,
+  MessageTyping: 1060,
   MessageP2P: 1103,
   MessageRead: 1106,
   MessageReceiveAck: 1107,
@@ -24,6 +29,7 @@ export const Command = {
   GroupReadReceipt: 2054,
   GroupMessage: 2104,
   GroupRead: 2106,
+  ConversationClear: 5002,
 } as const;
 
 /** Client types (header field `clientType`). */
@@ -46,11 +52,11 @@ export function retryable(code: number): boolean {
 /** KNOWN is every command of the protocol (im-common/command); anything else from the server is bad input. */
 export const KNOWN: ReadonlySet<number> = new Set([
   9000, 9001, 9002, 9003, 9004, 9005, 9006, 9999,
-  1046, 1050, 1051, 1052, 1053, 1054, 1103, 1106, 1107,
+  1046, 1050, 1051, 1052, 1053, 1054, 1055, 1056, 1057, 1058, 1060, 1103, 1106, 1107,
   2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010, 2047, 2053, 2054, 2104, 2106,
   3000, 3001, 3002, 3003, 3004, 3005, 3010, 3011, 3012, 3013, 3014, 3015, 3016,
   4000, 4001, 4004, 4005,
-  5000, 5001,
+  5000, 5001, 5002,
 ]);
 
 /** Envelope is every downlink body: `{command, appId, userId, toId, clientType, imei, messageId, data}`. */
@@ -77,6 +83,8 @@ export interface WireMessage {
   messageSequence?: number;
   messageTime?: number;
   recalled?: boolean;
+  /** editedAt is the unix ms of the latest edit (history, pull and sync). */
+  editedAt?: number;
 }
 
 /** WireAck is an up-ACK (1046, 2047, 1051) or a login ACK (9001, without data). */
@@ -113,6 +121,41 @@ export interface WireRecall {
   toId?: string;
   groupId?: string;
   conversationType: number;
+}
+
+/** WireTyping is 1060, up and relayed down (with fromId). */
+export interface WireTyping {
+  fromId?: string;
+  toId?: string;
+  groupId?: string;
+  conversationType: number;
+  stopped?: boolean;
+}
+
+/** WireEdit is 1055 up and 1057 down (with fromId, messageSequence, editedAt). */
+export interface WireEdit {
+  fromId?: string;
+  messageKey: number;
+  messageId: string;
+  toId?: string;
+  groupId?: string;
+  conversationType: number;
+  messageBody: string;
+  extra?: string;
+  messageSequence?: number;
+  editedAt?: number;
+}
+
+/** WireDeleted is 1058: messages this user deleted for itself. */
+export interface WireDeleted {
+  conversationId: string;
+  messageSequences: number[];
+}
+
+/** WireCleared is 5002: this user cleared a conversation's history up to clearedSequence. */
+export interface WireCleared {
+  conversationId: string;
+  clearedSequence: number;
 }
 
 /** p2pConversation is the conversation id of a 1:1 chat, the same for both users (ordered byte-wise, as the server). */

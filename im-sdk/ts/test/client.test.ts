@@ -246,6 +246,51 @@ describe("recall", () => {
   });
 });
 
+describe("chat features", () => {
+  it("sends 1055 and 1060, settles an edit on its ACK and updates the last message", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.last.push(1103, p2p(1, "alice", "bob"));
+    await wait(() => expect(t.c.conversations()[0]?.last?.seq).toBe(1));
+    const m = t.events("message")[0]!;
+    const ok = t.c.edit(m, "fixed");
+    const refused = t.c.edit({ ...m, key: 9 }, "no");
+    const [e1, e2] = fake.last.of(1055);
+    expect(e1).toMatchObject({ messageKey: m.key, toId: "bob", conversationType: 0, messageBody: "fixed" });
+    fake.last.push(1056, { code: 200, msg: "ok", data: { messageId: e1!.messageId } }, String(e1!.messageId));
+    fake.last.push(1056, { code: 6007, msg: "only the sender may edit a message", data: { messageId: e2!.messageId } }, String(e2!.messageId));
+    await expect(ok).resolves.toBeUndefined();
+    await expect(refused).rejects.toThrow(/edit refused: only the sender may edit a message \(6007\)/);
+    expect(t.c.conversations()[0]?.last).toMatchObject({ body: "fixed", edited: true });
+    expect(t.c.typing("group:g1")).toBe(true);
+    expect(t.c.typing("p2p:alice:bob", true)).toBe(true);
+    expect(fake.last.of(1060)).toEqual([{ groupId: "g1", conversationType: 1 }, { toId: "bob", conversationType: 0, stopped: true }]);
+  });
+
+  it("reports typing, edits, deletes and clears, and applies them to the list", async () => {
+    const fake = new Fake();
+    const t = started(fake);
+    await wait(() => expect(t.c.state).toBe("connected"));
+    fake.last.push(1103, p2p(1));
+    fake.last.push(1103, p2p(2));
+    await wait(() => expect(t.c.conversations()[0]?.unread).toBe(2));
+    fake.last.push(1060, { fromId: "bob", toId: "alice", conversationType: 0 });
+    fake.last.push(1057, { fromId: "bob", toId: "alice", messageKey: 1002, messageId: "e", conversationType: 0,
+      messageBody: "edited", messageSequence: 2, editedAt: 99 });
+    fake.last.push(1058, { conversationId: "p2p:alice:bob", messageSequences: [1] });
+    fake.last.push(5002, { conversationId: "p2p:alice:bob", clearedSequence: 2 });
+    await wait(() => expect(t.events("cleared").length).toBe(1));
+    expect(t.events("typing")).toEqual([{ conversation: "p2p:alice:bob", from: "bob" }]);
+    expect(t.events("edited")).toEqual([{ conversation: "p2p:alice:bob", key: 1002, seq: 2, from: "bob", body: "edited", extra: undefined, editedAt: 99 }]);
+    expect(t.events("deleted")).toEqual([{ conversation: "p2p:alice:bob", seqs: [1] }]);
+    expect(t.events("cleared")).toEqual([{ conversation: "p2p:alice:bob", seq: 2 }]);
+    expect(t.events("error")).toEqual([]);
+    expect(t.c.conversations()[0]).toMatchObject({ unread: 0, readSeq: 2, last: { seq: 2, body: "" } });
+    expect(fake.conns.length).toBe(1); // none of them is an unknown command
+  });
+});
+
 describe("conversations and receipts", () => {
   it("counts unread, marks read and reports receipts, recalls and notifications", async () => {
     const fake = new Fake();
