@@ -49,6 +49,8 @@ func (b *batch) Send(in message.Send)                     { b.ids = append(b.ids
 func (b *batch) ReceiveAck(device.ID, payload.ReceiveAck) {}
 func (b *batch) Read(device.ID, payload.Read, bool)       {}
 func (b *batch) Recall(device.ID, string, payload.Recall) {}
+func (b *batch) Edit(device.ID, string, payload.Edit)     {}
+func (b *batch) Typing(device.ID, payload.Typing)         {}
 func (b *batch) Run(ctx context.Context) error {
 	if slices.Contains(b.ids, "slow") {
 		select {
