@@ -5,8 +5,6 @@ package domain_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +14,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +26,7 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq"
 	"github.com/whaleim/whaleim/im-common/mq/mqtest"
 	"github.com/whaleim/whaleim/im-common/rabbit"
+	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-domain/domain"
@@ -127,15 +125,6 @@ func TestWebhookDurableDelivery(t *testing.T) {
 
 // privateVhost creates a vhost for the test and returns its AMQP URL.
 func privateVhost(t *testing.T) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	vh := "imtest_webhook_" + hex.EncodeToString(b)
-	for _, args := range [][]string{{"add_vhost", vh}, {"set_permissions", "-p", vh, "guest", ".*", ".*", ".*"}} {
-		if out, err := exec.Command("rabbitmqctl", args...).CombinedOutput(); err != nil {
-			t.Fatalf("rabbitmqctl %v: %v: %s", args, err, out)
-		}
-	}
-	t.Cleanup(func() { _ = exec.Command("rabbitmqctl", "delete_vhost", vh).Run() })
 	base := os.Getenv("IM_TEST_RABBIT_URL")
 	if base == "" {
 		base = "amqp://guest:guest@127.0.0.1:5672/"
@@ -144,8 +133,8 @@ func privateVhost(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/" + vh
-	return u.String()
+	u.Path = "/" // the broker's root: the vhost name follows
+	return rabbittest.Vhost(t, u.String(), "imtest_webhook_")
 }
 
 // deadLetter takes the one message of the vhost's dead-letter queue.
