@@ -3,6 +3,8 @@ package message
 import (
 	"context"
 	"encoding/json"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Callbacks calls the app back-end (webhook.Client): Before may veto a send
@@ -49,8 +51,9 @@ func (s *Service) vetoSend(ctx context.Context, in *Send) error {
 }
 
 // afterSend queues the after-callback with the stored record (seq, key,
-// time), once the sender has its up-ACK.
-func (s *Service) afterSend(ctx context.Context, in *Send, e *Entry) {
+// time) for the flush: After waits for a durable publish, so the batch's
+// callbacks are published together there rather than one after another.
+func (s *Service) afterSend(o *outbox, in *Send, e *Entry) {
 	if s.d.Callbacks == nil {
 		return
 	}
@@ -58,5 +61,19 @@ func (s *Service) afterSend(ctx context.Context, in *Send, e *Entry) {
 	if in.Group {
 		event = EventGroupSendAfter
 	}
-	s.d.Callbacks.After(ctx, in.AppID, event, record(in, e))
+	rec := record(in, e)
+	o.after = append(o.after, func(ctx context.Context) { s.d.Callbacks.After(ctx, in.AppID, event, rec) })
+}
+
+// afterLimit bounds the after-callback publishes of one flush in flight.
+const afterLimit = 16
+
+// runAfter publishes the flush's after-callbacks, afterLimit at a time.
+func runAfter(ctx context.Context, after []func(context.Context)) {
+	var g errgroup.Group
+	g.SetLimit(afterLimit)
+	for _, f := range after {
+		g.Go(func() error { f(ctx); return nil })
+	}
+	_ = g.Wait() // the functions return nothing: After logs and counts its failures
 }

@@ -50,7 +50,7 @@ func (s *Service) deliver(ctx context.Context, o *outbox, j *job) {
 			s.log.WarnContext(ctx, "conversation update failed", "err", err)
 		}
 	}
-	s.afterSend(ctx, in, e)
+	s.afterSend(o, in, e)
 }
 
 // members returns the fan-out list of a group send: from its check, or

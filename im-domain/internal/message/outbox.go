@@ -20,8 +20,9 @@ import (
 // per gateway, after one presence lookup for all their users.
 type outbox struct {
 	entries []outEntry
-	offline []offlineCandidate // messages whose offline receivers get an offline push
-	early   *prefetch          // presence asked for ahead of the flush, or nil
+	offline []offlineCandidate      // messages whose offline receivers get an offline push
+	after   []func(context.Context) // the sends' after-callbacks (afterSend)
+	early   *prefetch               // presence asked for ahead of the flush, or nil
 }
 
 // outEntry is one event: to the devices of ev.To that are online, or, with
@@ -50,6 +51,11 @@ type online map[uint32]map[string][]session.Session
 // misses one catches up by sync; a failed presence lookup drops the
 // presence-dependent events but not the direct ones (the up-ACKs).
 func (s *Service) flush(ctx context.Context, o *outbox) {
+	if len(o.after) > 0 { // alongside the pushes, done before the flush returns
+		done := make(chan struct{})
+		go func() { runAfter(ctx, o.after); close(done) }()
+		defer func() { <-done }()
+	}
 	if len(o.entries) == 0 {
 		return
 	}
