@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/whaleim/whaleim/im-common/device"
@@ -133,9 +134,14 @@ func (s *Service) Test(ctx context.Context, appID uint32, userID string, n Notif
 	return out, nil
 }
 
+// MaxBatch bounds the events of one queued batch: a message to a large
+// group with most members offline is split, so no broker message grows
+// with the group and a redelivery repeats little.
+const MaxBatch = 200
+
 // Offline implements message.OfflinePusher: it publishes the events of
 // apps that want them (the push.offline webhook event on, or a provider
-// configured) as one batch to the durable queue.
+// configured) to the durable queue, in batches of at most MaxBatch.
 func (s *Service) Offline(ctx context.Context, events []mq.OfflinePush) {
 	var keep []mq.OfflinePush
 	for _, ev := range events {
@@ -143,17 +149,16 @@ func (s *Service) Offline(ctx context.Context, events []mq.OfflinePush) {
 			keep = append(keep, ev)
 		}
 	}
-	if len(keep) == 0 {
-		return
-	}
-	body, err := json.Marshal(mq.OfflineBatch{Version: mq.Version, Events: keep})
-	if err == nil {
-		err = s.d.Queue.Publish(ctx, mq.ExchangePush, mq.KeyPushOffline, mq.Publishing{
-			Body: body, ContentType: "application/json", MessageID: keep[0].ID, Persistent: true})
-	}
-	if err != nil {
-		s.d.Observer.Outcome("", Unpublished)
-		s.log.WarnContext(ctx, "offline push lost: the queue did not take it", "events", len(keep), "err", err)
+	for part := range slices.Chunk(keep, MaxBatch) {
+		body, err := json.Marshal(mq.OfflineBatch{Version: mq.Version, Events: part})
+		if err == nil {
+			err = s.d.Queue.Publish(ctx, mq.ExchangePush, mq.KeyPushOffline, mq.Publishing{
+				Body: body, ContentType: "application/json", MessageID: part[0].ID, Persistent: true})
+		}
+		if err != nil {
+			s.d.Observer.Outcome("", Unpublished)
+			s.log.WarnContext(ctx, "offline push lost: the queue did not take it", "events", len(part), "err", err)
+		}
 	}
 }
 

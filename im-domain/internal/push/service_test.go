@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -109,16 +110,30 @@ func (c *counts) get(k string) int {
 }
 
 type fixture struct {
-	svc   *Service
-	store *memStore
-	hooks *hooks
-	obs   *counts
-	fcm   *pushtest.FCM
-	apns  *pushtest.APNs
-	queue *inproc.Broker
+	svc     *Service
+	store   *memStore
+	hooks   *hooks
+	obs     *counts
+	fcm     *pushtest.FCM
+	apns    *pushtest.APNs
+	queue   *inproc.Broker
+	batches atomic.Int32
 }
 
-func start(t *testing.T) *fixture {
+// countingQueue counts the batches published to the offline-push queue.
+type countingQueue struct {
+	*inproc.Broker
+	n *atomic.Int32
+}
+
+func (q countingQueue) Publish(ctx context.Context, exchange, key string, msg mq.Publishing) error {
+	if exchange == mq.ExchangePush {
+		q.n.Add(1)
+	}
+	return q.Broker.Publish(ctx, exchange, key, msg)
+}
+
+func start(t *testing.T, opts ...func(*Deps)) *fixture {
 	f := &fixture{store: &memStore{}, hooks: &hooks{}, obs: &counts{}, fcm: pushtest.StartFCM(t), apns: pushtest.StartAPNs(t)}
 	q, err := inproc.Open(slog.New(slog.DiscardHandler), inproc.WithDataFolder(t.TempDir()))
 	if err != nil {
@@ -139,9 +154,13 @@ func start(t *testing.T) *fixture {
 			Endpoint: f.apns.URL}, f.apns.Server.Client()),
 	}
 	s := app.DefaultSettings()
-	f.svc = NewService(Deps{Store: f.store, Apps: oneApp{&app.App{ID: 7, Settings: s}}, Webhooks: f.hooks, Unread: badge(4),
-		Queue: q, Senders: senders, Observer: f.obs, Log: slog.New(slog.DiscardHandler),
-		Retry: retry.Policy{Workers: 2, MaxAttempts: 3, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}})
+	d := Deps{Store: f.store, Apps: oneApp{&app.App{ID: 7, Settings: s}}, Webhooks: f.hooks, Unread: badge(4),
+		Queue: countingQueue{q, &f.batches}, Senders: senders, Observer: f.obs, Log: slog.New(slog.DiscardHandler),
+		Retry: retry.Policy{Workers: 2, MaxAttempts: 3, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}}
+	for _, o := range opts {
+		o(&d)
+	}
+	f.svc = NewService(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { f.svc.Run(ctx); close(done) }()
@@ -226,5 +245,24 @@ func TestTestPushReportsAnswers(t *testing.T) {
 	}
 	if _, err := f.svc.Test(t.Context(), 7, "nobody", Notification{}); err == nil {
 		t.Error("a user without tokens: no error")
+	}
+}
+
+// A large group's offline members are queued in batches of MaxBatch.
+func TestOfflineSplitsLargeBatches(t *testing.T) {
+	f := start(t, func(d *Deps) {
+		d.Senders = nil // only the push webhook: the split is under test
+		d.Apps = oneApp{&app.App{ID: 7, Settings: app.Settings{CallbackURL: "http://127.0.0.1:1/", Callbacks: []string{EventOffline}}}}
+	})
+	var evs []mq.OfflinePush
+	for i := range 2*MaxBatch + 1 {
+		ev := offline
+		ev.ReceiverID = "u" + strconv.Itoa(i)
+		evs = append(evs, ev)
+	}
+	f.svc.Offline(t.Context(), evs)
+	testwait.Until(t, 10*time.Second, "every event", func() bool { return f.hooks.count() == len(evs) })
+	if n := f.batches.Load(); n != 3 {
+		t.Errorf("%d batches, want 3", n)
 	}
 }
