@@ -11,12 +11,13 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/command"
+	"github.com/whaleim/whaleim/im-common/config"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
 )
 
 // defaultShards is IM_UPLINK_SHARDS's default, which the test gateways use.
-const defaultShards = 64
+const defaultShards = config.DefaultUplinkShards
 
 // shardCopy binds a private queue to the uplink shard of conv: direct
 // exchanges deliver to every bound queue, so it sees what the shard gets.
@@ -63,7 +64,7 @@ func TestPipelinedUplinksArriveBatchedInOrder(t *testing.T) {
 				select {
 				case d := <-deliveries:
 					ups, err := mq.DecodeUplinks(d.Body)
-					if err != nil || d.DeliveryMode != amqp.Persistent {
+					if err != nil || d.DeliveryMode != amqp.Transient { // see queuePublisher
 						t.Fatalf("uplink message %s (mode %d): %v", d.Body, d.DeliveryMode, err)
 					}
 					batches++

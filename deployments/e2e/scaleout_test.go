@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/config"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/testwait"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
 // uplinkShards is IM_UPLINK_SHARDS of the suite (the default).
-const uplinkShards = 64
+const uplinkShards = config.DefaultUplinkShards
 
 // shortSession is the ZooKeeper session timeout of the processes these
 // tests kill, so their registration goes soon after (the server's

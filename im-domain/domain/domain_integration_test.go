@@ -80,11 +80,13 @@ func zkRoot(t *testing.T) string {
 // are real here, so the whole production wiring is exercised; alone in
 // its registry, the node owns every uplink shard.
 func TestRunServesAndShutsDown(t *testing.T) {
-	n := startNode(t, config(t, zkRoot(t), "alone"))
+	cfg := config(t, zkRoot(t), "alone")
+	all := fmt.Sprintf("%d/%d", cfg.Rabbit.UplinkShards, cfg.Rabbit.UplinkShards)
+	n := startNode(t, cfg)
 	var status map[string]string
 	testwait.Until(t, 20*time.Second, "ready with every shard", func() bool {
 		status = n.readyz()
-		return status["uplink_shards"] == "64/64"
+		return status["uplink_shards"] == all
 	})
 	for _, dep := range []string{"mysql", "redis", "queue", "zookeeper"} {
 		if status[dep] != "ok" {
@@ -98,18 +100,21 @@ func TestRunServesAndShutsDown(t *testing.T) {
 // (its ZooKeeper session ends with it), the other takes every shard.
 func TestNodesSplitShardsAndTakeOverOnShutdown(t *testing.T) {
 	root := zkRoot(t)
-	a, b := startNode(t, config(t, root, "node-a")), startNode(t, config(t, root, "node-b"))
+	cfgA := config(t, root, "node-a")
+	shards := cfgA.Rabbit.UplinkShards
+	a, b := startNode(t, cfgA), startNode(t, config(t, root, "node-b"))
 	var sa, sb string
 	testwait.Eventually(t, 30*time.Second, func() error {
 		sa, sb = a.readyz()["uplink_shards"], b.readyz()["uplink_shards"]
-		var na, nb int
-		if _, err := fmt.Sscanf(sa+" "+sb, "%d/64 %d/64", &na, &nb); err != nil || na+nb != 64 || na == 0 || nb == 0 {
-			return fmt.Errorf("shards %q and %q, want a split of 64", sa, sb)
+		var na, nb, ta, tb int
+		if _, err := fmt.Sscanf(sa+" "+sb, "%d/%d %d/%d", &na, &ta, &nb, &tb); err != nil || na+nb != shards || na == 0 || nb == 0 {
+			return fmt.Errorf("shards %q and %q, want a split of %d", sa, sb, shards)
 		}
 		return nil
 	})
 	t.Logf("split: node-a %s, node-b %s", sa, sb)
 	b.stop(t)
-	testwait.Until(t, 20*time.Second, "node-a owns every shard", func() bool { return a.readyz()["uplink_shards"] == "64/64" })
+	all := fmt.Sprintf("%d/%d", shards, shards)
+	testwait.Until(t, 20*time.Second, "node-a owns every shard", func() bool { return a.readyz()["uplink_shards"] == all })
 	a.stop(t)
 }

@@ -46,7 +46,7 @@ type Config struct {
 	WSOrigins []string
 
 	Limits         packet.Limits // IM_MAX_IMEI 128, IM_MAX_BODY 65536
-	UplinkShards   int           // IM_UPLINK_SHARDS 64 (shared Rabbit section)
+	UplinkShards   int           // IM_UPLINK_SHARDS 16 (shared Rabbit section)
 	PublishTimeout time.Duration // IM_RABBIT_PUBLISH_TIMEOUT 5s (shared Rabbit section)
 	// LoginCheckTimeout (IM_LOGIN_CHECK_TIMEOUT 3s) is how long a login
 	// waits for the domain's verdict on the user.
