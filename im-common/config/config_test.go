@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 	if err := e.Err(); err != nil {
 		t.Fatalf("defaults invalid: %v", err)
 	}
-	if r.QueueType != mq.Classic || r.UplinkShards != 64 || z.SessionTimeout != 10*time.Second {
+	if r.QueueType != mq.Classic || r.UplinkShards != 16 || z.SessionTimeout != 10*time.Second {
 		t.Errorf("unexpected defaults %+v %+v", r, z)
 	}
 }
