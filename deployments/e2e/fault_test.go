@@ -96,7 +96,7 @@ func TestStoreKilledMidStream(t *testing.T) {
 	st := startStream(a, u[1], n)
 	st.awaitAcked(t, 50)
 	t.Logf("kill -9 store at %d acked", st.acked())
-	cl.procs["store"].kill()
+	cl.procs["store"].Kill()
 	at := st.acked()
 	st.awaitAcked(t, at+100)
 	t.Logf("%d messages up-ACKed while the store was down; restarting it", st.acked()-at)

@@ -28,7 +28,7 @@ func TestImbenchSmoke(t *testing.T) {
 		"-app-id", fmt.Sprint(cl.appID), "-secret", cl.secret, "-rabbit", cl.rabbitURL,
 		"-scenarios", "pairs,small,broker", "-pairs", "5", "-pair-rates", "25", "-small-groups", "2",
 		"-small-size", "4", "-small-rates", "10", "-step", "2s", "-broker-time", "1s", "-quiet", "-json", out,
-		"-procs", fmt.Sprintf("im-tcp=%d,im-domain=%d", cl.procs["gateway1"].cmd.Process.Pid, cl.procs["domain"].cmd.Process.Pid))
+		"-procs", fmt.Sprintf("im-tcp=%d,im-domain=%d", cl.procs["gateway1"].Pid(), cl.procs["domain"].Pid()))
 	text, err := cmd.CombinedOutput()
 	t.Logf("imbench output:\n%s", text)
 	if err != nil {

@@ -98,7 +98,7 @@ func TestLoginRouteHandsOutLiveGateways(t *testing.T) {
 	if err := cl.spawnGateway("gateway-route", g, "IM_SEND_RATE=0", fmt.Sprintf("IM_ZK_SESSION_TIMEOUT=%v", shortSession)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cl.procs["gateway-route"].kill)
+	t.Cleanup(cl.procs["gateway-route"].Kill)
 	const mine = "e2e-gateway-route"
 	var before struct {
 		RouteStrategy int `json:"routeStrategy"`
@@ -141,7 +141,7 @@ func TestLoginRouteHandsOutLiveGateways(t *testing.T) {
 	chat(t, client, peer, "from the routed gateway")
 	chat(t, peer, client, "to the routed gateway")
 
-	cl.procs["gateway-route"].kill()
+	cl.procs["gateway-route"].Kill()
 	killed := time.Now()
 	select {
 	case <-client.Done():

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whaleim/whaleim/im-common/proctest"
 	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
@@ -39,8 +40,8 @@ type cluster struct {
 	webAddr        string // where the web chat demo is served (webchat_test.go); the gateways accept its origin
 	storeEnv       []string
 	dataDir        string // the standalone binary's data folder (standalone target)
-	procs          map[string]*proc
-	redis          *proc
+	procs          map[string]*proctest.Proc
+	redis          *proctest.Proc
 	// defaults is a gateway with default settings, started on first use.
 	defaults     *gatewayAddr
 	defaultsErr  error
@@ -100,7 +101,7 @@ func start() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{root: root, tmp: tmp, bin: filepath.Join(tmp, "bin"), suffix: randHex(4), procs: map[string]*proc{},
+	c := &cluster{root: root, tmp: tmp, bin: filepath.Join(tmp, "bin"), suffix: randHex(4), procs: map[string]*proctest.Proc{},
 		webAddr: freePort()}
 	c.appID = uint32(100000 + time.Now().UnixNano()%800000)
 	c.secret = randHex(16)
@@ -251,12 +252,12 @@ func (c *cluster) startStore() error {
 	return nil
 }
 
-func (c *cluster) spawnSvc(name, binary string, env ...string) (*proc, error) {
+func (c *cluster) spawnSvc(name, binary string, env ...string) (*proctest.Proc, error) {
 	return c.spawn(name, filepath.Join(c.bin, binary), append(c.commonEnv(), env...))
 }
 
 // mustEnv keeps spawn errors for the readiness wait to report.
-func (c *cluster) mustEnv(p *proc, err error) *proc {
+func (c *cluster) mustEnv(p *proctest.Proc, err error) *proctest.Proc {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: spawn:", err)
 	}
@@ -279,10 +280,10 @@ func waitReady(base string) error {
 
 func (c *cluster) stop() {
 	for _, p := range c.procs {
-		p.kill()
+		p.Kill()
 	}
 	if c.redis != nil {
-		c.redis.kill()
+		c.redis.Kill()
 	}
 	if !standaloneTarget() { // the standalone binary's data is in c.tmp
 		_, _ = mysqlExec("", "DROP DATABASE IF EXISTS "+c.db)

@@ -13,56 +13,17 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/whaleim/whaleim/im-common/proctest"
 )
 
-// proc is one child process with its log file.
-type proc struct {
-	name, log string
-	cmd       *exec.Cmd
-	done      chan struct{}
-}
-
-func (c *cluster) spawn(name, path string, env []string, args ...string) (*proc, error) {
-	logPath := filepath.Join(c.tmp, name+".log")
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
+// spawn starts path with args and env (added to the test's own),
+// logging to name.log in the run's folder.
+func (c *cluster) spawn(name, path string, env []string, args ...string) (*proctest.Proc, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, log: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); f.Close(); close(p.done) }()
-	return p, nil
-}
-
-// kill sends SIGKILL to the process (its own pid only) and waits for it.
-func (p *proc) kill() {
-	if p == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-	}
-}
-
-// tail returns the last n lines of the log.
-func (p *proc) tail(n int) string {
-	b, _ := os.ReadFile(p.log)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return proctest.Start(name, filepath.Join(c.tmp, name+".log"), cmd)
 }
 
 func (c *cluster) dumpLogs(w io.Writer) {
@@ -73,7 +34,7 @@ func (c *cluster) dumpLogs(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		if p := c.procs[n]; p != nil {
-			fmt.Fprintf(w, "---- %s log tail (%s) ----\n%s\n", n, p.log, p.tail(40))
+			fmt.Fprintf(w, "---- %s log tail (%s) ----\n%s\n", n, p.LogPath(), p.Tail(40))
 		}
 	}
 }

@@ -27,7 +27,7 @@ func TestGatewayKilledRestartsAtOnce(t *testing.T) {
 			t.Fatalf("%s has %d sessions before the kill, want 1", user, n)
 		}
 	}
-	cl.procs["gateway2"].kill() // returns once the process is gone
+	cl.procs["gateway2"].Kill() // returns once the process is gone
 	restarted := time.Now()
 	if err := cl.startGateway(1); err != nil { // spawns at once; waits for /readyz
 		t.Fatal(err)

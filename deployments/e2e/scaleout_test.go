@@ -38,7 +38,7 @@ func (c *cluster) spawnDomain(t *testing.T, name string, env ...string) string {
 	if err := waitReady("http://" + addr); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	t.Cleanup(c.procs[name].kill)
+	t.Cleanup(c.procs[name].Kill)
 	return "http://" + addr
 }
 
@@ -128,7 +128,7 @@ func TestDomainNodesSplitShardsAndTakeOver(t *testing.T) {
 	if total(streams) == convs*n {
 		t.Fatal("every message was up-ACKed before the kill: the take-over saw no traffic")
 	}
-	cl.procs["domain2"].kill()
+	cl.procs["domain2"].Kill()
 	killed := time.Now()
 	testwait.Eventually(t, shortSession+30*time.Second, func() error {
 		if got, err := owned(cl.domainURL); err != nil || got != uplinkShards {

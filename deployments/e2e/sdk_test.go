@@ -120,8 +120,8 @@ func (u *sdkUser) counts() (sent, failed, received int) {
 // restartGateways kills both gateways (SIGKILL) and starts them again.
 func restartGateways(t *testing.T) {
 	t.Helper()
-	cl.procs["gateway1"].kill()
-	cl.procs["gateway2"].kill()
+	cl.procs["gateway1"].Kill()
+	cl.procs["gateway2"].Kill()
 	for i := range 2 {
 		if err := cl.startGateway(i); err != nil {
 			t.Fatal(err)

@@ -99,7 +99,7 @@ func (c *cluster) startStandalone() error {
 // embeddedRedis reads the address of the binary's in-process Redis from
 // its start-up log line, for the tests that look at sessions in Redis.
 func (c *cluster) embeddedRedis() error {
-	b, err := os.ReadFile(c.procs["standalone"].log)
+	b, err := os.ReadFile(c.procs["standalone"].LogPath())
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func TestChatOverTLS(t *testing.T) {
 	if err := cl.spawnGateway("gateway-tls", g, "IM_SEND_RATE=0", "IM_TLS_CERT="+files.CertFile, "IM_TLS_KEY="+files.KeyFile); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cl.procs["gateway-tls"].kill() })
+	t.Cleanup(func() { cl.procs["gateway-tls"].Kill() })
 	u := newUsers(t, "tls", 2)
 	alice := connectTo(t, u[0], g, "gw-tls", false, device.Android)
 	bob := connectTo(t, u[1], g, "gw-tls", true, device.Web)

@@ -34,7 +34,7 @@ func TestWebChatInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.kill)
+	t.Cleanup(p.Kill)
 	u := newUsers(t, "web", 2)
 	shots := os.Getenv("WEBCHAT_SCREENSHOTS")
 	if shots == "" {
@@ -91,7 +91,7 @@ func driveGateways(t *testing.T, out io.Reader, in io.WriteCloser) {
 		switch line {
 		case "@stop-gateways":
 			for i := range cl.gateways {
-				cl.procs[fmt.Sprintf("gateway%d", i+1)].kill()
+				cl.procs[fmt.Sprintf("gateway%d", i+1)].Kill()
 			}
 		case "@start-gateways":
 			for i := range cl.gateways {

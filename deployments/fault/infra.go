@@ -17,6 +17,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/whaleim/whaleim/im-common/proctest"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
@@ -25,13 +26,13 @@ import (
 type service struct {
 	name     string
 	dir      string
-	addr     string                  // host:port clients use
-	spawn    func() (*proc, error)   // starts the process
-	ready    func(addr string) error // nil once it serves
-	timeout  time.Duration           // how long start waits for ready
-	p        *proc
-	extra    []*proc // helpers started with it (RabbitMQ's epmd), killed with the harness
-	epmdPort string  // RabbitMQ only: its private epmd, for rabbitmqctl
+	addr     string                         // host:port clients use
+	spawn    func() (*proctest.Proc, error) // starts the process
+	ready    func(addr string) error        // nil once it serves
+	timeout  time.Duration                  // how long start waits for ready
+	p        *proctest.Proc
+	extra    []*proctest.Proc // helpers started with it (RabbitMQ's epmd), killed with the harness
+	epmdPort string           // RabbitMQ only: its private epmd, for rabbitmqctl
 }
 
 // start spawns the service and waits until it is ready.
@@ -42,8 +43,8 @@ func (s *service) start() error {
 	}
 	s.p = p
 	err = testwait.Poll(s.timeout, func() error {
-		if p.exited() {
-			return fmt.Errorf("%s exited:\n%s", s.name, p.tail(20))
+		if p.Exited() {
+			return fmt.Errorf("%s exited:\n%s", s.name, p.Tail(20))
 		}
 		return s.ready(s.addr)
 	})
@@ -54,26 +55,26 @@ func (s *service) start() error {
 }
 
 // running reports whether the service's process is alive.
-func (s *service) running() bool { return s.p != nil && !s.p.exited() }
+func (s *service) running() bool { return s.p != nil && !s.p.Exited() }
 
 // kill9 kills the service's process group with SIGKILL.
-func (s *service) kill9() { s.p.kill() }
+func (s *service) kill9() { s.p.Kill() }
 
 // term stops the service with SIGTERM (SIGKILL after grace).
-func (s *service) term(grace time.Duration) { s.p.stop(grace) }
+func (s *service) term(grace time.Duration) { s.p.Stop(grace) }
 
 // pause and resume send SIGSTOP and SIGCONT.
-func (s *service) pause() error  { return s.p.signal(syscall.SIGSTOP) }
-func (s *service) resume() error { return s.p.signal(syscall.SIGCONT) }
+func (s *service) pause() error  { return s.p.Signal(syscall.SIGSTOP) }
+func (s *service) resume() error { return s.p.Signal(syscall.SIGCONT) }
 
 // close kills the service and its helpers.
 func (s *service) close() {
 	if s.p != nil {
-		_ = s.p.signal(syscall.SIGCONT)
-		s.p.kill()
+		_ = s.p.Signal(syscall.SIGCONT)
+		s.p.Kill()
 	}
 	for _, p := range s.extra {
-		p.kill()
+		p.Kill()
 	}
 }
 
@@ -107,7 +108,7 @@ func newRedis(dir string) (*service, error) {
 		return nil, err
 	}
 	s := &service{name: "redis", dir: d, addr: addr, timeout: 10 * time.Second, ready: redisPing}
-	s.spawn = func() (*proc, error) {
+	s.spawn = func() (*proctest.Proc, error) {
 		return spawn(d, "redis", "redis-server", nil, "--port", port(addr), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", d)
 	}
@@ -159,7 +160,7 @@ func newMariaDB(dir string) (*service, error) {
 		return nil, fmt.Errorf("mariadb-install-db: %w: %s", err, out)
 	}
 	s := &service{name: "mariadb", dir: d, addr: addr, timeout: 30 * time.Second, ready: mysqlPing}
-	s.spawn = func() (*proc, error) {
+	s.spawn = func() (*proctest.Proc, error) {
 		return spawn(d, "mariadb", "mariadbd", nil, "--no-defaults", "--user=root", "--datadir="+data,
 			"--socket="+filepath.Join(d, "sock"), "--port="+port(addr), "--bind-address=127.0.0.1",
 			"--innodb-buffer-pool-size=32M", "--pid-file="+filepath.Join(d, "pid"), "--max-connections=300")
@@ -218,8 +219,8 @@ func newRabbit(dir string) (*service, error) {
 		"RABBITMQ_CONFIG_FILE=" + filepath.Join(d, "rabbitmq"),
 		"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+S 1:1 -kernel inet_dist_use_interface {127,0,0,1}"}
 	s := &service{name: "rabbitmq", dir: d, addr: "127.0.0.1:" + ports[0], timeout: 90 * time.Second,
-		ready: rabbitPing, extra: []*proc{epmd}, epmdPort: ports[2]}
-	s.spawn = func() (*proc, error) {
+		ready: rabbitPing, extra: []*proctest.Proc{epmd}, epmdPort: ports[2]}
+	s.spawn = func() (*proctest.Proc, error) {
 		return spawn(d, "rabbitmq", "/usr/lib/rabbitmq/bin/rabbitmq-server", env)
 	}
 	return s, nil
@@ -254,7 +255,7 @@ func newZooKeeper(dir string) (*service, error) {
 		return nil, err
 	}
 	s := &service{name: "zookeeper", dir: d, addr: addr, timeout: 30 * time.Second, ready: zkServing}
-	s.spawn = func() (*proc, error) {
+	s.spawn = func() (*proctest.Proc, error) {
 		return spawn(d, "zookeeper", "java", nil, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
 			"-cp", filepath.Join(d, "conf")+":/usr/share/java/zookeeper.jar",
 			"org.apache.zookeeper.server.quorum.QuorumPeerMain", filepath.Join(d, "conf", "zoo.cfg"))

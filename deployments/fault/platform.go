@@ -16,6 +16,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the database/sql driver of checks and setup
+
+	"github.com/whaleim/whaleim/im-common/proctest"
 )
 
 // Env is the harness's world: the private dependencies, started once and
@@ -167,7 +169,7 @@ func (e *Env) platformService(name string) (*service, error) {
 	}
 	env = append(env, "IM_HTTP_ADDR="+httpAddr)
 	s := &service{name: name, dir: e.dir, addr: httpAddr, timeout: 60 * time.Second, ready: httpReady}
-	s.spawn = func() (*proc, error) { return spawn(e.dir, name, filepath.Join(e.bin, bin), env) }
+	s.spawn = func() (*proctest.Proc, error) { return spawn(e.dir, name, filepath.Join(e.bin, bin), env) }
 	return s, nil
 }
 
