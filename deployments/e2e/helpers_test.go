@@ -3,12 +3,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -18,42 +15,31 @@ import (
 	"github.com/whaleim/whaleim/im-common/command"
 	"github.com/whaleim/whaleim/im-common/device"
 	"github.com/whaleim/whaleim/im-common/mq"
-	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-common/signedrest"
 	"github.com/whaleim/whaleim/im-sdk/go/imclient"
 )
 
+// rest is the signed REST client of the run's app.
+func rest() *signedrest.Client {
+	return &signedrest.Client{BaseURL: cl.domainURL, AppID: cl.appID, Secret: []byte(cl.secret)}
+}
+
 func sign(t *testing.T, identifier string) string {
 	t.Helper()
-	s, err := usersign.Generate([]byte(cl.secret), cl.appID, identifier, time.Now(), time.Hour)
+	s, err := rest().Sign(identifier)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// restResp is the {code, msg, data} envelope of the REST API.
-type restResp struct {
-	Code int             `json:"code"`
-	Msg  string          `json:"msg"`
-	Data json.RawMessage `json:"data"`
-}
-
-// call POSTs body to path signed as identifier.
-func call(t *testing.T, identifier, path string, body any) restResp {
+// call POSTs body to path signed as identifier and returns the answer
+// whatever its code.
+func call(t *testing.T, identifier, path string, body any) signedrest.Answer {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	q := url.Values{"appId": {strconv.FormatUint(uint64(cl.appID), 10)}, "identifier": {identifier}, "userSign": {sign(t, identifier)}}
-	url := cl.domainURL + path + "?" + q.Encode()
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	r, err := rest().Post(context.Background(), identifier, path, body)
 	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	var r restResp
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("POST %s: decode: %v", path, err)
+		t.Fatal(err)
 	}
 	return r
 }
@@ -61,14 +47,8 @@ func call(t *testing.T, identifier, path string, body any) restResp {
 // admin calls path as the app admin and requires success; out may be nil.
 func admin(t *testing.T, path string, body, out any) {
 	t.Helper()
-	r := call(t, "admin", path, body)
-	if r.Code != 200 {
-		t.Fatalf("POST %s: code %d %s", path, r.Code, r.Msg)
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.Data, out); err != nil {
-			t.Fatalf("POST %s: data: %v", path, err)
-		}
+	if err := rest().Call(context.Background(), "admin", path, body, out); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -191,6 +171,4 @@ func mustJSON(t *testing.T, b []byte, v any) {
 	}
 }
 
-func signErr(identifier string) (string, error) {
-	return usersign.Generate([]byte(cl.secret), cl.appID, identifier, time.Now(), time.Hour)
-}
+func signErr(identifier string) (string, error) { return rest().Sign(identifier) }

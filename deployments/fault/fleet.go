@@ -108,7 +108,7 @@ func (f *fleet) addDevice(e *Env, api *restAPI, user string, typ device.Type, tr
 	d := &simDevice{idx: len(f.devs), user: user, cfg: whaleim.Config{
 		RESTURLs: e.restURLs(), AppID: e.run.appID, UserID: user, Device: typ, Transport: tr,
 		IMEI: fmt.Sprintf("dev-%s-%d", user, len(f.byUser[user])), Store: whaleim.NewMemoryStore(),
-		Sign:       func(_ context.Context, id string) (string, error) { return api.sign(id) },
+		Sign:       func(_ context.Context, id string) (string, error) { return api.Sign(id) },
 		AckTimeout: 3 * time.Second, Heartbeat: 5 * time.Second, BackoffMin: 100 * time.Millisecond,
 		BackoffMax: 2 * time.Second, DialTimeout: 5 * time.Second}}
 	f.devs = append(f.devs, d)

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/whaleim/whaleim/im-common/usersign"
+	"github.com/whaleim/whaleim/im-common/signedrest"
 )
 
 // restBatch is the most users or members one REST call takes.
@@ -19,84 +16,37 @@ const restBatch = 100
 
 // restClient calls the domain's REST API as the app admin.
 type restClient struct {
-	base   string
-	appID  uint32
-	secret []byte
-	admin  string
-	hc     *http.Client
+	api   signedrest.Client
+	admin string
 }
 
 func newRESTClient(c config) *restClient {
-	return &restClient{base: c.restURL, appID: c.appID, secret: []byte(c.secret), admin: c.admin,
-		hc: &http.Client{Timeout: 60 * time.Second}}
+	return &restClient{admin: c.admin, api: signedrest.Client{BaseURL: c.restURL, AppID: c.appID, Secret: []byte(c.secret),
+		HTTP: &http.Client{Timeout: 60 * time.Second}}}
 }
 
 // ready checks that the domain answers /readyz.
 func (c *restClient) ready(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/readyz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.api.BaseURL+"/readyz", nil)
 	if err != nil {
-		return fmt.Errorf("domain REST -rest %q: %w", c.base, err)
+		return fmt.Errorf("domain REST -rest %q: %w", c.api.BaseURL, err)
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.api.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("domain REST not reachable at %s (is im-domain running? -rest): %w", c.base, err)
+		return fmt.Errorf("domain REST not reachable at %s (is im-domain running? -rest): %w", c.api.BaseURL, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("domain REST at %s not ready: /readyz answered %s", c.base, resp.Status)
+		return fmt.Errorf("domain REST at %s not ready: /readyz answered %s", c.api.BaseURL, resp.Status)
 	}
 	return nil
 }
 
-// call POSTs body to path, requires code 200 in the answer and decodes
-// its data into out (unless nil).
+// call POSTs body to path, requires code 200 in the answer (else a
+// *signedrest.RefusedError) and decodes its data into out (unless nil).
 func (c *restClient) call(ctx context.Context, path string, body, out any) error {
-	sign, err := usersign.Generate(c.secret, c.appID, c.admin, time.Now(), time.Hour)
-	if err != nil {
-		return fmt.Errorf("admin sign: %w", err)
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("%s: encode: %w", path, err)
-	}
-	q := url.Values{"appId": {fmt.Sprint(c.appID)}, "identifier": {c.admin}, "userSign": {sign}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path+"?"+q.Encode(), bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("POST %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Code int             `json:"code"`
-		Msg  string          `json:"msg"`
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return fmt.Errorf("POST %s: %s: decode: %w", path, resp.Status, err)
-	}
-	if r.Code != 200 {
-		return &restError{path: path, code: r.Code, msg: r.Msg}
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.Data, out); err != nil {
-			return fmt.Errorf("POST %s: data: %w", path, err)
-		}
-	}
-	return nil
+	return c.api.Call(ctx, c.admin, path, body, out)
 }
-
-// restError is a refusal by the REST API.
-type restError struct {
-	path string
-	code int
-	msg  string
-}
-
-func (e *restError) Error() string { return fmt.Sprintf("POST %s: code %d %s", e.path, e.code, e.msg) }
 
 // defaultMaxGroupSize is the app setting a new app starts with.
 const defaultMaxGroupSize = 500
@@ -157,8 +107,8 @@ func (c *restClient) createGroup(ctx context.Context, id, owner string, members 
 // staleGroupLimit: the refusal of a maxMemberCount above the app's limit
 // as the domain's cache still has it.
 func staleGroupLimit(err error) bool {
-	var re *restError
-	return errors.As(err, &re) && strings.Contains(re.msg, "maxMemberCount")
+	var re *signedrest.RefusedError
+	return errors.As(err, &re) && strings.Contains(re.Msg, "maxMemberCount")
 }
 
 // retry calls f until it succeeds, fails with an error again does not

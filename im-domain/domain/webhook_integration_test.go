@@ -27,8 +27,8 @@ import (
 	"github.com/whaleim/whaleim/im-common/mq/mqtest"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/rabbit/rabbittest"
+	"github.com/whaleim/whaleim/im-common/signedrest"
 	"github.com/whaleim/whaleim/im-common/testwait"
-	"github.com/whaleim/whaleim/im-common/usersign"
 	"github.com/whaleim/whaleim/im-domain/domain"
 	"github.com/whaleim/whaleim/im-domain/internal/apitest"
 	"github.com/whaleim/whaleim/im-domain/internal/webhook"
@@ -227,26 +227,12 @@ type adminAPI struct {
 
 func (a adminAPI) do(path string, body any) (int, json.RawMessage) {
 	a.t.Helper()
-	sign, err := usersign.Generate([]byte(a.secret), a.appID, "admin", time.Now(), time.Hour)
+	c := signedrest.Client{BaseURL: a.base, AppID: a.appID, Secret: []byte(a.secret)}
+	r, err := c.Post(context.Background(), "admin", path, body)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	q := url.Values{"appId": {strconv.FormatUint(uint64(a.appID), 10)}, "identifier": {"admin"}, "userSign": {sign}}
-	b, _ := json.Marshal(body)
-	resp, err := http.Post(a.base+path+"?"+q.Encode(), "application/json", bytes.NewReader(b))
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Code int             `json:"code"`
-		Msg  string          `json:"msg"`
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-		a.t.Fatalf("%s: %v", path, err)
-	}
-	return env.Code, env.Data
+	return r.Code, r.Data
 }
 
 // call wants code 200 and decodes data into out (nil: ignored).
