@@ -3,19 +3,17 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/whaleim/whaleim/im-common/proctest"
+	"github.com/whaleim/whaleim/im-common/rediscmd"
 )
 
 // spawn starts path with args and env (added to the test's own),
@@ -39,36 +37,11 @@ func (c *cluster) dumpLogs(w io.Writer) {
 	}
 }
 
-// redisCmd sends one command to addr in RESP and returns the first reply line.
 func redisCmd(addr string, args ...string) (string, error) {
-	nc, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := nc.Write(b.Bytes()); err != nil {
-		return "", err
-	}
-	line, err := bufio.NewReader(nc).ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	if strings.HasPrefix(line, "-") {
-		return "", fmt.Errorf("redis: %s", strings.TrimSpace(line))
-	}
-	return strings.TrimSpace(line), nil
+	return rediscmd.Do(context.Background(), addr, args...)
 }
 
-func redisPing(addr string) error {
-	_, err := redisCmd(addr, "PING")
-	return err
-}
+func redisPing(addr string) error { return rediscmd.Ping(context.Background(), addr) }
 
 // mysqlExec runs sql through the mysql client (root, no password) and
 // returns the tab-separated rows.

@@ -1,7 +1,6 @@
 package fault
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/whaleim/whaleim/im-common/proctest"
+	"github.com/whaleim/whaleim/im-common/rediscmd"
 	"github.com/whaleim/whaleim/im-common/testwait"
 )
 
@@ -115,33 +115,7 @@ func newRedis(dir string) (*service, error) {
 	return s, nil
 }
 
-// redisCommand sends one command in RESP and returns the first reply line.
-func redisCommand(addr string, args ...string) (string, error) {
-	nc, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		return "", fmt.Errorf("redis: %w", err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := nc.Write([]byte(b.String())); err != nil {
-		return "", fmt.Errorf("redis: %w", err)
-	}
-	line, err := bufio.NewReader(nc).ReadString('\n')
-	if err != nil {
-		return "", fmt.Errorf("redis: %w", err)
-	}
-	if strings.HasPrefix(line, "-") {
-		return "", fmt.Errorf("redis: %s", strings.TrimSpace(line))
-	}
-	return strings.TrimSpace(line), nil
-}
-
-func redisPing(addr string) error { _, err := redisCommand(addr, "PING"); return err }
+func redisPing(addr string) error { return rediscmd.Ping(context.Background(), addr) }
 
 // newMariaDB is a private MariaDB with a small buffer pool.
 func newMariaDB(dir string) (*service, error) {

@@ -18,6 +18,7 @@ import (
 	_ "github.com/go-sql-driver/mysql" // the database/sql driver of checks and setup
 
 	"github.com/whaleim/whaleim/im-common/proctest"
+	"github.com/whaleim/whaleim/im-common/rediscmd"
 )
 
 // Env is the harness's world: the private dependencies, started once and
@@ -112,7 +113,7 @@ func (e *Env) StartPlatform(ctx context.Context) error {
 	suffix := randHex(4)
 	e.run = runIDs{appID: uint32(100000 + time.Now().UnixNano()%800000), secret: randHex(16),
 		db: "im_fault_" + suffix, vhost: "fault_" + suffix, zkRoot: "/fault_" + suffix}
-	if _, err := redisCommand(e.redis.addr, "FLUSHALL"); err != nil {
+	if _, err := rediscmd.Do(ctx, e.redis.addr, "FLUSHALL"); err != nil {
 		return err
 	}
 	if err := e.sql(ctx, "", "CREATE DATABASE "+e.run.db+" CHARACTER SET utf8mb4"); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/whaleim/whaleim/im-common/rediscmd"
 )
 
 // Scenarios is the fault matrix in priority order; build.sh names the
@@ -24,8 +26,8 @@ func Scenarios() []Scenario {
 			Inject: func(_ context.Context, e *Env) error { return e.svcs["domain1"].pause() },
 			Heal:   func(_ context.Context, e *Env) error { return e.svcs["domain1"].resume() }},
 		storeLoop(),
-		{Name: "redis-flushall", Inject: func(_ context.Context, e *Env) error {
-			_, err := redisCommand(e.redis.addr, "FLUSHALL")
+		{Name: "redis-flushall", Inject: func(ctx context.Context, e *Env) error {
+			_, err := rediscmd.Do(ctx, e.redis.addr, "FLUSHALL")
 			return err
 		}},
 		{Name: "mariadb-stop", Hold: 10 * time.Second,
