@@ -284,3 +284,35 @@ func TestSDKDeleteForMeAndClearHistory(t *testing.T) {
 		return len(s) == 1 && s[0] == next.Seq
 	})
 }
+
+// TestSDKOpenConversation: a conversation opened before any message is in
+// the opener's list (nothing unread) and not in the peer's; opening it
+// again keeps the one row.
+func TestSDKOpenConversation(t *testing.T) {
+	u := newUsers(t, "opn", 2)
+	alice := startSDK(t, u[0], whaleim.TCP, whaleim.NewMemoryStore())
+	conv := whaleim.P2P(u[0], u[1])
+	type row struct {
+		ID     string `json:"conversationId"`
+		Max    int64  `json:"lastMessageSequence"`
+		Unread int64  `json:"unreadCount"`
+	}
+	list := func(user string) []row {
+		var page struct {
+			List []row `json:"dataList"`
+		}
+		mustJSON(t, restOK(t, user, "/v1/conversation/getConversationList", map[string]any{}), &page)
+		return page.List
+	}
+	for range 2 {
+		if err := alice.OpenConversation(context.Background(), conv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := list(u[0]); len(got) != 1 || got[0].ID != conv || got[0].Max != 0 || got[0].Unread != 0 {
+		t.Errorf("alice's list %+v, want the opened conversation alone, nothing in it", got)
+	}
+	if got := list(u[1]); len(got) != 0 {
+		t.Errorf("bob's list %+v, want none before a message", got)
+	}
+}

@@ -45,6 +45,10 @@ type Store interface {
 	// when fn reports a change the row gets a new sync sequence and is
 	// saved. errcode.ConversationNotFound when there is no row.
 	UpdateConversation(ctx context.Context, appID uint32, owner, conversationID string, fn func(*Conversation) bool) (Conversation, bool, error)
+	// CreateConversation inserts c (no message yet) with a new sync
+	// sequence unless the owner has the row; then it returns that row
+	// unchanged and false.
+	CreateConversation(ctx context.Context, appID uint32, c Conversation) (Conversation, bool, error)
 	// Conversations lists the owner's visible rows, pinned first, then by
 	// latest message, and the number of visible rows.
 	Conversations(ctx context.Context, appID uint32, owner string, offset, limit int) ([]Conversation, int64, error)
@@ -232,6 +236,27 @@ func (s *Service) Update(ctx context.Context, appID uint32, owner, conversationI
 		s.notify(ctx, appID, command.ConversationUpdate, owner, from, c)
 	}
 	return c, err
+}
+
+// Open creates the owner's row of a conversation before its first message
+// (a chat opened, a friend added, a group joined), so the list and its
+// sync show it at once; an existing row, hidden or not, is left as it is.
+// A new row is sent with 5001 to the owner's other devices.
+func (s *Service) Open(ctx context.Context, appID uint32, owner, conversationID string, from *device.ID) (Conversation, error) {
+	typ, peer, err := ParseID(owner, conversationID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	c, created, err := s.store.CreateConversation(ctx, appID,
+		Conversation{ConversationID: conversationID, Type: typ, OwnerID: owner, PeerID: peer})
+	if err != nil {
+		return Conversation{}, err
+	}
+	c.fill()
+	if created {
+		s.notify(ctx, appID, command.ConversationUpdate, owner, from, c)
+	}
+	return c, nil
 }
 
 // Delete hides a conversation from the owner's list until a new message

@@ -15,6 +15,7 @@ type ConversationService interface {
 	List(ctx context.Context, appID uint32, owner string, offset, limit int) ([]conversation.Conversation, int64, error)
 	Update(ctx context.Context, appID uint32, owner, conversationID string, p conversation.Patch, from *device.ID) (conversation.Conversation, error)
 	Delete(ctx context.Context, appID uint32, owner, conversationID string, from *device.ID) error
+	Open(ctx context.Context, appID uint32, owner, conversationID string, from *device.ID) (conversation.Conversation, error)
 	Read(ctx context.Context, appID uint32, owner, conversationID string, seq int64, from *device.ID) (conversation.Conversation, error)
 	UnreadCount(ctx context.Context, appID uint32, owner string) (conversation.Unread, error)
 	Sync(ctx context.Context, appID uint32, owner string, lastSequence int64, maxLimit int) (conversation.Page, error)
@@ -28,6 +29,7 @@ func (s *Server) conversationRoutes() {
 	s.api("POST /v1/conversation/getConversationList", acting(s, s.listConversations))
 	s.api("POST /v1/conversation/updateConversation", acting(s, s.updateConversation))
 	s.api("POST /v1/conversation/deleteConversation", acting(s, s.deleteConversation))
+	s.api("POST /v1/conversation/openConversation", acting(s, s.openConversation))
 	s.api("POST /v1/conversation/readConversation", acting(s, s.readConversation))
 	s.api("POST /v1/conversation/getUnreadCount", acting(s, s.unreadCount))
 	s.api("POST /v1/conversation/syncConversationList", acting(s, s.syncConversations))
@@ -110,6 +112,11 @@ func (s *Server) updateConversation(ctx context.Context, c *Caller, owner string
 
 func (s *Server) deleteConversation(ctx context.Context, c *Caller, owner string, q *conversationReq) (any, error) {
 	return nil, s.svc.Conversations.Delete(ctx, c.App.ID, owner, q.ConversationID, q.from(c, owner))
+}
+
+// openConversation creates the owner's row before the first message.
+func (s *Server) openConversation(ctx context.Context, c *Caller, owner string, q *conversationReq) (any, error) {
+	return s.svc.Conversations.Open(ctx, c.App.ID, owner, q.ConversationID, q.from(c, owner))
 }
 
 type readConversationReq struct {

@@ -193,3 +193,35 @@ func conversations(rows []conversationRow) []conversation.Conversation {
 	}
 	return out
 }
+
+// CreateConversation implements conversation.Store: the owner's counter
+// is taken first, as in UpdateConversation, so the two never deadlock; an
+// existing row rolls the counter back and is returned as it is.
+func (d *DB) CreateConversation(ctx context.Context, appID uint32, c conversation.Conversation) (conversation.Conversation, bool, error) {
+	created := false
+	err := d.Tx(ctx, func(tx *gorm.DB) error {
+		seqs, err := NextUserSeqs(tx, appID, conversation.Module, []string{c.OwnerID})
+		if err != nil {
+			return err
+		}
+		now := time.Now().UnixMilli()
+		r := conversationRow{AppID: appID, OwnerID: c.OwnerID, ConversationID: c.ConversationID, ConversationType: int(c.Type),
+			PeerID: c.PeerID, Sequence: seqs[c.OwnerID], CreatedAt: now, UpdatedAt: now}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errUnchanged
+		}
+		created, c = true, r.conversation()
+		return nil
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		c, err = loadConversation(d.Gorm.WithContext(ctx), appID, c.OwnerID, c.ConversationID)
+	case err != nil:
+		err = fmt.Errorf("mariadb: create conversation: %w", err)
+	}
+	return c, created, err
+}

@@ -120,3 +120,13 @@ func (c *Client) cleared(conv string, seq int64) {
 		c.changed(cv)
 	}
 }
+
+// OpenConversation creates this user's row of conversation on the server
+// before its first message (a chat opened with a friend, a group joined),
+// so the conversation list and its sync show it on every device; opening an
+// existing one changes nothing.
+func (c *Client) OpenConversation(ctx context.Context, conversation string) error {
+	var out struct{}
+	return c.rest(ctx, "/v1/conversation/openConversation", map[string]any{"appId": c.cfg.AppID,
+		"conversationId": conversation}, &out)
+}
