@@ -22,8 +22,8 @@ import (
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/zookeeper"
 	"github.com/whaleim/whaleim/im-tcp/gateway"
-	"github.com/whaleim/whaleim/im-tcp/internal/zkregistry"
 	"github.com/whaleim/whaleim/im-tcp/redisdb"
+	"github.com/whaleim/whaleim/im-tcp/zkregistry"
 )
 
 func main() {

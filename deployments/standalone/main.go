@@ -3,7 +3,7 @@
 // speaking RESP on a loopback port, SQLite and the in-process durable
 // queue in the data folder, a static registry in place of ZooKeeper), each
 // replaced by the real service when its IM_* setting is given
-// (IM_REDIS_ADDR, IM_MYSQL_DSN, IM_RABBIT_URL). Data survives restarts in
+// (IM_REDIS_ADDR, IM_MYSQL_DSN, IM_RABBIT_URL, IM_ZK_SERVERS). Data survives restarts in
 // IM_DATA_DIR. Bad configuration stops it at start with one line naming the
 // setting.
 //

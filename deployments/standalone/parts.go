@@ -18,7 +18,10 @@ import (
 	"github.com/whaleim/whaleim/im-common/mysqldb"
 	"github.com/whaleim/whaleim/im-common/rabbit"
 	"github.com/whaleim/whaleim/im-common/sqlite"
+	"github.com/whaleim/whaleim/im-common/zookeeper"
 	"github.com/whaleim/whaleim/im-domain/domain"
+	"github.com/whaleim/whaleim/im-tcp/gateway"
+	"github.com/whaleim/whaleim/im-tcp/zkregistry"
 )
 
 // queue is what the three services need of the message queue together.
@@ -30,10 +33,17 @@ type queue interface {
 // parts are the infrastructure under the three services: embedded by
 // default, each the real service when its IM_* setting is given.
 type parts struct {
-	rdb     *redis.Client
-	db      *gorm.DB // nil with IM_MYSQL_DSN: the services open MariaDB themselves
-	queue   queue
-	closers []func()
+	rdb   *redis.Client
+	db    *gorm.DB // nil with IM_MYSQL_DSN: the services open MariaDB themselves
+	queue queue
+	// registry is where the gateway registers; gateways what the domain
+	// routes logins to: the static registry, or with IM_ZK_SERVERS
+	// ZooKeeper (gateways nil: the domain dials it, as a domain node does,
+	// and takes part in the uplink shard assignment too).
+	registry gateway.Registry
+	gateways domain.Gateways
+	zkProbe  func(context.Context) error // nil without ZooKeeper
+	closers  []func()
 }
 
 // reachTimeout bounds reaching a real service at start: an unreachable
@@ -41,7 +51,7 @@ type parts struct {
 const reachTimeout = 10 * time.Second
 
 // connect builds every part; on error it releases what it built.
-func connect(ctx context.Context, getenv func(string) string, dir string, redisCfg config.Redis, topo mq.Topology, dead string, log *slog.Logger) (_ *parts, err error) {
+func connect(ctx context.Context, getenv func(string) string, dir string, redisCfg config.Redis, zk config.ZooKeeper, topo mq.Topology, dead string, log *slog.Logger) (_ *parts, err error) {
 	p := &parts{}
 	defer func() {
 		if err != nil {
@@ -57,7 +67,32 @@ func connect(ctx context.Context, getenv func(string) string, dir string, redisC
 	if err := p.broker(ctx, getenv(envRabbit), dir, topo, dead, log); err != nil {
 		return nil, err
 	}
+	if err := p.zooKeeper(ctx, getenv(envZooKeeper) != "", zk, log); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// zooKeeper makes the registry: the static one in this process, or, when
+// IM_ZK_SERVERS is given, ZooKeeper, so that this binary's gateway is
+// handed out by (and its domain shares the uplink shards with) the
+// distributed platform's nodes on the same broker and databases.
+func (p *parts) zooKeeper(ctx context.Context, real bool, zk config.ZooKeeper, log *slog.Logger) error {
+	if !real {
+		static := newStaticRegistry()
+		p.registry, p.gateways = static, static
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	defer cancel()
+	c, err := zookeeper.Connect(cctx, zk.Servers, zk.SessionTimeout, log)
+	if err != nil {
+		return fmt.Errorf("%s: ZooKeeper unreachable: %w", envZooKeeper, err)
+	}
+	p.closers = append(p.closers, c.Close)
+	p.registry, p.zkProbe = zkregistry.Registry{C: c}, c.Probe
+	log.Info("registry: "+envZooKeeper, "servers", zk.Servers, "root", zk.Root)
+	return nil
 }
 
 // close releases the parts in reverse order of their making.

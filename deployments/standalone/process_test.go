@@ -33,6 +33,7 @@ type instance struct {
 	cmd                     *exec.Cmd
 	logs                    *bytes.Buffer
 	secret                  string
+	env                     []string // more settings, KEY=VALUE
 }
 
 // newInstance builds the binary once per test and picks its addresses.
@@ -54,6 +55,7 @@ func (in *instance) start(t *testing.T) {
 	in.cmd = exec.Command(in.bin)
 	in.cmd.Env = append(os.Environ(), envDataDir+"="+in.dir, "IM_HTTP_ADDR="+in.rest, "IM_TCP_ADDR="+in.tcp,
 		"IM_WS_ADDR="+in.ws, envGatewayHTTP+"="+in.ops, envStoreHTTP+"="+freeAddr(t), envWeb+"="+in.web, "IM_LOG_FORMAT=text")
+	in.cmd.Env = append(in.cmd.Env, in.env...)
 	in.cmd.Stdout, in.cmd.Stderr = in.logs, in.logs
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ type standalone struct {
 	store   store.Config
 	rabbit  config.Rabbit // the queue's shards and type, whichever queue it is
 	redis   config.Redis
+	zk      config.ZooKeeper
 	web     string // the web demo's address, "" when off
 	log     *slog.Logger
 }
@@ -51,7 +52,7 @@ func load(getenv func(string) string, logOut io.Writer) (*standalone, error) {
 	e := config.NewEnv(genv)
 	rc, zc, lc := config.LoadRabbit(e), config.LoadZooKeeper(e), config.LoadLog(e)
 	s.redis = config.LoadRedis(e)
-	s.gateway, s.rabbit = gateway.LoadConfig(e, rc, zc), rc
+	s.gateway, s.rabbit, s.zk = gateway.LoadConfig(e, rc, zc), rc, zc
 	if err := e.Err(); err != nil {
 		return nil, oneLine(err)
 	}
@@ -73,12 +74,11 @@ func (s *standalone) serve(ctx context.Context) error {
 	storeTopo, dead := store.Topology(s.store)
 	topo := mq.UplinkTopology(s.rabbit.UplinkShards, s.rabbit.QueueType).
 		Merge(mq.DownlinkTopology(s.gateway.BrokerID)).Merge(storeTopo)
-	p, err := connect(ctx, s.getenv, s.dir, s.redis, topo, dead, s.log)
+	p, err := connect(ctx, s.getenv, s.dir, s.redis, s.zk, topo, dead, s.log)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	reg := newStaticRegistry()
 	g, ctx := errgroup.WithContext(ctx)
 	service := func(name string, run func(ctx context.Context) error) {
 		g.Go(func() error {
@@ -90,7 +90,7 @@ func (s *standalone) serve(ctx context.Context) error {
 		})
 	}
 	service("domain", func(ctx context.Context) error {
-		return domain.Run(ctx, s.domain, domain.Deps{DB: p.db, Redis: p.rdb, Queue: p.queue, Gateways: reg,
+		return domain.Run(ctx, s.domain, domain.Deps{DB: p.db, Redis: p.rdb, Queue: p.queue, Gateways: p.gateways,
 			Log: s.log.With("service", "im-domain")})
 	})
 	service("store", func(ctx context.Context) error {
@@ -98,7 +98,7 @@ func (s *standalone) serve(ctx context.Context) error {
 	})
 	service("gateway", func(ctx context.Context) error {
 		return gateway.Run(ctx, s.gateway, gateway.Deps{Sessions: redisdb.NewSessions(p.rdb, s.gateway.SessionTTL), Apps: redisdb.NewApps(p.rdb),
-			Queue: p.queue, Registry: reg, Checks: s.checks(p), Log: s.log.With("service", "im-tcp")})
+			Queue: p.queue, Registry: p.registry, Checks: s.checks(p), Log: s.log.With("service", "im-tcp")})
 	})
 	if s.web != "" {
 		site := webSite(s.domain.AppID, s.domain.HTTPAddr)
@@ -113,7 +113,7 @@ func (s *standalone) serve(ctx context.Context) error {
 
 // checks are the gateway's readiness probes of the parts it uses.
 func (s *standalone) checks(p *parts) []gateway.Check {
-	return []gateway.Check{
+	checks := []gateway.Check{
 		{Name: "redis", Probe: func(ctx context.Context) error { return p.rdb.Ping(ctx).Err() }},
 		{Name: "queue", Probe: func(context.Context) error {
 			if !p.queue.Ready() {
@@ -122,6 +122,10 @@ func (s *standalone) checks(p *parts) []gateway.Check {
 			return nil
 		}},
 	}
+	if p.zkProbe != nil {
+		checks = append(checks, gateway.Check{Name: "zookeeper", Probe: p.zkProbe})
+	}
+	return checks
 }
 
 // oneLine turns the services' list of configuration errors ("invalid

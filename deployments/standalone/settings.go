@@ -23,9 +23,10 @@ const (
 // Each embedded part is replaced by the real service when its setting is
 // given: these are the services' own names.
 const (
-	envRedis  = "IM_REDIS_ADDR"
-	envMySQL  = "IM_MYSQL_DSN"
-	envRabbit = "IM_RABBIT_URL"
+	envRedis     = "IM_REDIS_ADDR"
+	envMySQL     = "IM_MYSQL_DSN"
+	envRabbit    = "IM_RABBIT_URL"
+	envZooKeeper = "IM_ZK_SERVERS"
 )
 
 // views gives each service its view of the environment: one IM_HTTP_ADDR
