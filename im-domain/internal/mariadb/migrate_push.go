@@ -14,4 +14,7 @@ var pushMigrations = []Migration{
 	PRIMARY KEY (app_id, user_id, client_type, imei),
 	KEY idx_push_tokens_token (app_id, provider, token)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`}},
+	// 600 made the table utf8mb4_bin, which is PAD SPACE: "bob " found
+	// bob's tokens. Ids compare byte for byte like everywhere else.
+	{Version: 601, Name: "push_tokens_binary_ids", Statements: binaryIDs("push_tokens")},
 }
