@@ -21,7 +21,10 @@ func TestChatOverTLS(t *testing.T) {
 	if err := cl.spawnGateway("gateway-tls", g, "IM_SEND_RATE=0", "IM_TLS_CERT="+files.CertFile, "IM_TLS_KEY="+files.KeyFile); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cl.procs["gateway-tls"].Kill() })
+	// Stopped gracefully, so it leaves ZooKeeper at once: killed, its node
+	// lingered for the session timeout, and the login route handed its wss://
+	// address to the next test's browser clients (TestWebChatInChromium).
+	t.Cleanup(func() { cl.procs["gateway-tls"].Stop(10 * time.Second) })
 	u := newUsers(t, "tls", 2)
 	alice := connectTo(t, u[0], g, "gw-tls", false, device.Android)
 	bob := connectTo(t, u[1], g, "gw-tls", true, device.Web)
