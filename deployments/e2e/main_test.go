@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,10 +41,6 @@ type cluster struct {
 	dataDir        string // the standalone binary's data folder (standalone target)
 	procs          map[string]*proctest.Proc
 	redis          *proctest.Proc
-	// defaults is a gateway with default settings, started on first use.
-	defaults     *gatewayAddr
-	defaultsErr  error
-	defaultsOnce sync.Once
 }
 
 type gatewayAddr struct {
@@ -221,21 +216,19 @@ func (c *cluster) spawnGateway(name string, g *gatewayAddr, env ...string) error
 	return nil
 }
 
-// defaultGateway starts, once, a gateway with every setting at its
-// default (the shared gateways run without a send rate limit), for tests
-// of the defaults a real client meets.
+// defaultGateway starts a gateway with every setting at its default (the
+// shared gateways run without a send rate limit), for a test of the
+// defaults a real client meets, and stops it gracefully when the test ends:
+// left registered in ZooKeeper, the login route would hand it to later
+// tests' clients (the browsers', whose origin it does not accept).
 func (c *cluster) defaultGateway(t *testing.T) *gatewayAddr {
 	t.Helper()
-	c.defaultsOnce.Do(func() {
-		g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()}
-		if c.defaultsErr = c.spawnGateway("gateway-defaults", g); c.defaultsErr == nil {
-			c.defaults = g
-		}
-	})
-	if c.defaultsErr != nil {
-		t.Fatal(c.defaultsErr)
+	g := &gatewayAddr{tcp: freePort(), ws: freePort(), http: freePort()}
+	if err := c.spawnGateway("gateway-defaults", g); err != nil {
+		t.Fatal(err)
 	}
-	return c.defaults
+	t.Cleanup(func() { c.procs["gateway-defaults"].Stop(10 * time.Second) })
+	return g
 }
 
 // startStore (re)starts the message store process.
