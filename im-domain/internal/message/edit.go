@@ -21,9 +21,7 @@ import (
 // the conversation's users get 1057. A refusal is answered with 1056
 // carrying the code and returned.
 func (s *Service) Edit(ctx context.Context, from device.ID, broker string, e payload.Edit) error {
-	var o outbox
-	defer s.flush(ctx, &o)
-	return s.edit(ctx, &o, from, broker, e)
+	return s.alone(ctx, func(o *outbox) error { return s.edit(ctx, o, from, broker, e) })
 }
 
 func (s *Service) edit(ctx context.Context, o *outbox, from device.ID, broker string, e payload.Edit) error {

@@ -44,6 +44,15 @@ func (o *outbox) direct(to *device.ID, broker string, cmd command.Code, messageI
 	o.entries = append(o.entries, outEntry{ev: ev, device: to, broker: broker})
 }
 
+// alone runs one command outside an uplink batch (the REST API, tests)
+// with an outbox of its own, flushed whatever the outcome: what the command
+// did before a refusal or a failure is still pushed.
+func (s *Service) alone(ctx context.Context, run func(o *outbox) error) error {
+	var o outbox
+	defer s.flush(ctx, &o)
+	return run(&o)
+}
+
 // online is the presence of the batch's users, per app.
 type online map[uint32]map[string][]session.Session
 

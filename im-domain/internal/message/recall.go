@@ -19,9 +19,7 @@ import (
 // conversation's members get 1052. Recalling twice succeeds twice. A
 // refusal is answered with 1051 carrying the code and returned.
 func (s *Service) Recall(ctx context.Context, from device.ID, broker string, r payload.Recall) error {
-	var o outbox
-	defer s.flush(ctx, &o)
-	return s.recall(ctx, &o, from, broker, r)
+	return s.alone(ctx, func(o *outbox) error { return s.recall(ctx, o, from, broker, r) })
 }
 
 func (s *Service) recall(ctx context.Context, o *outbox, from device.ID, broker string, r payload.Recall) error {

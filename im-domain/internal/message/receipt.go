@@ -19,9 +19,7 @@ import (
 // of the original sender. Only a user of an existing 1:1 conversation may
 // acknowledge in it, so a client cannot push 1107 to any user.
 func (s *Service) ReceiveAck(ctx context.Context, from device.ID, a payload.ReceiveAck) error {
-	var o outbox
-	defer s.flush(ctx, &o)
-	return s.receiveAck(ctx, &o, from, a)
+	return s.alone(ctx, func(o *outbox) error { return s.receiveAck(ctx, o, from, a) })
 }
 
 func (s *Service) receiveAck(ctx context.Context, o *outbox, from device.ID, a payload.ReceiveAck) error {
@@ -56,9 +54,7 @@ type readTarget struct {
 // server determines: the peer of the 1:1 conversation, or the sender of the
 // group message at messageSequence (the client's toId is ignored).
 func (s *Service) Read(ctx context.Context, from device.ID, r payload.Read, group bool) error {
-	var o outbox
-	defer s.flush(ctx, &o)
-	return s.read(ctx, &o, from, r, group)
+	return s.alone(ctx, func(o *outbox) error { return s.read(ctx, o, from, r, group) })
 }
 
 func (s *Service) read(ctx context.Context, o *outbox, from device.ID, r payload.Read, group bool) error {

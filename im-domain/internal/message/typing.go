@@ -18,9 +18,7 @@ import (
 // not have blocked it; in a group the sender must be a member. The gateway
 // limits how often one device may send it.
 func (s *Service) Typing(ctx context.Context, from device.ID, t payload.Typing) error {
-	var o outbox
-	defer s.flush(ctx, &o)
-	return s.typing(ctx, &o, from, t)
+	return s.alone(ctx, func(o *outbox) error { return s.typing(ctx, o, from, t) })
 }
 
 func (s *Service) typing(ctx context.Context, o *outbox, from device.ID, t payload.Typing) error {
